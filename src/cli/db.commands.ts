@@ -1,0 +1,33 @@
+// Database and sandbox commands.
+import { parseArgs } from 'node:util';
+import type { CliCommand } from './command.js';
+import { migrateDown, migrateToLatest } from '../db/migrate.js';
+import { runSandbox } from '../sandbox/standalone.js';
+
+export const dbCommands: CliCommand[] = [
+  {
+    name: 'migrate',
+    summary: 'apply pending migrations (--down reverts the last one)',
+    usage: 'migrate [--down]',
+    needsContext: true,
+    async run(args, ctx, io) {
+      const { values } = parseArgs({ args, options: { down: { type: 'boolean', default: false } } });
+      const ran = values.down ? await migrateDown(ctx!.db) : await migrateToLatest(ctx!.db);
+      io.out(ran.length ? ran.join('\n') : 'nothing to do: the database is up to date');
+      return 0;
+    },
+  },
+  {
+    name: 'sandbox',
+    summary: 'run the simulated Feishu tenant on its own (point LARK_DOMAIN at it)',
+    usage: 'sandbox [--port 8081] [--seed people.csv|users.json]',
+    needsContext: false,
+    async run(args) {
+      const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8081' }, seed: { type: 'string' } } });
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
+      await runSandbox({ port, seedFile: values.seed });
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,110 @@
+// The one place that reads process.env. Everything else receives a typed Config.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LARK_APP_ID: z.string().min(1, 'required'),
+  LARK_APP_SECRET: z.string().min(1, 'required'),
+  // 'feishu' and 'lark' map to the SDK's domains; any http(s) URL (e.g. the sandbox) is used as-is.
+  LARK_DOMAIN: z
+    .string()
+    .default('feishu')
+    .refine((v) => v === 'feishu' || v === 'lark' || /^https?:\/\/[^/]+(:\d+)?$/.test(v), {
+      message: "expected 'feishu', 'lark' or a URL like http://127.0.0.1:8081 (no trailing slash)",
+    }),
+  LARK_VERIFICATION_TOKEN: z.string().min(1, 'required'),
+  // Optional on the Feishu console; when set, events arrive encrypted and signed with it.
+  LARK_ENCRYPT_KEY: z.string().default(''),
+  LARK_MODE: z.enum(['webhook', 'ws']).default('webhook'),
+  DATABASE_URL: z
+    .string()
+    .min(1, 'required')
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), { message: 'expected a postgres:// URL' }),
+  REDIS_URL: z
+    .string()
+    .min(1, 'required')
+    .refine((v) => /^rediss?:\/\//.test(v), { message: 'expected a redis:// URL' }),
+  // 0 picks a free port (tests, the demo).
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DISPATCH_TZ: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, { message: 'not a known IANA time zone' }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Which roles run in this process: the HTTP intake, the job workers, the cron scheduler.
+  RUN_HTTP: bool.default(true),
+  RUN_WORKERS: bool.default(true),
+  RUN_SCHEDULER: bool.default(true),
+  QUEUE_PREFIX: z.string().default('dispatch'),
+  // Owners with more projects than this get one consolidated card instead of one per project.
+  CONSOLIDATE_ABOVE: z.coerce.number().int().min(1).max(50).default(5),
+  WEEKLY_OPEN: z.string().default('1 09:00'),
+  WEEKLY_REMIND: z.string().default('3 15:00'),
+  WEEKLY_DUE: z.string().default('5 18:00'),
+  MONTHLY_OPEN: z.string().default('20 09:00'),
+  MONTHLY_REMIND: z.string().default('23 15:00'),
+  MONTHLY_DUE: z.string().default('25 18:00'),
+  LIGHT_YELLOW_LAG_POINTS: z.coerce.number().min(0).default(5),
+  LIGHT_RED_LAG_POINTS: z.coerce.number().min(0).default(15),
+  LIGHT_RED_CONSECUTIVE_MISSED: z.coerce.number().int().min(1).default(2),
+  // Outbound send rates kept just under Feishu's published limits (50/s per app, 5/s per user).
+  SEND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(50).default(50),
+  SEND_RATE_PER_RECEIVER: z.coerce.number().int().min(1).max(5).default(5),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export { hhmm };
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses an environment; throws ConfigError listing every bad or missing variable at once. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, the way a blank line in a .env file is meant.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    const missing = cleaned[name] === undefined;
+    return missing ? `${name}: missing (${issue.message})` : `${name}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+let loaded: Config | undefined;
+
+/** Loads the process configuration once; a `.env` file in the working directory fills in unset variables. */
+export function loadConfig(opts: { envFile?: string } = {}): Config {
+  if (loaded) return loaded;
+  const file = opts.envFile ?? '.env';
+  if (existsSync(file)) process.loadEnvFile(file);
+  loaded = parseConfig(process.env);
+  return loaded;
+}
+
+/** Raw access for the few tools that must look before a Config exists (e.g. `cli sandbox`). */
+export function envValue(name: string): string | undefined {
+  return process.env[name];
+}

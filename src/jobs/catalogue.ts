@@ -1,0 +1,33 @@
+// The one typed catalogue of jobs: name -> queue and payload schema. Every job has exactly one
+// processor (checked at start-up by QueueRegistry.startWorkers). Keep payloads small: ids, not rows.
+import { z } from 'zod';
+
+const kind = z.enum(['weekly', 'monthly']);
+
+export const jobCatalogue = {
+  /** A cron tick: decides which cycle step is due now and enqueues it. Never does the work itself. */
+  'cycle.tick': { queue: 'control', payload: z.object({ kind, step: z.enum(['open', 'remind', 'final-remind', 'close']) }) },
+  'cycle.open': { queue: 'control', payload: z.object({ kind, periodKey: z.string() }) },
+  'cycle.remind': { queue: 'control', payload: z.object({ cycleId: z.number().int(), final: z.boolean() }) },
+  'cycle.close': { queue: 'control', payload: z.object({ cycleId: z.number().int() }) },
+  /** One owner's prompt cards for one cycle. */
+  'prompt.send': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), ownerId: z.number().int() }) },
+  /** One owner's reminder for one cycle; `final` is the last one at the due time. */
+  'reminder.send': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), ownerId: z.number().int(), final: z.boolean() }) },
+  /** Replace a card after a callback was answered (delayed-update token, or patch by message id). */
+  'card.update': {
+    queue: 'outbound',
+    payload: z.object({ token: z.string().optional(), messageId: z.string().optional(), card: z.record(z.string(), z.unknown()) }),
+  },
+  /** Tell the people a problem concerns about a change in its state. */
+  'problem.notify': { queue: 'outbound', payload: z.object({ problemId: z.number().int(), event: z.string() }) },
+  /** A plain notice to every admin (e.g. the work calendar has no data for a year). */
+  'admin.notify': { queue: 'outbound', payload: z.object({ key: z.string().max(40), text: z.string() }) },
+  /** Retry matching people to Feishu users. */
+  'people.sync': { queue: 'control', payload: z.object({}) },
+} as const;
+
+export type JobName = keyof typeof jobCatalogue;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalogue)[N]['payload']>;
+export type QueueName = (typeof jobCatalogue)[JobName]['queue'];
+export const QUEUE_NAMES: readonly QueueName[] = ['control', 'outbound'];

@@ -1,0 +1,10 @@
+// Every catalogued job's processor, gathered from the areas that own them.
+import type { AppContext } from '../app-context.js';
+import type { Processors } from './queue-registry.js';
+import { cycleProcessors } from '../cycle/cycle.processors.js';
+import { submissionProcessors } from '../submission/submission.processors.js';
+import { peopleProcessors } from '../registry/people.processors.js';
+
+export function createProcessors(ctx: AppContext): Processors {
+  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx) };
+}

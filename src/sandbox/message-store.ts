@@ -1,0 +1,144 @@
+// Every message the bot sent into the simulated tenant, with its edit
+// history, plus the uuid de-dup window and the delayed-update tokens.
+import { randomBytes } from 'node:crypto';
+
+export type ReceiveIdType = 'open_id' | 'user_id' | 'union_id' | 'email' | 'chat_id';
+export const RECEIVE_ID_TYPES: readonly ReceiveIdType[] = ['open_id', 'user_id', 'union_id', 'email', 'chat_id'];
+
+export type ContentChange = 'patch' | 'card_update' | 'callback';
+
+export interface MessagePatch {
+  at: number;
+  via: ContentChange;
+  content: unknown;
+  raw_content: string;
+}
+
+export interface UrgentRecord {
+  at: number;
+  kind: 'app';
+  user_ids: string[];
+}
+
+export interface SandboxMessage {
+  message_id: string;
+  app_id: string;
+  receive_id: string;
+  receive_id_type: ReceiveIdType;
+  /** The receiving user, for direct messages. */
+  open_id?: string;
+  chat_id: string;
+  msg_type: string;
+  /** Current content, parsed. */
+  content: unknown;
+  /** Current content as the JSON string the API carries. */
+  raw_content: string;
+  uuid?: string;
+  created_at: number;
+  updated_at: number;
+  /** Every content replacement, oldest first; `content` is the latest. */
+  patches: MessagePatch[];
+  urgent: UrgentRecord[];
+  /** The message this one replies to. */
+  replyTo?: string;
+  root_id?: string;
+  parent_id?: string;
+}
+
+export type NewMessage = Omit<SandboxMessage, 'message_id' | 'updated_at' | 'patches' | 'urgent'>;
+
+/** "Requests carrying the same uuid send at most one message within 1 hour" (feishu-facts §4). */
+export const UUID_WINDOW_MS = 60 * 60 * 1000;
+/** Delayed-update token: valid 30 minutes, at most 2 uses (feishu-facts §2). */
+export const CARD_TOKEN_TTL_MS = 30 * 60 * 1000;
+export const CARD_TOKEN_MAX_USES = 2;
+
+interface CardToken {
+  messageId: string;
+  issuedAt: number;
+  uses: number;
+}
+
+export type CardTokenResult = { ok: true; message: SandboxMessage } | { ok: false; reason: string };
+
+export class MessageStore {
+  private readonly messages = new Map<string, SandboxMessage>();
+  private readonly byUuid = new Map<string, { messageId: string; at: number }>();
+  private readonly cardTokens = new Map<string, CardToken>();
+
+  create(input: NewMessage): SandboxMessage {
+    const message: SandboxMessage = {
+      ...input,
+      message_id: `om_${randomBytes(16).toString('hex')}`,
+      updated_at: input.created_at,
+      patches: [],
+      urgent: [],
+    };
+    this.messages.set(message.message_id, message);
+    if (input.uuid) this.byUuid.set(`${input.app_id}/${input.uuid}`, { messageId: message.message_id, at: input.created_at });
+    return message;
+  }
+
+  /** The message an earlier request with this uuid created, if within the window. */
+  findByUuid(appId: string, uuid: string, now: number): SandboxMessage | undefined {
+    const hit = this.byUuid.get(`${appId}/${uuid}`);
+    if (!hit || now - hit.at >= UUID_WINDOW_MS) return undefined;
+    return this.messages.get(hit.messageId);
+  }
+
+  get(messageId: string): SandboxMessage | undefined {
+    return this.messages.get(messageId);
+  }
+
+  /** All messages, oldest first (newest last). */
+  list(filter: { receive_id?: string; msg_type?: string; chat_id?: string } = {}): SandboxMessage[] {
+    return [...this.messages.values()].filter(
+      (m) =>
+        (!filter.receive_id || m.receive_id === filter.receive_id || m.open_id === filter.receive_id) &&
+        (!filter.msg_type || m.msg_type === filter.msg_type) &&
+        (!filter.chat_id || m.chat_id === filter.chat_id),
+    );
+  }
+
+  replaceContent(messageId: string, raw: string, content: unknown, via: ContentChange, at: number): SandboxMessage | undefined {
+    const message = this.messages.get(messageId);
+    if (!message) return undefined;
+    message.raw_content = raw;
+    message.content = content;
+    message.updated_at = at;
+    message.patches.push({ at, via, content, raw_content: raw });
+    return message;
+  }
+
+  addUrgent(messageId: string, userIds: string[], at: number): void {
+    this.messages.get(messageId)?.urgent.push({ at, kind: 'app', user_ids: userIds });
+  }
+
+  issueCardToken(messageId: string, at: number): string {
+    const token = `c-${randomBytes(20).toString('hex')}`;
+    this.cardTokens.set(token, { messageId, issuedAt: at, uses: 0 });
+    return token;
+  }
+
+  /** Spends one use of a delayed-update token. */
+  useCardToken(token: string, now: number): CardTokenResult {
+    const entry = this.cardTokens.get(token);
+    if (!entry) return { ok: false, reason: 'unknown token' };
+    if (now - entry.issuedAt >= CARD_TOKEN_TTL_MS) return { ok: false, reason: 'token expired (30 min)' };
+    if (entry.uses >= CARD_TOKEN_MAX_USES) return { ok: false, reason: 'token used up (2 uses)' };
+    const message = this.messages.get(entry.messageId);
+    if (!message) return { ok: false, reason: 'message of token not found' };
+    entry.uses += 1;
+    return { ok: true, message };
+  }
+
+  count(): number {
+    return this.messages.size;
+  }
+
+  clear(): void {
+    this.messages.clear();
+    this.byUuid.clear();
+    this.cardTokens.clear();
+  }
+}

@@ -1,0 +1,97 @@
+// The non-message Open APIs the bot uses: delayed card update, image upload
+// and contact lookup by mobile/email.
+import { randomBytes } from 'node:crypto';
+import { normalizeMobile, type SandboxUser } from './directory.js';
+import { CODES, fieldViolationBody } from './feishu-codes.js';
+import { fail, isRecord, ok, parseMultipart, type ApiReply } from './http-util.js';
+import { CARD_MAX_BYTES } from './message-content.js';
+import { route, type Route, type RouteContext } from './tenant.js';
+
+export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+const BATCH_GET_ID_MAX = 50;
+
+/**
+ * POST /open-apis/interactive/v1/card/update {token, card}: the token from a
+ * card.action.trigger callback, valid 30 min and for 2 uses; card ≤ 30 KB
+ * (feishu-facts §2).
+ */
+function delayedCardUpdate(ctx: RouteContext): ApiReply {
+  const token = ctx.body?.token;
+  const card = ctx.body?.card;
+  if (typeof token !== 'string' || !isRecord(card)) {
+    return { status: 400, body: fieldViolationBody([{ field: 'token/card', description: 'token and card are required' }]) };
+  }
+  const raw = JSON.stringify(card);
+  if (Buffer.byteLength(raw) > CARD_MAX_BYTES) return fail(CODES.contentTooLong);
+  const spent = ctx.tenant.store.useCardToken(token, ctx.tenant.now());
+  if (!spent.ok) return fail(CODES.cardTokenInvalid, `(${spent.reason})`);
+  ctx.note.receiveId = spent.message.chat_id;
+  ctx.tenant.store.replaceContent(spent.message.message_id, raw, card, 'card_update', ctx.tenant.now());
+  return ok({});
+}
+
+/** POST /open-apis/im/v1/images, multipart image_type + image; ≤ 10 MB, not empty. */
+function uploadImage(ctx: RouteContext): ApiReply {
+  const parts = parseMultipart(ctx.rawBody, ctx.contentType);
+  const imageType = parts.find((p) => p.name === 'image_type')?.data.toString('utf8');
+  const image = parts.find((p) => p.name === 'image');
+  if (imageType !== 'message' && imageType !== 'avatar') {
+    return { status: 400, body: fieldViolationBody([{ field: 'image_type', description: 'image_type must be message or avatar' }]) };
+  }
+  if (!image || image.data.length === 0) return fail(CODES.imageEmpty);
+  if (image.data.length > IMAGE_MAX_BYTES) return fail(CODES.imageTooLarge);
+  const image_key = `img_v3_${randomBytes(12).toString('hex')}`;
+  ctx.tenant.images.set(image_key, { image_key, image_type: imageType, bytes: image.data.length, at: ctx.tenant.now() });
+  // The SDK's im.image.create returns `res.data`, i.e. {image_key}.
+  return ok({ image_key });
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (value === undefined) return [];
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value) : undefined;
+}
+
+/**
+ * POST /open-apis/contact/v3/users/batch_get_id: ≤ 50 mobiles and ≤ 50
+ * emails; an entry the app cannot resolve comes back without user_id
+ * (feishu-facts §7).
+ */
+function batchGetId(ctx: RouteContext): ApiReply {
+  const mobiles = stringList(ctx.body?.mobiles);
+  const emails = stringList(ctx.body?.emails);
+  if (!mobiles || !emails) {
+    return { status: 400, body: fieldViolationBody([{ field: 'mobiles/emails', description: 'must be string arrays' }]) };
+  }
+  const tooMany = [
+    ...(mobiles.length > BATCH_GET_ID_MAX ? [{ field: 'mobiles', description: `at most ${BATCH_GET_ID_MAX} items` }] : []),
+    ...(emails.length > BATCH_GET_ID_MAX ? [{ field: 'emails', description: `at most ${BATCH_GET_ID_MAX} items` }] : []),
+  ];
+  if (tooMany.length > 0) return { status: 400, body: fieldViolationBody(tooMany) };
+  const idType = ctx.query.get('user_id_type') ?? 'open_id';
+  if (idType !== 'open_id' && idType !== 'user_id' && idType !== 'union_id') {
+    return { status: 400, body: fieldViolationBody([{ field: 'user_id_type', description: 'invalid user_id_type' }]) };
+  }
+  const includeResigned = ctx.body?.include_resigned === true;
+  const visible = (user: SandboxUser | undefined): SandboxUser | undefined =>
+    user && !user.outOfScope && (includeResigned || !user.resigned) ? user : undefined;
+  const entry = (user: SandboxUser | undefined): Record<string, unknown> =>
+    user
+      ? {
+          user_id: user[idType],
+          status: { is_frozen: false, is_resigned: user.resigned, is_activated: !user.resigned, is_exited: false, is_unjoin: false },
+        }
+      : {};
+  const directory = ctx.tenant.directory;
+  const user_list = [
+    ...mobiles.map((mobile) => ({ ...entry(visible(directory.findUser({ mobile: normalizeMobile(mobile) }))), mobile })),
+    ...emails.map((email) => ({ ...entry(visible(directory.findUser({ email }))), email })),
+  ];
+  return ok({ user_list });
+}
+
+export const otherRoutes: Route[] = [
+  route('POST', '/open-apis/interactive/v1/card/update', { api: 'card.update', metered: true, handle: delayedCardUpdate }),
+  route('POST', '/open-apis/im/v1/images', { api: 'im.image', metered: true, handle: uploadImage }),
+  // Contact APIs do not count toward the monthly quota (feishu-facts §1).
+  route('POST', '/open-apis/contact/v3/users/batch_get_id', { api: 'contact.batch_get_id', metered: false, handle: batchGetId }),
+];

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { migrateDown, migrateToLatest } from '../../src/db/migrate.js';
+
+async function tableNames(t: TestDatabase): Promise<string[]> {
+  const r = await sql<{ tablename: string }>`
+    select tablename from pg_tables where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(t.db);
+  return r.rows.map((x) => x.tablename);
+}
+
+describe('migrations', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('apply on an empty database, are idempotent, and roll back to empty', async () => {
+    expect(await tableNames(t)).toEqual([]);
+    const applied = await migrateToLatest(t.db);
+    expect(applied).toContain('Up 20261121T0800-core-schema');
+    expect(await tableNames(t)).toEqual(
+      expect.arrayContaining(['projects', 'reports', 'report_revisions', 'problems', 'escalations', 'outbound_messages', 'inbound_events', 'league_snapshots', 'cycles']),
+    );
+    expect(await migrateToLatest(t.db)).toEqual([]);
+    const reverted = await migrateDown(t.db);
+    expect(reverted).toEqual(['Down 20261121T0800-core-schema']);
+    expect(await tableNames(t)).toEqual([]);
+    await migrateToLatest(t.db);
+  });
+
+  it('enforces money and identity constraints in the database itself', async () => {
+    const region = await t.db.insertInto('regions').values({ name: '天城县' }).returning('id').executeTakeFirstOrThrow();
+    const base = {
+      code: 'XM1', name: '测试项目', region_id: region.id, stage: '续建' as const,
+      dispatch_frequency: 'monthly' as const, total_investment: '100', annual_plan: '50',
+    };
+    await expect(t.db.insertInto('projects').values({ ...base, total_investment: '-1', annual_plan: '0' }).execute()).rejects.toThrow(/check/);
+    await expect(t.db.insertInto('projects').values({ ...base, annual_plan: '101' }).execute()).rejects.toThrow(/check/);
+    await expect(t.db.insertInto('projects').values({ ...base, stage: '施工' as never }).execute()).rejects.toThrow(/check/);
+    await t.db.insertInto('projects').values(base).execute();
+    await expect(t.db.insertInto('projects').values(base).execute()).rejects.toThrow(/unique/);
+    const p = await t.db.selectFrom('projects').select(['total_investment', 'annual_plan']).executeTakeFirstOrThrow();
+    expect(p).toEqual({ total_investment: '100.0000', annual_plan: '50.0000' });
+    await expect(t.db.insertInto('people').values({ name: '张三', mobile: '138-0000' }).execute()).rejects.toThrow(/check/);
+  });
+});

@@ -1,0 +1,99 @@
+// /healthz, /metrics, and start-up without configuration.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { HttpServer } from '../../src/bot/http-server.js';
+import { createMetrics } from '../../src/bot/metrics.js';
+import { createEventDispatcher } from '../../src/bot/lark-intake.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function redisServerAvailable(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('health and metrics', () => {
+  let t: TestDatabase;
+  let redisPort: number;
+  let redisProc: ReturnType<typeof spawn>;
+  let redis: Redis;
+  let server: HttpServer;
+  let url: string;
+
+  beforeAll(async () => {
+    if (!redisServerAvailable()) throw new Error('redis-server is needed to test a stopped Redis');
+    t = await createTestDatabase();
+    // A Redis of this test's own, so stopping it touches nobody else.
+    redisPort = await freePort();
+    redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+    redis.on('error', () => undefined);
+    for (let i = 0; i < 50 && redis.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
+    const logger = createLogger('silent');
+    const dispatcher = createEventDispatcher({ encryptKey: '', verificationToken: 'v', logger, handlers: { onMessage: async () => undefined, onCardAction: async () => ({}) } });
+    server = new HttpServer({ db: t.db, redis, logger, metrics: createMetrics(), dispatcher, encryptKey: '', verificationToken: 'v' });
+    url = `http://127.0.0.1:${await server.start(0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    redis.disconnect();
+    redisProc.kill('SIGKILL');
+    await t.drop();
+  });
+
+  it('reports healthy when Postgres and Redis answer, and exposes metrics', async () => {
+    const res = await fetch(`${url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, postgres: 'ok', redis: 'ok' });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('dispatch_http_requests_total{route="/healthz",status="200"} 1');
+    expect(metrics).toContain('process_cpu_seconds_total');
+  });
+
+  it('reports a stopped Redis as unhealthy', async () => {
+    redisProc.kill('SIGTERM');
+    await new Promise((r) => redisProc.once('exit', r));
+    const res = await fetch(`${url}/healthz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { ok: boolean; postgres: string; redis: string };
+    expect(body.ok).toBe(false);
+    expect(body.postgres).toBe('ok');
+    expect(body.redis).toMatch(/^down/);
+  });
+
+  it('answers 404 for unknown paths', async () => {
+    expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+});
+
+describe('npm start without configuration', () => {
+  it('exits non-zero listing every missing variable, without a stack trace', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      cwd: process.cwd(),
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    for (const name of ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_VERIFICATION_TOKEN', 'DATABASE_URL', 'REDIS_URL']) {
+      expect(stderr).toContain(`${name}: missing`);
+    }
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

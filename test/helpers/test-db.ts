@@ -1,0 +1,37 @@
+// A fresh database per test file, migrated, and dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDb, type Db } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { adminDatabaseUrl } from './services.js';
+
+export type TestDatabase = { db: Db; url: string; name: string; drop: () => Promise<void> };
+
+export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `dispatch_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(adminDatabaseUrl());
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), { max: 5 });
+  if (opts.migrate !== false) await migrateToLatest(db);
+  return {
+    db,
+    url: url.toString(),
+    name,
+    drop: async () => {
+      await db.destroy();
+      const c = new pg.Client({ connectionString: adminDatabaseUrl() });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** A unique prefix so each test file's BullMQ queues never meet another's. */
+export function uniqueQueuePrefix(): string {
+  return `test-${randomBytes(5).toString('hex')}`;
+}
