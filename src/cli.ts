@@ -5,13 +5,13 @@ import { createLogger } from './logger.js';
 import { isAppError } from './errors.js';
 import type { CliCommand, CliIo } from './cli/command.js';
 import { dbCommands } from './cli/db.commands.js';
+import { registryCommands } from './cli/registry.commands.js';
 
-export const commands: CliCommand[] = [...dbCommands];
+export const commands: CliCommand[] = [...dbCommands, ...registryCommands];
 
 function usage(io: CliIo): void {
   io.out('用法 / usage: npm run cli -- <command> [options]\n');
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  for (const c of commands) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+  for (const c of commands) io.out(`  ${c.usage}\n      ${c.summary}`);
 }
 
 /** Finds the longest command name that prefixes argv (e.g. 'people sync' before 'people'). */

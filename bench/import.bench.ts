@@ -1,0 +1,165 @@
+// Registry import at city scale: a generated 10,000-row .xlsx (6 regions, ~2,000 people,
+// 20 departments) into a fresh database, then the same file again (0 changes).
+// Prints rows, seconds and rows/s for both. `tsx bench/import.bench.ts`, or `run()` from a runner.
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import * as XLSX from '@e965/xlsx';
+import pg from 'pg';
+import { createDb } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createLogger } from '../src/logger.js';
+import { changeCount, importRegistry, type ImportOutcome } from '../src/registry/registry-import.js';
+import { sourceFromBytes } from '../src/registry/sheet-reader.js';
+
+const ROWS = 10_000;
+const REGIONS = ['天城县', '南湖县', '东城区', '西山区', '高新区', '临港新区'];
+const DEPARTMENTS = [
+  '市发改委', '市工信局', '市住建局', '市交通运输局', '市水务局', '市自然资源局', '市生态环境局', '市商务局', '市教育局', '市卫健委',
+  '市文旅局', '市农业农村局', '市能源局', '市应急管理局', '市市场监管局', '市统计局', '市财政局', '市林草局', '市国资委', '市城管局',
+];
+const OWNERS = 1_934;
+const LEADERS = 60;
+const VICE_MAYORS = 6;
+const HEADER = [
+  '项目编号', '项目名称', '项目法人', '建设地点', '所属地区', '行业类别', '项目阶段', '所属清单', '调度频次', '总投资（万元）',
+  '年度计划投资（万元）', '投资主体', '计划开工日期', '计划竣工日期', '项目负责人', '负责人手机', '包保领导', '包保领导手机',
+  '分管副市长', '分管副市长手机', '责任单位',
+];
+
+/** Deterministic, so every run imports the same sheet. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文';
+const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宏海波晓东琳雪梅斌浩宇欣怡婷';
+const INDUSTRIES = ['能源', '基础设施', '产业', '社会民生', '服务业', '房地产', '农业'];
+const KINDS = ['水电站', '物流园', '产业园', '污水处理厂', '学校', '医院', '公路', '标准化厂房', '商业街', '文旅小镇', '冷链中心', '光伏电站'];
+const STAGES = ['续建', '续建', '续建', '新开工', '新开工', '前期', '谋划', '竣工', '投产'];
+const LISTS = ['在建项目', '在建项目', '已开工未入统项目', '专项债券项目', '明年拟开工项目', '重大谋划项目', '在建项目、专项债券项目'];
+
+type Person = { name: string; mobile: number };
+
+function people(prefix: number, count: number, random: () => number): Person[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${SURNAMES[Math.floor(random() * SURNAMES.length)]}${GIVEN[Math.floor(random() * GIVEN.length)]}${i % 3 === 0 ? '' : GIVEN[Math.floor(random() * GIVEN.length)]}`,
+    mobile: prefix * 1e8 + i,
+  }));
+}
+
+/** A realistic 10,000-row registry sheet, typed the way Excel stores it (numbers, date cells). */
+export function generateSheet(rows = ROWS): Buffer {
+  const random = mulberry32(20261121);
+  const owners = people(139, OWNERS, random);
+  const leaders = people(138, LEADERS, random);
+  const viceMayors = people(137, VICE_MAYORS, random);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const grid: (string | number | Date)[][] = [HEADER];
+  for (let i = 0; i < rows; i++) {
+    const region = REGIONS[i % REGIONS.length];
+    const total = Math.round(500 + random() * 500_000) + Math.round(random() * 100) / 100;
+    const annual = Math.round(total * random() * 0.5 * 100) / 100;
+    const startYear = 2023 + Math.floor(random() * 5);
+    const start = new Date(startYear, Math.floor(random() * 12), 1 + Math.floor(random() * 28));
+    const finish = new Date(startYear + 1 + Math.floor(random() * 4), 11, 31);
+    const owner = owners[i % OWNERS];
+    const leader = leaders[i % LEADERS];
+    const viceMayor = viceMayors[i % VICE_MAYORS];
+    grid.push([
+      `BJ2026${String(i + 1).padStart(5, '0')}`,
+      `${region}${pick(KINDS)}${i + 1}号项目`,
+      `${region}${pick(['城投', '交投', '水投', '产投'])}有限公司`,
+      `${region}某镇`,
+      region,
+      pick(INDUSTRIES),
+      pick(STAGES),
+      pick(LISTS),
+      random() < 0.2 ? '' : pick(['每周', '每月', '每月']),
+      total,
+      annual,
+      pick(['政府投资', '民间投资', '国有投资']),
+      start,
+      finish,
+      owner.name,
+      owner.mobile,
+      leader.name,
+      leader.mobile,
+      viceMayor.name,
+      viceMayor.mobile,
+      DEPARTMENTS[i % DEPARTMENTS.length],
+    ]);
+  }
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(grid, { cellDates: true }), '在建项目清单');
+  return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
+}
+
+/** Same defaults as the tests' database helper: a local Postgres, overridable by environment. */
+function adminUrl(): string {
+  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+async function withAdmin(url: string, query: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(query);
+  } finally {
+    await c.end();
+  }
+}
+
+function summary(outcome: ImportOutcome): string {
+  if (!outcome.ok) throw new Error(`import refused: ${outcome.issues.slice(0, 5).map((i) => `row ${i.row}, column ${i.column}: ${i.message}`).join('; ')}`);
+  return `created ${outcome.created.length}, updated ${outcome.updated.length}, unchanged ${outcome.unchanged}, people ${outcome.peopleCreated}, changes ${changeCount(outcome)}`;
+}
+
+export async function run(opts: { rows?: number; adminUrl?: string; out?: (line: string) => void } = {}): Promise<void> {
+  const rows = opts.rows ?? ROWS;
+  const out = opts.out ?? ((l: string) => console.log(l));
+  const admin = opts.adminUrl ?? adminUrl();
+
+  let t0 = performance.now();
+  const bytes = generateSheet(rows);
+  out(`generate: ${rows} rows, ${(bytes.length / 1024).toFixed(0)} KiB xlsx in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+
+  const name = `dispatch_bench_${randomBytes(6).toString('hex')}`;
+  await withAdmin(admin, `create database "${name}"`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), { max: 5 });
+  try {
+    await migrateToLatest(db);
+    const deps = { db, logger: createLogger('silent'), now: () => new Date() };
+    const file = sourceFromBytes('bench.xlsx', bytes);
+
+    for (const label of ['import', 're-import']) {
+      t0 = performance.now();
+      const outcome = await importRegistry(deps, { file, actor: 'bench' });
+      const seconds = (performance.now() - t0) / 1000;
+      out(`${label}: ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} rows/s (${summary(outcome)})`);
+      if (label === 're-import' && outcome.ok && changeCount(outcome) !== 0) throw new Error('re-import changed the registry');
+    }
+    const counts = await Promise.all((['projects', 'people', 'regions', 'departments'] as const).map(async (table) => {
+      const r = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      return `${table} ${r.n}`;
+    }));
+    out(`database: ${counts.join(', ')}`);
+  } finally {
+    await db.destroy();
+    await withAdmin(admin, `drop database if exists "${name}" with (force)`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

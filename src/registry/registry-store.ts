@@ -1,0 +1,239 @@
+// The registry's database statements. Everything set-based: one statement per table per
+// import (rows travel as one jsonb parameter through jsonb_to_recordset), so a 10,000-row
+// sheet is a handful of round trips, not tens of thousands.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { regionKind } from './cell-parsers.js';
+import type { ExistingProject, FieldChange, RegistryValues } from './registry-diff.js';
+
+type Q = Kysely<Database>;
+
+// Every registry writer (import, sync) takes this lock so two imports cannot interleave.
+const REGISTRY_LOCK = 730_220_001;
+
+export async function lockRegistry(trx: Q): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK})`.execute(trx);
+}
+
+const json = (rows: unknown): string => JSON.stringify(rows);
+
+export type NamedRow = { id: number; name: string };
+
+/** Regions by name, creating the missing ones (kind from the name's suffix, appended in sheet order). */
+export async function ensureRegions(trx: Q, names: string[]): Promise<{ byName: Map<string, number>; created: string[] }> {
+  const distinct = [...new Set(names)];
+  const existing = distinct.length
+    ? await trx.selectFrom('regions').select(['id', 'name']).where('name', 'in', distinct).execute()
+    : [];
+  const byName = new Map(existing.map((r) => [r.name, r.id]));
+  const missing = distinct.filter((n) => !byName.has(n));
+  if (missing.length > 0) {
+    const max = await trx.selectFrom('regions').select((eb) => eb.fn.max('sort_order').as('max')).executeTakeFirst();
+    const start = Number(max?.max ?? 0) + 1;
+    const inserted = await trx
+      .insertInto('regions')
+      .values(missing.map((name, i) => ({ name, kind: regionKind(name), sort_order: start + i })))
+      .returning(['id', 'name'])
+      .execute();
+    for (const r of inserted) byName.set(r.name, r.id);
+  }
+  return { byName, created: missing };
+}
+
+export async function ensureDepartments(trx: Q, names: string[]): Promise<{ byName: Map<string, number>; created: string[] }> {
+  const distinct = [...new Set(names)];
+  const existing = distinct.length
+    ? await trx.selectFrom('departments').select(['id', 'name']).where('name', 'in', distinct).execute()
+    : [];
+  const byName = new Map(existing.map((r) => [r.name, r.id]));
+  const missing = distinct.filter((n) => !byName.has(n));
+  if (missing.length > 0) {
+    const inserted = await trx.insertInto('departments').values(missing.map((name) => ({ name }))).returning(['id', 'name']).execute();
+    for (const r of inserted) byName.set(r.name, r.id);
+  }
+  return { byName, created: missing };
+}
+
+export type StoredPerson = {
+  id: number;
+  name: string;
+  mobile: string | null;
+  email: string | null;
+  open_id: string | null;
+  match_status: 'unmatched' | 'matched' | 'not_found';
+};
+
+const PERSON_COLUMNS = ['id', 'name', 'mobile', 'email', 'open_id', 'match_status'] as const;
+
+export async function peopleByContacts(trx: Q, mobiles: string[], emails: string[]): Promise<StoredPerson[]> {
+  if (mobiles.length === 0 && emails.length === 0) return [];
+  return trx
+    .selectFrom('people')
+    .select(PERSON_COLUMNS)
+    .where((eb) => eb.or([
+      ...(mobiles.length ? [eb('mobile', 'in', mobiles)] : []),
+      ...(emails.length ? [eb('email', 'in', emails)] : []),
+    ]))
+    .execute();
+}
+
+export async function peopleByIds(trx: Q, ids: number[]): Promise<StoredPerson[]> {
+  if (ids.length === 0) return [];
+  return trx.selectFrom('people').select(PERSON_COLUMNS).where('id', 'in', [...new Set(ids)]).execute();
+}
+
+export async function insertPeople(
+  trx: Q,
+  people: { name: string; mobile: string | null; email: string | null }[],
+  now: Date,
+): Promise<StoredPerson[]> {
+  if (people.length === 0) return [];
+  const r = await sql<StoredPerson>`
+    insert into people (name, mobile, email, created_at, updated_at)
+    select v.name, v.mobile, v.email, ${now}::timestamptz, ${now}::timestamptz
+    from jsonb_to_recordset(${json(people)}::jsonb) as v(name text, mobile text, email text)
+    returning id, name, mobile, email, open_id, match_status`.execute(trx);
+  return r.rows;
+}
+
+/** Name, e-mail and mobile as the sheet has them now (only rows that differ are passed). */
+export async function updatePeople(
+  trx: Q,
+  people: { id: number; name: string; mobile: string | null; email: string | null }[],
+  now: Date,
+): Promise<void> {
+  if (people.length === 0) return;
+  await sql`
+    update people as p set name = v.name, mobile = v.mobile, email = v.email, updated_at = ${now}
+    from jsonb_to_recordset(${json(people)}::jsonb) as v(id int, name text, mobile text, email text)
+    where p.id = v.id`.execute(trx);
+}
+
+export async function loadProjects(trx: Q): Promise<ExistingProject[]> {
+  const rows = await trx
+    .selectFrom('projects')
+    .select([
+      'id', 'code', 'active', 'name', 'legal_entity', 'location', 'region_id', 'industry', 'stage', 'lists',
+      'dispatch_frequency', 'total_investment', 'annual_plan', 'investor_type', 'planned_start', 'planned_finish',
+      'owner_id', 'leader_id', 'vice_mayor_id', 'department_id',
+    ])
+    .execute();
+  return rows;
+}
+
+const RECORD_COLUMNS = sql.raw(`
+  name text, legal_entity text, location text, region_id int, industry text, stage text, lists jsonb,
+  dispatch_frequency text, total_investment numeric, annual_plan numeric, investor_type text,
+  planned_start date, planned_finish date, owner_id int, leader_id int, vice_mayor_id int, department_id int`);
+
+const CHUNK = 5000;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function insertProjects(
+  trx: Q,
+  rows: (RegistryValues & { code: string })[],
+  meta: { now: Date; actor: string; importId: number },
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const part of chunks(rows)) {
+    const r = await sql<{ id: number; code: string }>`
+      insert into projects (
+        code, name, legal_entity, location, region_id, industry, stage, lists, dispatch_frequency,
+        total_investment, annual_plan, investor_type, planned_start, planned_finish,
+        owner_id, leader_id, vice_mayor_id, department_id,
+        created_at, updated_at, updated_by, last_import_id)
+      select v.code, v.name, v.legal_entity, v.location, v.region_id, v.industry, v.stage,
+        array(select jsonb_array_elements_text(v.lists)), v.dispatch_frequency,
+        v.total_investment, v.annual_plan, v.investor_type, v.planned_start, v.planned_finish,
+        v.owner_id, v.leader_id, v.vice_mayor_id, v.department_id,
+        ${meta.now}::timestamptz, ${meta.now}::timestamptz, ${meta.actor}::text, ${meta.importId}::int
+      from jsonb_to_recordset(${json(part)}::jsonb) as v(code text, ${RECORD_COLUMNS})
+      returning id, code`.execute(trx);
+    for (const row of r.rows) ids.set(row.code, row.id);
+  }
+  return ids;
+}
+
+/** Writes the full registry values of changed projects; a retired one on the list is active again. */
+export async function updateProjects(
+  trx: Q,
+  rows: (RegistryValues & { id: number })[],
+  meta: { now: Date; actor: string; importId: number },
+): Promise<void> {
+  for (const part of chunks(rows)) {
+    await sql`
+      update projects as p set
+        name = v.name, legal_entity = v.legal_entity, location = v.location, region_id = v.region_id,
+        industry = v.industry, stage = v.stage, lists = array(select jsonb_array_elements_text(v.lists)),
+        dispatch_frequency = v.dispatch_frequency, total_investment = v.total_investment,
+        annual_plan = v.annual_plan, investor_type = v.investor_type, planned_start = v.planned_start,
+        planned_finish = v.planned_finish, owner_id = v.owner_id, leader_id = v.leader_id,
+        vice_mayor_id = v.vice_mayor_id, department_id = v.department_id,
+        active = true, retired_at = null,
+        updated_at = ${meta.now}, updated_by = ${meta.actor}, last_import_id = ${meta.importId}
+      from jsonb_to_recordset(${json(part)}::jsonb) as v(id int, ${RECORD_COLUMNS})
+      where p.id = v.id`.execute(trx);
+  }
+}
+
+export async function retireProjects(trx: Q, ids: number[], meta: { now: Date; actor: string; importId: number }): Promise<void> {
+  if (ids.length === 0) return;
+  await trx
+    .updateTable('projects')
+    .set({ active: false, retired_at: meta.now, updated_at: meta.now, updated_by: meta.actor, last_import_id: meta.importId })
+    .where('id', 'in', ids)
+    .execute();
+}
+
+export type ChangeRecord = { project_id: number; changes: Record<string, { from: unknown; to: unknown }> };
+
+export async function insertChanges(trx: Q, records: ChangeRecord[], meta: { now: Date; actor: string; importId: number }): Promise<void> {
+  for (const part of chunks(records)) {
+    if (part.length === 0) continue;
+    await sql`
+      insert into project_changes (project_id, import_id, changed_by, changes, created_at)
+      select v.project_id, ${meta.importId}::int, ${meta.actor}::text, v.changes, ${meta.now}::timestamptz
+      from jsonb_to_recordset(${json(part)}::jsonb) as v(project_id int, changes jsonb)`.execute(trx);
+  }
+}
+
+export function changesObject(changes: { field: FieldChange['field']; from: unknown; to: unknown }[]): ChangeRecord['changes'] {
+  return Object.fromEntries(changes.map((c) => [c.field, { from: c.from, to: c.to }]));
+}
+
+export async function insertImport(
+  trx: Q,
+  row: { fileName: string; sha256: string; sheet: string | null; actor: string; rowCount: number; now: Date },
+): Promise<number> {
+  const r = await trx
+    .insertInto('imports')
+    .values({ file_name: row.fileName, file_sha256: row.sha256, sheet: row.sheet, actor: row.actor, row_count: row.rowCount, created_at: row.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function setImportCounts(
+  trx: Q,
+  id: number,
+  counts: { created: number; updated: number; unchanged: number; retired: number },
+): Promise<void> {
+  await trx
+    .updateTable('imports')
+    .set({ created_count: counts.created, updated_count: counts.updated, unchanged_count: counts.unchanged, retired_count: counts.retired })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function allRegions(trx: Q): Promise<NamedRow[]> {
+  return trx.selectFrom('regions').select(['id', 'name']).execute();
+}
+
+export async function allDepartments(trx: Q): Promise<NamedRow[]> {
+  return trx.selectFrom('departments').select(['id', 'name']).execute();
+}

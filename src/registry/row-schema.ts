@@ -1,0 +1,259 @@
+// One sheet row → one typed ProjectRow, checked with zod; every problem becomes a Chinese
+// message on the cell it is about. Fields whose column the sheet lacks stay undefined so an
+// import never blanks data the sheet did not carry.
+import { z } from 'zod';
+import { Decimal } from 'decimal.js';
+import type { CycleKind, Stage } from '../db/schema.js';
+import {
+  cellKey, cellText, parseDate, parseEmail, parseFrequency, parseLists, parseMobile, parseMoney, parseStage, personName,
+  type Cell, type Parsed,
+} from './cell-parsers.js';
+import { PERSON_ROLES, type ColumnMap, type FieldKey, type PersonRole } from './header-map.js';
+import type { SheetIssue } from './sheet-issue.js';
+import type { SheetRow } from './sheet-reader.js';
+
+export type PersonRef = { name: string; mobile: string | null; email: string | null };
+
+export type ProjectRow = {
+  rowNumber: number;
+  code: string;
+  name: string;
+  region: string;
+  stage: Stage;
+  /** 万元, canonical decimal string. */
+  totalInvestment: string;
+  legalEntity?: string | null;
+  location?: string | null;
+  industry?: string | null;
+  investorType?: string | null;
+  lists?: string[];
+  /** null: the cell was empty, the project's lists decide. */
+  frequency?: CycleKind | null;
+  annualPlan?: string;
+  plannedStart?: string | null;
+  plannedFinish?: string | null;
+  department?: string | null;
+  owner?: PersonRef | null;
+  leader?: PersonRef | null;
+  viceMayor?: PersonRef | null;
+};
+
+type RawValues = Partial<Record<FieldKey, Cell>>;
+
+function parsed<T>(parse: (cell: Cell) => Parsed<T>) {
+  return z.unknown().transform((value, ctx): T => {
+    const r = parse((value ?? null) as Cell);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.reason });
+    return z.NEVER;
+  });
+}
+
+const requiredText = (label: string) =>
+  parsed((cell) => {
+    const text = cellText(cell);
+    return text === '' ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: text };
+  });
+const requiredKey = (label: string) =>
+  parsed((cell) => {
+    const text = cellKey(cell);
+    return text === '' ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: text };
+  });
+const optionalText = parsed((cell): Parsed<string | null> => ({ ok: true, value: cellText(cell) || null }));
+const nameText = parsed((cell): Parsed<string | null> => ({ ok: true, value: personName(cell) || null }));
+const listCell = parsed((cell): Parsed<string[]> => ({ ok: true, value: parseLists(cell) }));
+
+/** Builds the row schema for the columns this sheet has. */
+export function rowSchema(columns: ColumnMap) {
+  const f = columns.fields;
+  const money = (key: 'totalInvestment' | 'annualPlan', label: string, required: boolean) =>
+    parsed((cell): Parsed<string | null> => {
+      const r = parseMoney(cell, f[key]?.unit ?? '万元');
+      if (r.ok && r.value === null) return required ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: '0' };
+      return r;
+    });
+  const shape = {
+    code: requiredKey('项目编号'),
+    name: requiredText('项目名称'),
+    region: requiredKey('所属地区').transform((s) => s.replace(/\s+/g, '')),
+    stage: parsed(parseStage),
+    totalInvestment: money('totalInvestment', '总投资', true),
+    legalEntity: optionalText.optional(),
+    location: optionalText.optional(),
+    industry: optionalText.optional(),
+    investorType: optionalText.optional(),
+    lists: listCell.optional(),
+    frequency: parsed(parseFrequency).optional(),
+    annualPlan: money('annualPlan', '年度计划投资', false).optional(),
+    plannedStart: parsed(parseDate).optional(),
+    plannedFinish: parsed(parseDate).optional(),
+    department: optionalText.optional(),
+    ownerName: nameText.optional(),
+    ownerMobile: parsed(parseMobile).optional(),
+    ownerEmail: parsed(parseEmail).optional(),
+    leaderName: nameText.optional(),
+    leaderMobile: parsed(parseMobile).optional(),
+    leaderEmail: parsed(parseEmail).optional(),
+    viceMayorName: nameText.optional(),
+    viceMayorMobile: parsed(parseMobile).optional(),
+    viceMayorEmail: parsed(parseEmail).optional(),
+  } satisfies Record<FieldKey, z.ZodType>;
+
+  const header = (key: FieldKey, fallback: string) => f[key]?.header ?? fallback;
+  const isText = (v: unknown): v is string => typeof v === 'string';
+
+  return z.object(shape).superRefine((row, ctx) => {
+    // Cross-field rules also run when some field failed, so one pass reports everything;
+    // a failed field arrives as a non-string marker and its rule is skipped.
+    const total = row.totalInvestment;
+    const annual = row.annualPlan;
+    if (isText(total) && isText(annual) && new Decimal(annual).gt(total)) {
+      ctx.addIssue({
+        code: 'custom', path: ['annualPlan'],
+        message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元`,
+      });
+    }
+    const start = row.plannedStart;
+    const finish = row.plannedFinish;
+    if (isText(start) && isText(finish) && finish < start) {
+      ctx.addIssue({
+        code: 'custom', path: ['plannedFinish'],
+        message: `计划竣工日期 ${finish} 早于计划开工日期 ${start}`,
+      });
+    }
+    for (const r of PERSON_ROLES) {
+      const name = row[r.name];
+      const mobile = row[r.mobile];
+      const email = row[r.email];
+      if (name === null && (isText(mobile) || isText(email))) {
+        ctx.addIssue({
+          code: 'custom', path: [r.name],
+          message: `${r.label}姓名为空，但${header(isText(mobile) ? r.mobile : r.email, r.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}`,
+        });
+      }
+    }
+  }, { when: () => true });
+}
+
+/** What a row says about identity (code, people), even when other cells of it are wrong. */
+export type RowIdentity = {
+  rowNumber: number;
+  code: string | null;
+  name: string | null;
+  owner?: PersonRef | null;
+  leader?: PersonRef | null;
+  viceMayor?: PersonRef | null;
+};
+
+export type RowValidation = {
+  projects: ProjectRow[];
+  /** Every project row, valid or not: whole-sheet checks (duplicate codes, one phone two names) see them all. */
+  identities: RowIdentity[];
+  issues: SheetIssue[];
+  /** Rows that were not projects (合计, section titles) or people without a phone. */
+  warnings: SheetIssue[];
+};
+
+// Sheets often end in a 合计 line and group projects under "一、续建项目" section rows.
+const SUMMARY = /^(?:合计|总计|小计|共计|其中)/;
+const SECTION = /^[一二三四五六七八九十百]+[、.．]|^[（(][一二三四五六七八九十]+[)）]/;
+
+function summaryRowLabel(values: RawValues): string | null {
+  const code = cellText(values.code ?? null);
+  const name = cellText(values.name ?? null);
+  for (const text of [code, name]) if (SUMMARY.test(text)) return text;
+  if (code === '' && SECTION.test(name)) {
+    const filled = Object.values(values).filter((v) => cellText(v ?? null) !== '').length;
+    if (filled <= 2) return name;
+  }
+  return null;
+}
+
+function rawValues(row: SheetRow, columns: ColumnMap): RawValues {
+  const values: RawValues = {};
+  for (const [key, col] of Object.entries(columns.fields) as [FieldKey, { index: number }][]) {
+    values[key] = row.cells[col.index] ?? null;
+  }
+  return values;
+}
+
+function personFrom(row: Record<string, unknown>, role: (typeof PERSON_ROLES)[number]): PersonRef | null | undefined {
+  if (!(role.name in row)) return undefined;
+  const name = row[role.name] as string | null;
+  if (name === null) return null;
+  return { name, mobile: (row[role.mobile] as string | null | undefined) ?? null, email: (row[role.email] as string | null | undefined) ?? null };
+}
+
+/** Validates every data row and reports all problems, not just the first. */
+export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidation {
+  const schema = rowSchema(columns);
+  const projects: ProjectRow[] = [];
+  const identities: RowIdentity[] = [];
+  const issues: SheetIssue[] = [];
+  const warnings: SheetIssue[] = [];
+  const present = new Set(Object.keys(columns.fields));
+  for (const row of rows) {
+    const values = rawValues(row, columns);
+    const summary = summaryRowLabel(values);
+    if (summary !== null) {
+      warnings.push({ row: row.rowNumber, column: columns.fields.name?.header ?? '项目名称', message: `“${summary}”不是项目行，已跳过` });
+      continue;
+    }
+    const result = schema.safeParse(values);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const key = issue.path[0] as FieldKey | undefined;
+        const column = key ? columns.fields[key]?.header ?? key : '表格';
+        issues.push({ row: row.rowNumber, column, message: issue.message });
+      }
+      identities.push(partialIdentity(schema.shape, values, row.rowNumber));
+      continue;
+    }
+    const v = result.data as Record<string, unknown>;
+    const project: ProjectRow = {
+      rowNumber: row.rowNumber,
+      code: result.data.code,
+      name: result.data.name,
+      region: result.data.region,
+      stage: result.data.stage,
+      totalInvestment: result.data.totalInvestment as string,
+    };
+    const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'plannedStart', 'plannedFinish', 'department'] as const;
+    for (const key of optional) if (present.has(key)) (project as Record<string, unknown>)[key] = v[key];
+    for (const r of PERSON_ROLES) {
+      const person = personFrom(present.has(r.name) ? v : {}, r);
+      if (person === undefined) continue;
+      project[r.role satisfies PersonRole] = person;
+      if (person && !person.mobile && !person.email) {
+        warnings.push({
+          row: row.rowNumber,
+          column: columns.fields[r.mobile]?.header ?? r.mobileLabel,
+          message: `${r.label}“${person.name}”没有手机号，无法关联飞书用户，该项目的${r.label}暂不设置`,
+        });
+      }
+    }
+    projects.push(project);
+    identities.push(project);
+  }
+  return { projects, identities, issues, warnings };
+}
+
+/** Field by field, keeping what parses, for a row that failed as a whole. */
+function partialIdentity(shape: ReturnType<typeof rowSchema>['shape'], values: RawValues, rowNumber: number): RowIdentity {
+  const field = (key: FieldKey): unknown => {
+    if (!(key in values)) return undefined;
+    const r = shape[key].safeParse(values[key]);
+    return r.success ? r.data : undefined;
+  };
+  const text = (key: FieldKey): string | null => {
+    const v = field(key);
+    return typeof v === 'string' ? v : null;
+  };
+  const identity: RowIdentity = { rowNumber, code: text('code'), name: text('name') };
+  for (const r of PERSON_ROLES) {
+    if (!(r.name in values)) continue;
+    const name = text(r.name);
+    identity[r.role] = name === null ? null : { name, mobile: text(r.mobile), email: text(r.email) };
+  }
+  return identity;
+}
