@@ -31,6 +31,8 @@ export interface RequestRecord {
   code?: number;
   at: number;
   receiveId?: string;
+  /** The parsed JSON body, so tests can check what was asked (e.g. how many mobiles per lookup). */
+  body?: Record<string, unknown>;
 }
 
 export interface PipelineDeps {
@@ -97,6 +99,8 @@ export class OpenApiPipeline {
       throw e;
     }
     const body = parseJsonObject(rawBody);
+    // Never keep credentials in the record.
+    if (body && entry.path !== TOKEN_PATH) entry.body = body;
     if (entry.path === TOKEN_PATH && entry.method === 'POST') return this.issueToken(body);
 
     const matched = this.match(entry.method, entry.path);

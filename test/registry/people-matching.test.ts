@@ -71,10 +71,10 @@ describe('matching after an import', () => {
       ['付秀英', '13900000020', ['XM2026020/owner']],
     ]);
 
-    // The sandbox answers 400 to a request with more than 50 mobiles, so "every call 200" means
-    // every call carried ≤ 50; and 51 people took exactly two calls (50 + 1).
+    // 51 people took exactly two calls: 50 + 1 mobiles.
     expect(lookups()).toHaveLength(2);
     expect(lookups().every((r) => r.status === 200 && r.code === 0)).toBe(true);
+    expect(lookups().map((r) => (r.body?.mobiles as string[]).length)).toEqual([50, 1]);
 
     const du = await db.selectFrom('people').select(['open_id', 'match_status', 'matched_at']).where('mobile', '=', '13900000001').executeTakeFirstOrThrow();
     expect(du).toEqual({ open_id: fake.findUser({ mobile: '13900000001' })?.open_id, match_status: 'matched', matched_at: NOW });
