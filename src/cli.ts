@@ -6,8 +6,9 @@ import { isAppError } from './errors.js';
 import type { CliCommand, CliIo } from './cli/command.js';
 import { dbCommands } from './cli/db.commands.js';
 import { registryCommands } from './cli/registry.commands.js';
+import { problemCommands } from './cli/problems.commands.js';
 
-export const commands: CliCommand[] = [...dbCommands, ...registryCommands];
+export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...problemCommands];
 
 function usage(io: CliIo): void {
   io.out('用法 / usage: npm run cli -- <command> [options]\n');

@@ -17,6 +17,8 @@ export type OutboundMessage = {
   personId?: number | null;
   projectId?: number | null;
   cycleId?: number | null;
+  /** Answer in the thread of this message instead of starting a new one (receiveId is then its chat). */
+  replyTo?: string;
 } & ({ card: Card } | { text: string });
 
 export type SendResult = { messageId: string; alreadySent: boolean };
@@ -52,8 +54,10 @@ export async function sendOnce(deps: { db: Db; lark: LarkClient }, msg: Outbound
 
   await deps.db.updateTable('outbound_messages').set({ attempts: sql`attempts + 1`, updated_at: new Date() }).where('uuid', '=', uuid).execute();
   try {
-    const target = { receiveId: msg.receiveId, receiveIdType, uuid };
-    const { messageId } = 'card' in msg ? await deps.lark.sendCard({ ...target, card: msg.card }) : await deps.lark.sendText({ ...target, text: msg.text });
+    const body = 'card' in msg ? { msgType: 'interactive', content: msg.card } : { msgType: 'text', content: { text: msg.text } };
+    const { messageId } = msg.replyTo
+      ? await deps.lark.reply({ messageId: msg.replyTo, chatId: msg.receiveId, uuid, ...body })
+      : await deps.lark.send({ receiveId: msg.receiveId, receiveIdType, uuid, ...body });
     await deps.db
       .updateTable('outbound_messages')
       .set({ state: 'sent', message_id: messageId, sent_at: new Date(), updated_at: new Date(), last_error: null })

@@ -19,8 +19,10 @@ export const jobCatalogue = {
     queue: 'outbound',
     payload: z.object({ token: z.string().optional(), messageId: z.string().optional(), card: z.record(z.string(), z.unknown()) }),
   },
-  /** Tell the people a problem concerns about a change in its state. */
+  /** Tell the people a problem concerns about a change in its state. `event`: the problem_events id. */
   'problem.notify': { queue: 'outbound', payload: z.object({ problemId: z.number().int(), event: z.string() }) },
+  /** Interpret and answer one chat message to the bot (recorded in inbound_events under msg:<message_id>). */
+  'chat.message': { queue: 'outbound', payload: z.object({ messageId: z.string().min(1) }) },
   /** A plain notice to every admin (e.g. the work calendar has no data for a year). */
   'admin.notify': { queue: 'outbound', payload: z.object({ key: z.string().max(40), text: z.string() }) },
   /** Retry matching people to Feishu users. */

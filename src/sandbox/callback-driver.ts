@@ -133,6 +133,14 @@ export class FeishuDriver {
       rootId: params.rootId,
       parentId: params.parentId,
     });
+    this.options.fake?.recordUserMessage({
+      appId: this.options.appId,
+      messageId,
+      senderOpenId: params.senderOpenId,
+      chatId,
+      msgType: params.messageType ?? 'text',
+      content: params.content ?? JSON.stringify({ text: params.text ?? '' }),
+    });
     const result = await this.deliver(this.prepare('event', payload, opts, eventId));
     return { ...result, eventId, messageId };
   }

@@ -210,7 +210,8 @@ export class FakeFeishu {
   }
 
   /** Messages sent by the bot, newest last. */
-  messages(filter: { receive_id?: string; msg_type?: string; chat_id?: string } = {}): SandboxMessage[] {
+  /** The bot's messages, newest last; `fromUsers: true` lists what users sent instead. */
+  messages(filter: { receive_id?: string; msg_type?: string; chat_id?: string; fromUsers?: boolean } = {}): SandboxMessage[] {
     return this.store.list(filter);
   }
 
@@ -272,6 +273,32 @@ export class FakeFeishu {
   // ---- hooks for the callback driver --------------------------------------
 
   /** A delayed-update token for a card message, as a card callback carries. */
+  /**
+   * Keeps a message a user sent, as Feishu does before it delivers im.message.receive_v1,
+   * so the bot can reply to it (a reply needs its parent to exist).
+   */
+  recordUserMessage(m: { appId: string; messageId: string; senderOpenId: string; chatId: string; msgType: string; content: string }): void {
+    if (this.store.get(m.messageId)) return;
+    let parsed: unknown = m.content;
+    try {
+      parsed = JSON.parse(m.content);
+    } catch {
+      // Not JSON: kept as the raw string.
+    }
+    this.store.create({
+      message_id: m.messageId,
+      app_id: m.appId,
+      receive_id: m.chatId,
+      receive_id_type: 'chat_id',
+      chat_id: m.chatId,
+      msg_type: m.msgType,
+      content: parsed,
+      raw_content: m.content,
+      created_at: this.options.now(),
+      sender_open_id: m.senderOpenId,
+    });
+  }
+
   issueCardToken(messageId: string): string {
     return this.store.issueCardToken(messageId, this.options.now());
   }

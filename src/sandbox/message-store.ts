@@ -43,9 +43,11 @@ export interface SandboxMessage {
   replyTo?: string;
   root_id?: string;
   parent_id?: string;
+  /** Set on messages a user sent (to the bot or a group), which Feishu keeps like any other. */
+  sender_open_id?: string;
 }
 
-export type NewMessage = Omit<SandboxMessage, 'message_id' | 'updated_at' | 'patches' | 'urgent'>;
+export type NewMessage = Omit<SandboxMessage, 'message_id' | 'updated_at' | 'patches' | 'urgent'> & { message_id?: string };
 
 /** "Requests carrying the same uuid send at most one message within 1 hour" (feishu-facts §4). */
 export const UUID_WINDOW_MS = 60 * 60 * 1000;
@@ -69,7 +71,7 @@ export class MessageStore {
   create(input: NewMessage): SandboxMessage {
     const message: SandboxMessage = {
       ...input,
-      message_id: `om_${randomBytes(16).toString('hex')}`,
+      message_id: input.message_id ?? `om_${randomBytes(16).toString('hex')}`,
       updated_at: input.created_at,
       patches: [],
       urgent: [],
@@ -91,9 +93,11 @@ export class MessageStore {
   }
 
   /** All messages, oldest first (newest last). */
-  list(filter: { receive_id?: string; msg_type?: string; chat_id?: string } = {}): SandboxMessage[] {
+  list(filter: { receive_id?: string; msg_type?: string; chat_id?: string; fromUsers?: boolean } = {}): SandboxMessage[] {
     return [...this.messages.values()].filter(
       (m) =>
+        // By default the bot's messages only; users' own messages on request.
+        Boolean(m.sender_open_id) === Boolean(filter.fromUsers) &&
         (!filter.receive_id || m.receive_id === filter.receive_id || m.open_id === filter.receive_id) &&
         (!filter.msg_type || m.msg_type === filter.msg_type) &&
         (!filter.chat_id || m.chat_id === filter.chat_id),

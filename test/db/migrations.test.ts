@@ -26,8 +26,10 @@ describe('migrations', () => {
       expect.arrayContaining(['projects', 'reports', 'report_revisions', 'problems', 'escalations', 'outbound_messages', 'inbound_events', 'league_snapshots', 'cycles']),
     );
     expect(await migrateToLatest(t.db)).toEqual([]);
-    const reverted = await migrateDown(t.db);
-    expect(reverted).toEqual(['Down 20261121T0800-core-schema']);
+    // Down, one migration at a time, to an empty database.
+    const reverted: string[] = [];
+    for (let r = await migrateDown(t.db); r.length; r = await migrateDown(t.db)) reverted.push(...r);
+    expect(reverted).toEqual(['Down 20261121T0900-lookup-indexes', 'Down 20261121T0800-core-schema']);
     expect(await tableNames(t)).toEqual([]);
     await migrateToLatest(t.db);
   });

@@ -1,7 +1,9 @@
 // The ordered list of migrations. A static provider works the same under tsx and compiled JS.
 import type { Migration } from 'kysely';
 import * as coreSchema from './20261121T0800-core-schema.js';
+import * as lookupIndexes from './20261121T0900-lookup-indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
+  '20261121T0900-lookup-indexes': lookupIndexes,
 };

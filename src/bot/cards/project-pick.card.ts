@@ -1,0 +1,46 @@
+// "Which project?" cards, for an owner with several open reports: a chat draft ("本周完成投资
+// 500万元…") or site photos that could belong to more than one. One button per project. Pure.
+import type { CycleKind } from '../../db/schema.js';
+import { periodLabel } from '../../domain/period.js';
+import type { Card } from '../lark-client.js';
+import type { CardActionValue } from './card-actions.js';
+import { markdown, plain, plainDiv } from './report-form.card.js';
+
+export type PickOption = { projectId: number; cycleId: number; code: string; name: string; kind: CycleKind; periodKey: string };
+
+/**
+ * A chat draft rides along in the pick button's value (beside the contract's projectId/cycleId),
+ * because a callback carries the button's value but not the card it was on.
+ */
+export type DraftCarry = { amount: string; progress: string };
+
+function pickButton(text: string, value: Record<string, unknown>, name: string) {
+  return { tag: 'button', name, text: plain(text), type: 'default', width: 'fill', behaviors: [{ type: 'callback', value }] };
+}
+
+const label = (o: PickOption) => `${o.name}（${periodLabel(o.kind, o.periodKey)}）`;
+
+function shell(title: string, elements: unknown[]): Card {
+  return { schema: '2.0', config: { update_multi: true }, header: { title: plain(title), template: 'blue' }, body: { elements } };
+}
+
+export function buildDraftPickCard(input: { draft: DraftCarry; options: PickOption[] }): Card {
+  const elements: unknown[] = [
+    markdown('您有多个项目待填报，这条进展是哪个项目的？选择后会生成预填好的填报卡片，**确认提交后才算填报**。'),
+    plainDiv(`本期完成投资：${input.draft.amount || '（未识别）'}${input.draft.progress ? `；形象进度：${input.draft.progress}` : ''}`, { text_color: 'grey' }),
+  ];
+  input.options.forEach((o, i) => {
+    const value = { a: 'report.pick', projectId: o.projectId, cycleId: o.cycleId, draft: input.draft } satisfies CardActionValue & { draft: DraftCarry };
+    elements.push(pickButton(label(o), value, `draft_pick_${i}`));
+  });
+  return shell('请选择项目', elements);
+}
+
+export function buildPhotoPickCard(input: { imageKeys: string[]; messageId: string; options: PickOption[] }): Card {
+  const elements: unknown[] = [markdown(`收到 ${input.imageKeys.length} 张照片。您有多个项目近期有填报，这些照片属于哪个项目？`)];
+  input.options.forEach((o, i) => {
+    const value: CardActionValue = { a: 'photo.attach', projectId: o.projectId, cycleId: o.cycleId, imageKeys: input.imageKeys, messageId: input.messageId };
+    elements.push(pickButton(label(o), value, `photo_pick_${i}`));
+  });
+  return shell('请选择照片所属项目', elements);
+}

@@ -1,0 +1,63 @@
+// The one-line summary an owner sees after filing, e.g.
+//   已提交 · 本期完成 500 万元 · 年度累计 4,200 万元 (70.0%) · 序时进度 83.3% · 🟡
+// Pure: figures in, text and light out, so the card and the chat answer say the same thing.
+import { formatPercent, formatWan } from '../domain/amount.js';
+import type { CycleKind } from '../domain/period.js';
+import { light, lightEmoji, timeProgress, type Light, type LightThresholds } from '../domain/schedule-lag.js';
+
+export type SummaryInput = {
+  kind: CycleKind;
+  periodKey: string;
+  periodInvestment: string;
+  ytd: string;
+  annualPlan: string;
+  started: boolean;
+  plannedStart: string | null;
+  /** Local day the light is judged on. */
+  asOfDay: string;
+  revision: number;
+  late: boolean;
+  noChange: boolean;
+  thresholds: LightThresholds;
+};
+
+export type ReportSummary = {
+  text: string;
+  light: Light;
+  /** Chinese reasons for the light (lag description, missed start…). */
+  lightReasons: string[];
+  /** "70.0%", or null without an annual plan. */
+  completion: string | null;
+  timeProgress: string;
+};
+
+export function summarizeReport(input: SummaryInput): ReportSummary {
+  const progress = timeProgress(input.kind, input.periodKey);
+  const judged = light({
+    ytd: input.ytd,
+    annualPlan: input.annualPlan,
+    timeProgress: progress,
+    plannedStart: input.plannedStart,
+    started: input.started,
+    asOfDay: input.asOfDay,
+    // The report just filed breaks any run of missed reports.
+    consecutiveMissed: 0,
+    thresholds: input.thresholds,
+  });
+  const completion = judged.completionRate === null ? null : formatPercent(judged.completionRate);
+  const status = `${input.revision > 1 ? '已更正' : '已提交'}${input.late ? '（逾期）' : ''}${input.noChange ? '（本期无变化）' : ''}`;
+  const parts = [
+    status,
+    `本期完成 ${formatWan(input.periodInvestment)} 万元`,
+    `年度累计 ${formatWan(input.ytd)} 万元${completion ? ` (${completion})` : ''}`,
+    `序时进度 ${formatPercent(progress)}`,
+    lightEmoji(judged.light),
+  ];
+  return {
+    text: parts.join(' · '),
+    light: judged.light,
+    lightReasons: judged.reasons,
+    completion,
+    timeProgress: formatPercent(progress),
+  };
+}

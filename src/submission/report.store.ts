@@ -1,0 +1,132 @@
+// Writes one accepted submission, inside the caller's transaction: the current report, its
+// revision, the cycle status, the project's stage/milestones/year-to-date and any problem raised.
+// All or nothing: a report without its revision, or a problem without its report, cannot exist.
+import type { Kysely } from 'kysely';
+import type { Database, Project } from '../db/schema.js';
+import { markReported } from '../cycle/cycle.repository.js';
+import { localDay } from '../cycle/cycle-format.js';
+import { raiseProblem, resolveDepartment, sameProblemOnReport, type RaisedProblem } from '../problems/problem.repository.js';
+import type { FilingContext } from './filing.repository.js';
+import { loadDepartments } from '../cycle/report-card.data.js';
+import type { ValidReport } from './report-form.js';
+
+export type StoreInput = {
+  ctx: FilingContext;
+  report: ValidReport;
+  noChange: boolean;
+  personId: number;
+  at: Date;
+  tz: string;
+  via: 'card' | 'chat';
+  late: boolean;
+  sourceMessageId: string | null;
+  sourceEventId: string;
+};
+
+export type StoredReport = { reportId: number; revision: number; late: boolean; problem: RaisedProblem | null };
+
+export async function storeReport(trx: Kysely<Database>, s: StoreInput): Promise<StoredReport> {
+  const { ctx, report: r } = s;
+  const fields = {
+    period_investment: r.periodInvestment,
+    ytd_investment: r.ytd,
+    stage: r.stage,
+    started: r.started,
+    completed: r.completed,
+    registered: r.registered,
+    progress: r.progress,
+    no_change: s.noChange,
+    submitted_by: s.personId,
+    submitted_at: s.at,
+    via: s.via,
+    source_message_id: s.sourceMessageId,
+    source_event_id: s.sourceEventId,
+  };
+  // The report's own lateness is its first submission's; each revision records its own.
+  const reportLate = ctx.existing ? ctx.existing.late : s.late;
+  let reportId: number;
+  let revision: number;
+  if (ctx.existing) {
+    revision = ctx.existing.revision + 1;
+    reportId = ctx.existing.id;
+    await trx.updateTable('reports').set({ ...fields, revision, updated_at: s.at }).where('id', '=', reportId).execute();
+  } else {
+    revision = 1;
+    const row = await trx
+      .insertInto('reports')
+      .values({ ...fields, cycle_id: ctx.cycle.id, project_id: ctx.project.id, revision, late: reportLate })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    reportId = row.id;
+  }
+  await trx
+    .insertInto('report_revisions')
+    .values({ ...fields, report_id: reportId, cycle_id: ctx.cycle.id, project_id: ctx.project.id, revision, late: s.late, reason: r.stageReason })
+    .execute();
+  await markReported(trx, ctx.cycle.id, ctx.project.id, s.at, s.late);
+  await updateProject(trx, s);
+
+  let problem: RaisedProblem | null = null;
+  const p = r.problem;
+  if (p && !(ctx.existing && (await sameProblemOnReport(trx, reportId, p.category, p.description)))) {
+    const departmentId = resolveDepartment(p.department, await loadDepartments(trx), ctx.project.department_id);
+    problem = await raiseProblem(trx, {
+      projectId: ctx.project.id,
+      cycleId: ctx.cycle.id,
+      reportId,
+      category: p.category,
+      description: p.description,
+      departmentId,
+      needsCityCoordination: p.needsCityCoordination,
+      raisedBy: s.personId,
+      at: s.at,
+      tz: s.tz,
+      sourceEventId: s.sourceEventId,
+    });
+  }
+  return { reportId, revision, late: reportLate, problem };
+}
+
+/**
+ * Carries the report into the registry, unless a later period has been reported already (then
+ * the registry holds a newer state and an old period's correction must not roll it back).
+ * The year-to-date follows its cadence's chain and never steps back into an earlier year.
+ */
+async function updateProject(trx: Kysely<Database>, s: StoreInput): Promise<void> {
+  const { ctx, report: r } = s;
+  const p = ctx.project;
+  if (ctx.laterAny) return;
+  const day = localDay(s.at, s.tz);
+  const milestone = (now: boolean, was: boolean, on: string | null): string | null => (now ? (was && on ? on : day) : null);
+  const next = {
+    stage: r.stage,
+    started: r.started,
+    completed: r.completed,
+    registered: r.registered,
+    started_on: milestone(r.started, p.started, p.started_on),
+    completed_on: milestone(r.completed, p.completed, p.completed_on),
+    registered_on: milestone(r.registered, p.registered, p.registered_on),
+    ...(p.ytd_year === null || p.ytd_year <= ctx.year ? { ytd_investment: r.ytd, ytd_year: ctx.year } : {}),
+  };
+  const changes = diff(p, next);
+  if (Object.keys(changes).length === 0) return;
+  await trx
+    .updateTable('projects')
+    .set({ ...next, updated_at: s.at, updated_by: `report:${s.personId}` })
+    .where('id', '=', p.id)
+    .execute();
+  await trx
+    .insertInto('project_changes')
+    .values({ project_id: p.id, import_id: null, changed_by: `report:${s.personId}`, changes: JSON.stringify(changes) })
+    .execute();
+}
+
+function diff(before: Project, after: Partial<Record<keyof Project, unknown>>): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [k, to] of Object.entries(after)) {
+    const from = before[k as keyof Project];
+    const same = typeof from === 'string' && typeof to === 'string' && /^-?\d+(\.\d+)?$/.test(from) ? Number(from) === Number(to) : from === to;
+    if (!same) out[k] = { from, to };
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+// The processors of the jobs the submission side owns: thin adapters from a payload to a service.
+import type { AppContext } from '../app-context.js';
+import type { Processor } from '../jobs/queue-registry.js';
+import { AppError } from '../errors.js';
+import { notifyProblem } from '../problems/problem.notify.js';
+import { answerMessage } from '../chat/chat.service.js';
+
+export type SubmissionJobName = 'card.update' | 'problem.notify' | 'chat.message';
+export type SubmissionProcessors = { [N in SubmissionJobName]: Processor<N> };
+
+export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
+  return {
+    // A callback answered before its work finished: the final card follows by delayed update
+    // (token: 30 minutes, two uses), or by patching the message when no token is at hand.
+    'card.update': async (p) => {
+      if (p.token) await ctx.lark.delayedUpdateCard({ token: p.token, card: p.card });
+      else if (p.messageId) await ctx.lark.patchCard({ messageId: p.messageId, card: p.card });
+      else throw new AppError('VALIDATION', 'card.update needs a token or a messageId');
+    },
+    'problem.notify': (p) => notifyProblem(ctx, p.problemId, p.event),
+    'chat.message': (p) => answerMessage(ctx, p.messageId),
+  };
+}
