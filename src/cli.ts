@@ -7,8 +7,9 @@ import type { CliCommand, CliIo } from './cli/command.js';
 import { dbCommands } from './cli/db.commands.js';
 import { registryCommands } from './cli/registry.commands.js';
 import { problemCommands } from './cli/problems.commands.js';
+import { cycleCommands } from './cli/cycle.commands.js';
 
-export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...problemCommands];
+export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...cycleCommands, ...problemCommands];
 
 function usage(io: CliIo): void {
   io.out('用法 / usage: npm run cli -- <command> [options]\n');

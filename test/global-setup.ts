@@ -7,12 +7,15 @@ export default async function setup(): Promise<void> {
   const client = new pg.Client({ connectionString: adminDatabaseUrl() });
   try {
     await client.connect();
-    // Databases left behind by an interrupted earlier run.
+    // Databases left behind by an interrupted earlier run: only those nobody is connected to,
+    // so a second test run going on at the same time keeps its own.
     const stale = await client.query<{ datname: string }>(
-      "select datname from pg_database where datname like 'dispatch_test_%'",
+      `select d.datname from pg_database d
+        where d.datname like 'dispatch_test_%'
+          and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)`,
     );
     for (const row of stale.rows) {
-      await client.query(`drop database if exists "${row.datname}" with (force)`);
+      await client.query(`drop database if exists "${row.datname}"`).catch(() => undefined);
     }
   } catch (e) {
     throw new Error(`PostgreSQL is not reachable at ${adminDatabaseUrl()}: ${(e as Error).message}`);

@@ -2,6 +2,8 @@
 // IM send/reply 50/s and 1000/min per app, 5/s per receiving user or chat; card patch 5/s per message.
 // (open.feishu.cn/document/server-docs/im-v1/message/create; .../api-call-guide/frequency-control)
 // Sliding-window logs in Redis sorted sets, timed by Redis's own clock so instances agree.
+// Per-second windows are also spread evenly (one call every window/limit ms): a burst of 50 that
+// fits our window can still arrive at Feishu compressed by network jitter and trip its window.
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
@@ -26,6 +28,13 @@ for i, key in ipairs(KEYS) do
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
     local w = tonumber(oldest[2]) + window - now + 1
     if w > wait then wait = w end
+  end
+  if window <= 1100 then
+    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    if newest[2] then
+      local w = tonumber(newest[2]) + math.floor(window / limit) - now
+      if w > wait then wait = w end
+    end
   end
 end
 if wait > 0 then return wait end

@@ -1,0 +1,181 @@
+// The cycle's steps — open, remind, close — as service functions. The job processors and the CLI
+// call these same functions, so a step run by hand behaves exactly like the scheduled one.
+// Each step changes the database idempotently and fans the per-owner work out as jobs with
+// deterministic ids.
+import type { AppContext } from '../app-context.js';
+import type { CycleKind } from '../db/schema.js';
+import { cycleTimes } from '../domain/cycle-schedule.js';
+import { parsePeriodKey, periodLabel, periodYear } from '../domain/period.js';
+import { AppError } from '../errors.js';
+import { loadWorkCalendar } from './calendar.repository.js';
+import { cycleSettings } from './cycle-config.js';
+import {
+  closeCycleRow,
+  createCycleWithCoverage,
+  findCycle,
+  markReminded,
+  openCycles,
+  ownersOfCycle,
+  rescheduleCycle,
+  type CycleRow,
+} from './cycle.repository.js';
+import { kindLabel } from './cycle-format.js';
+import { cycleStatus } from './cycle-status.js';
+import { jobIds } from './job-ids.js';
+import { unmatchedOwnersKey } from './prompt.service.js';
+
+export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
+
+export type OpenResult = {
+  cycle: CycleRow;
+  created: boolean;
+  projects: number;
+  owners: number;
+  /** Owners without an open_id: their prompt waits until they are matched. */
+  unmatchedOwners: number;
+  /** Covered projects without an owner in the registry: nobody can be prompted for them. */
+  ownerlessProjects: number;
+  calendarMissingYears: number[];
+};
+
+/**
+ * Opens the cycle of (kind, period) — or finds it open already — and enqueues one prompt job per
+ * owner. Opening twice is harmless: the cycle row is unique per (kind, period), coverage is
+ * frozen in the same transaction, and the prompt jobs and messages are keyed.
+ */
+export async function openCycle(deps: CycleDeps, kind: CycleKind, periodKey: string): Promise<OpenResult> {
+  parsePeriodKey(periodKey, kind);
+  const settings = cycleSettings(deps.config);
+  const calendar = await loadWorkCalendar(deps.db);
+  const times = cycleTimes(kind, periodKey, settings.schedule, calendar, settings.tz);
+  const year = periodYear(kind, periodKey);
+  const missing = [...new Set([...times.calendarMissingYears, ...(calendar.hasDataForYear(year) ? [] : [year])])].sort((a, b) => a - b);
+  if (missing.length > 0) await reportCalendarGap(deps, missing, kind, periodKey);
+
+  const { cycle, created } = await createCycleWithCoverage(deps.db, {
+    kind,
+    periodKey,
+    openAt: times.openAt,
+    remindAt: times.remindAt,
+    dueAt: times.dueAt,
+    openedAt: deps.now(),
+  });
+  const owners = await ownersOfCycle(deps.db, cycle.id);
+  const { totals } = await cycleStatus(deps.db, cycle);
+  if (cycle.state === 'open') {
+    await deps.queues.enqueueBulk(
+      'prompt.send',
+      owners.map((o) => ({ payload: { cycleId: cycle.id, ownerId: o.ownerId }, jobId: jobIds.prompt(cycle.id, o.ownerId) })),
+    );
+  }
+  const result: OpenResult = {
+    cycle,
+    created,
+    projects: totals.covered,
+    owners: owners.length,
+    unmatchedOwners: totals.unmatchedOwners,
+    ownerlessProjects: totals.ownerless,
+    calendarMissingYears: missing,
+  };
+  deps.logger.info(
+    { cycleId: cycle.id, kind, periodKey, created, state: cycle.state, projects: result.projects, owners: result.owners, unmatchedOwners: result.unmatchedOwners, ownerlessProjects: result.ownerlessProjects },
+    created ? 'cycle opened' : 'cycle was open already; prompts re-enqueued',
+  );
+  return result;
+}
+
+/**
+ * A year without statutory holiday data would silently be treated as plain Monday–Friday. Say
+ * so loudly — an error in the log and a notice to every admin, once per year — but open the
+ * cycle anyway: blocking the city's reporting over a missing calendar would be worse.
+ */
+async function reportCalendarGap(deps: CycleDeps, years: number[], kind: CycleKind, periodKey: string): Promise<void> {
+  for (const year of years) {
+    deps.logger.error(
+      { code: 'CALENDAR_MISSING', year, kind, periodKey },
+      `no statutory holiday data for ${year}: cycle times assume Monday–Friday working days; update chinese-days`,
+    );
+    const key = `calendar-missing-${year}`;
+    const text =
+      `【节假日数据缺失】系统没有${year}年的法定节假日和调休安排数据，无法判断该年哪些日子放假、哪些周末调休上班。` +
+      `${kindLabel(kind)}${periodLabel(kind, periodKey)}已照常开启，开启、催报、截止时间暂按周一至周五推算，遇法定节假日不会自动顺延。` +
+      `请尽快更新节假日数据（升级 chinese-days 依赖）；本地放假日可用命令 calendar add-off 补充。`;
+    await deps.queues.enqueue('admin.notify', { key, text }, { jobId: jobIds.adminNotify(key) });
+  }
+}
+
+/** Stamps the reminder and enqueues one reminder job per owner with something still to report. */
+export async function remindCycle(deps: CycleDeps, cycleId: number, final: boolean): Promise<{ owners: number; firstTime: boolean }> {
+  const cycle = await requireCycle(deps, cycleId);
+  const firstTime = await markReminded(deps.db, cycle.id, final, deps.now());
+  const owners = await ownersOfCycle(deps.db, cycle.id, final ? ['pending', 'missed'] : ['pending']);
+  await deps.queues.enqueueBulk(
+    'reminder.send',
+    owners.map((o) => ({ payload: { cycleId: cycle.id, ownerId: o.ownerId, final }, jobId: jobIds.reminder(cycle.id, o.ownerId, final) })),
+  );
+  deps.logger.info({ cycleId, final, owners: owners.length, firstTime }, final ? 'final reminders enqueued' : 'reminders enqueued');
+  return { owners: owners.length, firstTime };
+}
+
+export async function closeCycle(deps: CycleDeps, cycleId: number): Promise<{ closed: boolean; missed: number }> {
+  await requireCycle(deps, cycleId);
+  const result = await closeCycleRow(deps.db, cycleId, deps.now());
+  deps.logger.info({ cycleId, ...result }, result.closed ? 'cycle closed' : 'cycle was closed already');
+  return result;
+}
+
+async function requireCycle(deps: Pick<CycleDeps, 'db'>, cycleId: number): Promise<CycleRow> {
+  const cycle = await findCycle(deps.db, cycleId);
+  if (!cycle) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`, { userMessage: `找不到编号为 ${cycleId} 的调度期次` });
+  return cycle;
+}
+
+/**
+ * Owners skipped as unmatched at open who have an open_id now get their prompt. Run by every
+ * open tick; cheap when nobody is waiting (one SMEMBERS per open cycle).
+ */
+export async function promptNewlyMatchedOwners(deps: CycleDeps, kind: CycleKind): Promise<number> {
+  let enqueued = 0;
+  for (const cycle of await openCycles(deps.db, kind)) {
+    const key = unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycle.id);
+    const waiting = (await deps.redis.smembers(key)).map(Number).filter(Number.isInteger);
+    if (waiting.length === 0) continue;
+    const matched = await deps.db.selectFrom('people').select('id').where('id', 'in', waiting).where('open_id', 'is not', null).execute();
+    if (matched.length === 0) continue;
+    await deps.queues.enqueueBulk(
+      'prompt.send',
+      matched.map((p) => ({ payload: { cycleId: cycle.id, ownerId: p.id }, jobId: jobIds.promptMatched(cycle.id, p.id) })),
+    );
+    await deps.redis.srem(key, ...matched.map((p) => String(p.id)));
+    enqueued += matched.length;
+    deps.logger.info({ cycleId: cycle.id, owners: matched.length }, 'prompting owners matched after the cycle opened');
+  }
+  return enqueued;
+}
+
+export type Rescheduled = { cycleId: number; kind: CycleKind; periodKey: string; remindAt?: Date; dueAt?: Date };
+
+/**
+ * After the local calendar changed, moves the reminder and due times of open cycles that have
+ * not passed yet to where the calendar now puts them. Times already passed stay as they were.
+ */
+export async function rescheduleOpenCycles(deps: Pick<CycleDeps, 'db' | 'config' | 'logger' | 'now'>): Promise<Rescheduled[]> {
+  const now = deps.now().getTime();
+  const settings = cycleSettings(deps.config);
+  const calendar = await loadWorkCalendar(deps.db);
+  const out: Rescheduled[] = [];
+  for (const cycle of await openCycles(deps.db)) {
+    const t = cycleTimes(cycle.kind, cycle.period_key, settings.schedule, calendar, settings.tz);
+    let remindAt = cycle.reminded_at === null && cycle.remind_at.getTime() > now && t.remindAt.getTime() > now ? t.remindAt : cycle.remind_at;
+    const dueAt = cycle.due_at.getTime() > now && t.dueAt.getTime() > now ? t.dueAt : cycle.due_at;
+    if (remindAt.getTime() > dueAt.getTime()) remindAt = dueAt;
+    const change: Rescheduled = { cycleId: cycle.id, kind: cycle.kind, periodKey: cycle.period_key };
+    if (remindAt.getTime() !== cycle.remind_at.getTime()) change.remindAt = remindAt;
+    if (dueAt.getTime() !== cycle.due_at.getTime()) change.dueAt = dueAt;
+    if (!change.remindAt && !change.dueAt) continue;
+    await rescheduleCycle(deps.db, cycle.id, change);
+    deps.logger.info({ ...change }, 'open cycle rescheduled after a calendar change');
+    out.push(change);
+  }
+  return out;
+}

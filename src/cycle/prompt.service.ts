@@ -1,0 +1,139 @@
+// Sends one owner's cards for a cycle: the prompt at open, the reminder, the last call at the
+// due time. Every message goes through sendOnce with a key naming (cycle, project or owner,
+// kind), so a retried job, a restarted worker or a second enqueue never sends a card twice.
+//
+// One card per project, or one consolidated list (see consolidated-prompt.card.ts for why) when
+// the owner covers more than CONSOLIDATE_ABOVE projects in the cycle. The choice is made on the
+// frozen coverage, not on what is still missing, so a retry after a partial send — or a reminder
+// after the prompt — takes the same shape as the first attempt.
+import type { AppContext } from '../app-context.js';
+import { sendOnce } from '../bot/outbound.js';
+import { buildReportFormCard, type CardNotice } from '../bot/cards/report-form.card.js';
+import { buildConsolidatedPromptCard, consolidatedPages } from '../bot/cards/consolidated-prompt.card.js';
+import { reminderNotice } from '../bot/cards/reminder.card.js';
+import type { ReportStatus } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { cycleSettings } from './cycle-config.js';
+import { findCycle, ownerProjects, type CycleRow } from './cycle.repository.js';
+import { consolidatedRow, loadReportCardInputs } from './report-card.data.js';
+import { messageKeys } from './job-ids.js';
+
+export type PromptDeps = Pick<AppContext, 'db' | 'lark' | 'redis' | 'config' | 'logger' | 'now'>;
+
+export type OwnerSendResult = {
+  /** Messages Feishu accepted in this run. */
+  sent: number;
+  /** Messages the outbound log already held as sent. */
+  alreadySent: number;
+  skipped?: 'unmatched' | 'nothing-to-report' | 'cycle-closed';
+};
+
+/** Redis set of owners skipped for want of an open_id, so the tick can prompt them once matched. */
+export function unmatchedOwnersKey(prefix: string, cycleId: number): string {
+  return `${prefix}:cycle:${cycleId}:unmatched-owners`;
+}
+// Long enough to outlive any monthly cycle; the set only matters while its cycle is open.
+const UNMATCHED_TTL_SECONDS = 62 * 24 * 3600;
+
+type Mode = { kind: 'prompt' } | { kind: 'reminder'; final: boolean };
+
+async function loadCycle(deps: PromptDeps, cycleId: number): Promise<CycleRow> {
+  const cycle = await findCycle(deps.db, cycleId);
+  // Not retryable: a job naming a cycle that does not exist will never succeed.
+  if (!cycle) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`);
+  return cycle;
+}
+
+async function loadOwner(deps: PromptDeps, ownerId: number): Promise<{ id: number; name: string; openId: string | null }> {
+  const owner = await deps.db.selectFrom('people').select(['id', 'name', 'open_id']).where('id', '=', ownerId).executeTakeFirst();
+  if (!owner) throw new AppError('NOT_FOUND', `person ${ownerId} not found`);
+  return { id: owner.id, name: owner.name, openId: owner.open_id };
+}
+
+/** The prompt at open: every project the owner still has to report in this cycle. */
+export async function sendOwnerPrompts(deps: PromptDeps, cycleId: number, ownerId: number): Promise<OwnerSendResult> {
+  const cycle = await loadCycle(deps, cycleId);
+  if (cycle.state !== 'open') return { sent: 0, alreadySent: 0, skipped: 'cycle-closed' };
+  return sendOwnerCards(deps, cycle, ownerId, ['pending'], { kind: 'prompt' });
+}
+
+/**
+ * A reminder to an owner who has not reported everything: the first one names what is pending;
+ * the last one, at the due time, also what was marked missed by the close (it may run just
+ * after it), and buzzes the owner (加急) once.
+ */
+export async function sendOwnerReminder(deps: PromptDeps, cycleId: number, ownerId: number, final: boolean): Promise<OwnerSendResult> {
+  const cycle = await loadCycle(deps, cycleId);
+  return sendOwnerCards(deps, cycle, ownerId, final ? ['pending', 'missed'] : ['pending'], { kind: 'reminder', final });
+}
+
+async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number, statuses: ReportStatus[], mode: Mode): Promise<OwnerSendResult> {
+  const settings = cycleSettings(deps.config);
+  const owner = await loadOwner(deps, ownerId);
+  const log = deps.logger.child({ cycleId: cycle.id, ownerId, mode: mode.kind });
+  if (!owner.openId) {
+    // Not matched to a Feishu user yet: nobody to send to. Remembered so the open tick prompts
+    // the owner as soon as a match appears; `cycle status` lists such owners from the database.
+    if (mode.kind === 'prompt') {
+      const key = unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycle.id);
+      await deps.redis.multi().sadd(key, String(ownerId)).expire(key, UNMATCHED_TTL_SECONDS).exec();
+    }
+    log.info('owner has no open_id; skipped');
+    return { sent: 0, alreadySent: 0, skipped: 'unmatched' };
+  }
+  const all = await ownerProjects(deps.db, cycle.id, ownerId);
+  const todo = all.filter((p) => statuses.includes(p.status));
+  if (todo.length === 0) return { sent: 0, alreadySent: 0, skipped: 'nothing-to-report' };
+
+  const inputs = await loadReportCardInputs(deps.db, settings, cycle, todo.map((p) => p.projectId), deps.now());
+  const ordered = todo.flatMap((p) => inputs.get(p.projectId) ?? []);
+  const notice: CardNotice | undefined =
+    mode.kind === 'reminder' ? reminderNotice({ final: mode.final, dueAt: cycle.due_at, tz: settings.tz, missing: ordered.map((i) => i.project.name) }) : undefined;
+  const kind = mode.kind === 'prompt' ? 'prompt' : mode.final ? 'final-reminder' : 'reminder';
+  const target = { kind, receiveId: owner.openId, personId: owner.id, cycleId: cycle.id };
+  const result: OwnerSendResult = { sent: 0, alreadySent: 0 };
+  let firstNewMessage: string | undefined;
+  const send = async (key: string, card: Record<string, unknown>, projectId: number | null) => {
+    const r = await sendOnce(deps, { ...target, key, card, projectId });
+    if (r.alreadySent) result.alreadySent++;
+    else {
+      result.sent++;
+      firstNewMessage ??= r.messageId;
+    }
+  };
+
+  if (all.length > settings.consolidateAbove) {
+    const pages = consolidatedPages(ordered.map(consolidatedRow));
+    for (const [i, rows] of pages.entries()) {
+      const card = buildConsolidatedPromptCard({
+        cycle: { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at },
+        tz: settings.tz,
+        rows,
+        total: ordered.length,
+        page: { index: i + 1, count: pages.length },
+        notice,
+      });
+      const key = mode.kind === 'prompt'
+        ? messageKeys.consolidatedPrompt(cycle.id, ownerId, i + 1)
+        : messageKeys.consolidatedReminder(cycle.id, ownerId, i + 1, mode.final);
+      await send(key, card, null);
+    }
+  } else {
+    for (const input of ordered) {
+      const key = mode.kind === 'prompt' ? messageKeys.prompt(cycle.id, input.project.id) : messageKeys.reminder(cycle.id, input.project.id, mode.final);
+      await send(key, buildReportFormCard({ ...input, notice }), input.project.id);
+    }
+  }
+
+  if (mode.kind === 'reminder' && mode.final && firstNewMessage) {
+    // The last call also buzzes (加急). Only on a first send, so a retried job does not buzz
+    // again; a failure here must not fail the job and resend nothing.
+    try {
+      await deps.lark.urgentApp({ messageId: firstNewMessage, openIds: [owner.openId] });
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'urgent_app failed; the final reminder was sent without a buzz');
+    }
+  }
+  log.info({ sent: result.sent, alreadySent: result.alreadySent, projects: ordered.length }, 'owner cards sent');
+  return result;
+}

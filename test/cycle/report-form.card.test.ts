@@ -1,0 +1,213 @@
+// The report form and the consolidated list are pure functions: checked here without services.
+import { describe, expect, it } from 'vitest';
+import {
+  CARD_LIMITS,
+  buildReportFormCard,
+  cardStats,
+  type ReportFormCardInput,
+} from '../../src/bot/cards/report-form.card.js';
+import { PROJECTS_PER_CONSOLIDATED_CARD, buildConsolidatedPromptCard, consolidatedPages } from '../../src/bot/cards/consolidated-prompt.card.js';
+import { reminderNotice } from '../../src/bot/cards/reminder.card.js';
+import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, cardActionValue } from '../../src/bot/cards/card-actions.js';
+import { PROBLEM_CATEGORIES, STAGES } from '../../src/db/schema.js';
+
+const due = new Date('2026-11-20T18:00:00+08:00');
+
+function input(overrides: Partial<ReportFormCardInput> = {}): ReportFormCardInput {
+  return {
+    cycle: { id: 12, kind: 'weekly', periodKey: '2026-W47', dueAt: due },
+    tz: 'Asia/Shanghai',
+    project: { id: 345, code: 'XM2026001', name: '巡检司电厂2×300MW机组扩建工程', stage: '续建', started: true, completed: false, registered: false, annualPlan: '60000' },
+    light: { light: 'yellow', reasons: ['低于序时进度8.2个百分点'] },
+    ytd: { year: 2026, investment: '48000' },
+    latest: { kind: 'weekly', periodKey: '2026-W46', stage: '续建', started: true, completed: false, registered: true, progress: '主体结构施工至第5层' },
+    previousSameKind: { periodKey: '2026-W46', periodInvestment: '1200.5' },
+    departments: [
+      { id: 1, name: '市发改委' },
+      { id: 2, name: '市自然资源局' },
+    ],
+    ...overrides,
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk the card JSON freely; its shape is what is under test
+type El = Record<string, any>;
+const report = (i: ReportFormCardInput): El => buildReportFormCard(i);
+const consolidated = (i: Parameters<typeof buildConsolidatedPromptCard>[0]): El => buildConsolidatedPromptCard(i);
+const form = (card: El): El => card.body.elements.find((e: El) => e.tag === 'form');
+const field = (card: El, name: string): El => form(card).elements.find((e: El) => e.name === name);
+const buttons = (elements: El[]): El[] => elements.filter((e) => e.tag === 'button');
+
+describe('buildReportFormCard', () => {
+  it('is a shared JSON 2.0 card headed by the project, cycle and due time', () => {
+    const card = report(input());
+    expect(card.schema).toBe('2.0');
+    expect(card.config).toEqual({ update_multi: true });
+    expect(card.header.title.content).toBe('巡检司电厂2×300MW机组扩建工程');
+    expect(card.header.subtitle.content).toContain('XM2026001');
+    expect(card.header.subtitle.content).toContain('周调度 2026年第47周（11月16日—11月22日）');
+    expect(card.header.subtitle.content).toContain('11月20日（周五）18:00');
+    expect(card.header.template).toBe('yellow');
+  });
+
+  it('shows the light with its reasons and last period’s figures', () => {
+    const text = JSON.stringify(buildReportFormCard(input()));
+    expect(text).toContain('🟡 黄灯：低于序时进度8.2个百分点');
+    expect(text).toContain('上期（2026年第46周（11月9日—11月15日））完成投资：1,200.5 万元');
+    expect(text).toContain('2026年累计完成投资：48,000 / 年度计划 60,000 万元（80.0%）');
+    expect(text).toContain('项目阶段：续建 ｜ 开工：是 ｜ 竣工：否 ｜ 入统：是');
+    expect(text).toContain('形象进度：主体结构施工至第5层');
+  });
+
+  it('uses the contract’s form name and every field name, with one submit button', () => {
+    const card = report(input());
+    const f = form(card);
+    expect(f.name).toBe(REPORT_FORM_NAME);
+    const names = f.elements.map((e: El) => e.name).filter(Boolean);
+    for (const name of Object.values(REPORT_FIELDS)) expect(names).toContain(name);
+    expect(new Set(names).size).toBe(names.length);
+    const submit = buttons(f.elements);
+    expect(submit).toHaveLength(1);
+    expect(submit[0].form_action_type).toBe('submit');
+    expect(submit[0].behaviors).toEqual([{ type: 'callback', value: { a: 'report.submit', projectId: 345, cycleId: 12 } }]);
+    expect(cardActionValue.parse(submit[0].behaviors[0].value)).toEqual({ a: 'report.submit', projectId: 345, cycleId: 12 });
+  });
+
+  it('puts "本期无变化" outside the form, as a plain callback button with a confirmation', () => {
+    const card = report(input());
+    const outside = buttons(card.body.elements);
+    expect(outside).toHaveLength(1);
+    expect(outside[0].text.content).toBe('本期无变化');
+    expect(outside[0].form_action_type).toBeUndefined();
+    expect(cardActionValue.parse(outside[0].behaviors[0].value)).toEqual({ a: 'report.no_change', projectId: 345, cycleId: 12 });
+    expect(outside[0].confirm.title.content).toContain('本期无变化');
+  });
+
+  it('pre-fills states from the latest report but leaves the investment empty, last figure in the placeholder', () => {
+    const card = report(input());
+    const investment = field(card, REPORT_FIELDS.periodInvestment);
+    expect(investment.default_value).toBeUndefined();
+    expect(investment.placeholder.content).toContain('上期 1,200.5 万元');
+    expect(investment.required).toBe(true);
+    expect(field(card, REPORT_FIELDS.stage).initial_option).toBe('续建');
+    expect(field(card, REPORT_FIELDS.started).initial_option).toBe(YES);
+    expect(field(card, REPORT_FIELDS.completed).initial_option).toBe(NO);
+    expect(field(card, REPORT_FIELDS.registered).initial_option).toBe(YES);
+    expect(field(card, REPORT_FIELDS.progress).default_value).toBe('主体结构施工至第5层');
+    expect(field(card, REPORT_FIELDS.progress).input_type).toBe('multiline_text');
+    expect(field(card, REPORT_FIELDS.stage).options.map((o: El) => o.value)).toEqual(STAGES);
+    expect(field(card, REPORT_FIELDS.problemCategory).options.map((o: El) => o.value)).toEqual(PROBLEM_CATEGORIES);
+    expect(field(card, REPORT_FIELDS.problemCategory).initial_option).toBeUndefined();
+    expect(field(card, REPORT_FIELDS.problemDepartment).options).toEqual([
+      { text: { tag: 'plain_text', content: '市发改委' }, value: '1' },
+      { text: { tag: 'plain_text', content: '市自然资源局' }, value: '2' },
+    ]);
+    expect(field(card, REPORT_FIELDS.problemNeedsCity).options.map((o: El) => o.value)).toEqual([YES, NO]);
+  });
+
+  it('falls back to the registry without a previous report', () => {
+    const card = report(input({ latest: null, previousSameKind: null, ytd: { year: 2026, investment: null } }));
+    const text = JSON.stringify(card);
+    expect(text).toContain('上次填报**：暂无，以下为项目库登记信息');
+    expect(text).toContain('2026年累计完成投资：暂无 / 年度计划 60,000 万元');
+    expect(field(card, REPORT_FIELDS.registered).initial_option).toBe(NO);
+    expect(field(card, REPORT_FIELDS.progress).default_value).toBeUndefined();
+    expect(field(card, REPORT_FIELDS.periodInvestment).placeholder.content).not.toContain('上期');
+  });
+
+  it('re-renders what the user typed with the reasons it was refused', () => {
+    const card = report(
+      input({
+        typed: { [REPORT_FIELDS.periodInvestment]: '约500万', [REPORT_FIELDS.stage]: '竣工', [REPORT_FIELDS.problemCategory]: '用地' },
+        errors: { [REPORT_FIELDS.periodInvestment]: '请填写确切金额，不要使用“约”“左右”“多”等估计说法' },
+      }),
+    );
+    expect(field(card, REPORT_FIELDS.periodInvestment).default_value).toBe('约500万');
+    expect(field(card, REPORT_FIELDS.stage).initial_option).toBe('竣工');
+    expect(field(card, REPORT_FIELDS.problemCategory).initial_option).toBe('用地');
+    const text = JSON.stringify(card);
+    expect(text).toContain('⚠ 请填写确切金额');
+    expect(text).toContain('提交未成功，请按提示修改后重新提交');
+    expect(card.header.title.content).toBe('巡检司电厂2×300MW机组扩建工程');
+  });
+
+  it('marks reminders in the header and the banner', () => {
+    const notice = reminderNotice({ final: true, dueAt: due, tz: 'Asia/Shanghai', missing: ['甲项目', '乙项目'] });
+    const card = report(input({ notice }));
+    expect(card.header.title.content).toBe('【截止提醒】巡检司电厂2×300MW机组扩建工程');
+    expect(card.header.template).toBe('red');
+    expect(JSON.stringify(card)).toContain('仍未收到“甲项目”、“乙项目”共2个项目的本期填报');
+  });
+
+  it('keeps user text from acting as markup', () => {
+    const card = report(
+      input({
+        project: { ...input().project, name: '<at id=all></at>项目' },
+        latest: { ...input().latest!, progress: '**完成** <at id=all></at>' },
+      }),
+    );
+    const markdownText = card.body.elements.filter((e: El) => e.tag === 'markdown').map((e: El) => e.content).join('\n');
+    expect(markdownText).not.toContain('<at');
+    // Progress is shown as plain_text, never parsed.
+    const progress = card.body.elements.find((e: El) => e.tag === 'div');
+    expect(progress.text).toMatchObject({ tag: 'plain_text', content: '形象进度：**完成** <at id=all></at>' });
+  });
+
+  it('stays within 200 components and 30 KB even with long text and many departments', () => {
+    const long = '施'.repeat(1000);
+    const departments = Array.from({ length: 60 }, (_, i) => ({ id: i + 1, name: `市第${i + 1}号责任单位协调办公室` }));
+    const card = report(
+      input({
+        project: { ...input().project, name: '项'.repeat(100) },
+        latest: { ...input().latest!, progress: long },
+        typed: Object.fromEntries(Object.values(REPORT_FIELDS).map((n) => [n, '填'.repeat(500)])),
+        errors: Object.fromEntries(Object.values(REPORT_FIELDS).map((n) => [n, '错'.repeat(100)])),
+        light: { light: 'red', reasons: ['连续3期未报送', '已过计划开工日期（2026年3月1日）仍未开工', '低于序时进度40.0个百分点'] },
+        departments,
+      }),
+    );
+    const stats = cardStats(card);
+    expect(stats.components).toBeLessThanOrEqual(CARD_LIMITS.components);
+    expect(stats.bytes).toBeLessThanOrEqual(CARD_LIMITS.bytes);
+  });
+
+  it('turns the department select into a text input when there are too many departments', () => {
+    const departments = Array.from({ length: 61 }, (_, i) => ({ id: i + 1, name: `单位${i + 1}` }));
+    const card = report(input({ departments }));
+    expect(field(card, REPORT_FIELDS.problemDepartment).tag).toBe('input');
+  });
+});
+
+describe('buildConsolidatedPromptCard', () => {
+  const rows = Array.from({ length: 65 }, (_, i) => ({
+    projectId: 1000 + i,
+    code: `XM2026${String(i).padStart(3, '0')}`,
+    name: `某某县某某镇某某产业园区基础设施配套建设项目第${i + 1}期工程`,
+    light: { light: 'red' as const, reasons: ['连续2期未报送', '已过计划开工日期（2026年3月1日）仍未开工'] },
+    annualPlan: '123456.78',
+    ytdInvestment: i % 2 ? null : '5000',
+  }));
+
+  it('lists the owner’s projects, each with a pick button, within the card limits', () => {
+    const pages = consolidatedPages(rows);
+    expect(pages.map((p) => p.length)).toEqual([PROJECTS_PER_CONSOLIDATED_CARD, PROJECTS_PER_CONSOLIDATED_CARD, 5]);
+    const card = consolidated({
+      cycle: { id: 12, kind: 'monthly', periodKey: '2026-11', dueAt: new Date('2026-11-25T18:00:00+08:00') },
+      tz: 'Asia/Shanghai',
+      rows: pages[0],
+      total: rows.length,
+      page: { index: 1, count: pages.length },
+      notice: reminderNotice({ final: false, dueAt: due, tz: 'Asia/Shanghai', missing: rows.map((r) => r.name) }),
+    });
+    const picks = buttons(card.body.elements);
+    expect(picks).toHaveLength(PROJECTS_PER_CONSOLIDATED_CARD);
+    expect(picks.map((b) => cardActionValue.parse(b.behaviors[0].value))).toEqual(
+      pages[0].map((r) => ({ a: 'report.pick', projectId: r.projectId, cycleId: 12 })),
+    );
+    expect(card.body.elements.some((e: El) => e.tag === 'form')).toBe(false);
+    expect(JSON.stringify(card)).toContain('本期您负责的 **65** 个项目需要填报（第1/3页）');
+    const stats = cardStats(card);
+    expect(stats.components).toBeLessThanOrEqual(CARD_LIMITS.components);
+    expect(stats.bytes).toBeLessThanOrEqual(CARD_LIMITS.bytes);
+  });
+});
