@@ -110,6 +110,9 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
     console.log(`rate-limit answers (429) seen: ${result.rateLimited} (${Object.entries(causes).map(([k, v]) => `${k} ${v}`).join(', ')}), all retried after x-ogw-ratelimit-reset; failed jobs: ${failedJobs}`);
     return result;
   } finally {
+    // This run's queues and pacing windows, so repeated benches leave Redis as they found it.
+    const keys = await ctx.redis.keys(`${config.QUEUE_PREFIX}:*`);
+    if (keys.length) await ctx.redis.del(...keys);
     await ctx.close();
     await setupDb.destroy();
     await fake.stop();

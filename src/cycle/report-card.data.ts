@@ -1,12 +1,15 @@
 // Gathers what a report card shows for a batch of projects in one cycle — the registry row, the
-// latest report (pre-fill), last period's figure of the same kind, the year-to-date, the light —
-// in a handful of queries, and hands plain data to the pure card builders.
+// basis the report will be filed against (the cadence's chain: last period's figure and the
+// year-to-date this period adds to; the latest report before it, which pre-fills the form), the
+// light — in a handful of queries, and hands plain data to the pure card builders.
+//
+// The basis comes from submission/ytd-basis.ts, the loader and rules the store itself uses, so
+// the year-to-date, rate and light a prompt shows are those the summary after submitting builds on.
 //
 // Exported for the callback side too: `report.pick` and a refused submission render the same
 // card with loadReportCardInput(...) plus `typed`/`errors`.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { CycleKind, Stage } from '../db/schema.js';
 import { light as judgeLight, timeProgress } from '../domain/schedule-lag.js';
 import { periodYear, previousPeriodKey } from '../domain/period.js';
 import type { ReportFormCardInput } from '../bot/cards/report-form.card.js';
@@ -15,50 +18,10 @@ import type { CycleSettings } from './cycle-config.js';
 import { findCycle, type CycleRow } from './cycle.repository.js';
 import { localDay } from './cycle-format.js';
 import { AppError } from '../errors.js';
+import { knownYtdBefore, loadBases, ytdChainOf } from '../submission/ytd-basis.js';
 
 /** How far back a missed-report streak is counted ("连续N期未报送"). */
 const STREAK_WINDOW = 12;
-
-type LatestReport = {
-  project_id: number;
-  kind: CycleKind;
-  period_key: string;
-  period_investment: string;
-  ytd_investment: string;
-  stage: Stage;
-  started: boolean;
-  completed: boolean;
-  registered: boolean;
-  progress: string;
-};
-
-async function latestReports(db: Db, cycle: CycleRow, projectIds: number[], sameKindOnly: boolean): Promise<Map<number, LatestReport>> {
-  let q = db
-    .selectFrom('reports as r')
-    .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
-    .distinctOn('r.project_id')
-    .select([
-      'r.project_id',
-      'c.kind',
-      'c.period_key',
-      'r.period_investment',
-      'r.ytd_investment',
-      'r.stage',
-      'r.started',
-      'r.completed',
-      'r.registered',
-      'r.progress',
-    ])
-    .where('r.project_id', 'in', projectIds)
-    .where('c.id', '!=', cycle.id)
-    .where('c.open_at', '<=', cycle.open_at)
-    .orderBy('r.project_id')
-    .orderBy('c.due_at', 'desc')
-    .orderBy('r.submitted_at', 'desc');
-  if (sameKindOnly) q = q.where('c.kind', '=', cycle.kind);
-  const rows = await q.execute();
-  return new Map(rows.map((r) => [r.project_id, r]));
-}
 
 /** Reports missed in a row, most recent closed cycles of the same kind first. */
 async function missedStreaks(db: Db, cycle: CycleRow, projectIds: number[]): Promise<Map<number, number>> {
@@ -104,42 +67,38 @@ export async function loadReportCardInputs(
 ): Promise<Map<number, ReportFormCardInput>> {
   const out = new Map<number, ReportFormCardInput>();
   if (projectIds.length === 0) return out;
-  const [projects, latestAny, latestSame, streaks, departments] = await Promise.all([
+  const [projects, bases, streaks, departments] = await Promise.all([
     db
       .selectFrom('projects')
       .select(['id', 'code', 'name', 'stage', 'started', 'completed', 'registered', 'annual_plan', 'planned_start', 'ytd_year', 'ytd_investment'])
       .where('id', 'in', projectIds)
       .execute(),
-    latestReports(db, cycle, projectIds, false),
-    latestReports(db, cycle, projectIds, true),
+    loadBases(db, { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at }, projectIds),
     missedStreaks(db, cycle, projectIds),
     loadDepartments(db),
   ]);
   const year = periodYear(cycle.kind, cycle.period_key);
   const asOfDay = localDay(now, settings.tz);
   for (const p of projects) {
-    const latest = latestAny.get(p.id);
-    // Year-to-date: the latest report if it belongs to this year, else what the registry
-    // import carried for this year, else nothing yet (a new year starts from zero reports).
-    let ytd: string | null = null;
-    let asOf: { kind: CycleKind; key: string } = { kind: cycle.kind, key: previousPeriodKey(cycle.kind, cycle.period_key) };
-    if (latest && periodYear(latest.kind, latest.period_key) === year) {
-      ytd = latest.ytd_investment;
-      asOf = { kind: latest.kind, key: latest.period_key };
-    } else if (p.ytd_year === year) {
-      ytd = p.ytd_investment;
-    }
+    const basis = bases.get(p.id)!;
+    // Only the chain of this cycle's cadence and year: a weekly and a monthly chain count the
+    // same money, so the other cadence's cumulative is not what this period adds to.
+    const previous = basis.previousSameKind;
+    const ytd = knownYtdBefore(ytdChainOf({ year, project: p, previousSameKind: previous, existing: basis.current }));
+    // The cumulative stands as of the chain's last period; the registry's figure (or a
+    // correction's own base) as of the period before this one.
+    const asOfKey = previous?.periodKey ?? previousPeriodKey(cycle.kind, cycle.period_key);
+    const latest = basis.latestBefore;
     const judged = judgeLight({
       ytd,
       annualPlan: p.annual_plan,
-      timeProgress: timeProgress(asOf.kind, asOf.key),
+      timeProgress: timeProgress(cycle.kind, asOfKey),
       plannedStart: p.planned_start,
       started: latest?.started ?? p.started,
       asOfDay,
       consecutiveMissed: streaks.get(p.id) ?? 0,
       thresholds: settings.thresholds,
     });
-    const same = latestSame.get(p.id);
     out.set(p.id, {
       cycle: { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at },
       tz: settings.tz,
@@ -158,7 +117,7 @@ export async function loadReportCardInputs(
       latest: latest
         ? {
             kind: latest.kind,
-            periodKey: latest.period_key,
+            periodKey: latest.periodKey,
             stage: latest.stage,
             started: latest.started,
             completed: latest.completed,
@@ -166,7 +125,7 @@ export async function loadReportCardInputs(
             progress: latest.progress,
           }
         : null,
-      previousSameKind: same ? { periodKey: same.period_key, periodInvestment: same.period_investment } : null,
+      previousSameKind: previous ? { periodKey: previous.periodKey, periodInvestment: previous.periodInvestment } : null,
       departments,
     });
   }

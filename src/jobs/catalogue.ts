@@ -25,6 +25,8 @@ export const jobCatalogue = {
   'chat.message': { queue: 'outbound', payload: z.object({ messageId: z.string().min(1) }) },
   /** A plain notice to every admin (e.g. the work calendar has no data for a year). */
   'admin.notify': { queue: 'outbound', payload: z.object({ key: z.string().max(40), text: z.string() }) },
+  /** Daily housekeeping: forget inbound de-duplication keys Feishu can no longer re-send. */
+  'maintenance.prune': { queue: 'control', payload: z.object({}) },
   /** Retry matching people to Feishu users. */
   'people.sync': { queue: 'control', payload: z.object({}) },
 } as const;

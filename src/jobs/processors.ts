@@ -4,7 +4,8 @@ import type { Processors } from './queue-registry.js';
 import { cycleProcessors } from '../cycle/cycle.processors.js';
 import { submissionProcessors } from '../submission/submission.processors.js';
 import { peopleProcessors } from '../registry/people.processors.js';
+import { maintenanceProcessors } from './maintenance.processors.js';
 
 export function createProcessors(ctx: AppContext): Processors {
-  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx) };
+  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx), ...maintenanceProcessors(ctx) };
 }

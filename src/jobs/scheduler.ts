@@ -61,6 +61,8 @@ export async function startScheduler(ctx: AppContext, opts: SchedulerOptions = {
         await ctx.queues.enqueue('cycle.tick', { kind, step }, { ...TICK_JOB_OPTS, jobId: jobIds.tick(kind, step, now) });
       }
     }
+    // Once a day (the job id is the UTC date, so every tick of that day maps to one job).
+    await ctx.queues.enqueue('maintenance.prune', {}, { ...TICK_JOB_OPTS, jobId: `prune:${now.toISOString().slice(0, 10)}` });
   };
 
   const becomeFollower = async (reason: string): Promise<void> => {

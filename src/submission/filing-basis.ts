@@ -1,23 +1,19 @@
-// From a loaded FilingContext to what validation and the form card need. Pure.
+// From a loaded FilingContext to what validation and the pre-filled forms (本期无变化, 修改) need. Pure.
 import { NO, REPORT_FIELDS, YES } from '../bot/cards/card-actions.js';
 import { canonical } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
-import type { FilingContext, ReportRef } from './filing.repository.js';
+import type { FilingContext } from './filing.repository.js';
 import type { FilingBasis, TypedForm } from './report-form.js';
 import { ytdBase, type YtdChain } from './ytd.js';
+import { ytdChainOf, type ReportRef } from './ytd-basis.js';
 
-export function ytdChain(ctx: FilingContext): YtdChain {
-  return {
-    previousYtd: ctx.previousSameKind?.ytd ?? null,
-    registryYtd: ctx.project.ytd_year === ctx.year ? ctx.project.ytd_investment : null,
-    existing: ctx.existing ? { periodInvestment: ctx.existing.period_investment, ytd: ctx.existing.ytd_investment } : null,
-  };
-}
-
-/** The cumulative before this period, or null when nothing at all is known for the year. */
-export function knownYtdBefore(ctx: FilingContext): string | null {
-  const chain = ytdChain(ctx);
-  return chain.previousYtd === null && chain.registryYtd === null && chain.existing === null ? null : ytdBase(chain);
+function ytdChain(ctx: FilingContext): YtdChain {
+  return ytdChainOf({
+    year: ctx.year,
+    project: ctx.project,
+    previousSameKind: ctx.previousSameKind,
+    existing: ctx.existing ? { periodInvestment: ctx.existing.period_investment, ytd: ctx.existing.ytd_investment } : undefined,
+  });
 }
 
 /**

@@ -1,8 +1,9 @@
 // What the submission side reads: who someone is, what they may file for, and everything a
 // report for (project, cycle) is judged against. Works on the pool or inside a transaction.
 import type { Kysely } from 'kysely';
-import type { CycleKind, Cycle, Database, Person, Project, Report, Stage } from '../db/schema.js';
+import type { Cycle, Database, Person, Project, Report } from '../db/schema.js';
 import { periodYear } from '../domain/period.js';
+import { loadBases, type ReportNeighbours } from './ytd-basis.js';
 
 type Q = Kysely<Database>;
 
@@ -58,79 +59,6 @@ export async function filableProjectIds(db: Q, personId: number): Promise<number
   return rows.map((r) => r.id);
 }
 
-/** A report with its cycle's kind, period and due time: what the chains are built from. */
-export type ReportRef = {
-  id: number;
-  cycleId: number;
-  kind: CycleKind;
-  periodKey: string;
-  dueAt: Date;
-  periodInvestment: string;
-  ytd: string;
-  stage: Stage;
-  started: boolean;
-  completed: boolean;
-  registered: boolean;
-  progress: string;
-  submittedAt: Date;
-};
-
-export type ReportNeighbours = {
-  /** Nearest earlier report of the same cadence in the same period year. */
-  previousSameKind: ReportRef | undefined;
-  /** Nearest later report of the same cadence in the same period year. */
-  laterSameKind: ReportRef | undefined;
-  /** Latest report for a cycle due before this one, any cadence: the state "before this period". */
-  latestBefore: ReportRef | undefined;
-  /** Whether any report exists for a cycle due after this one (then the project's state is newer). */
-  laterAny: boolean;
-};
-
-/** Pure: places a cycle among a project's reports. */
-export function neighbours(reports: readonly ReportRef[], cycle: { id: number; kind: CycleKind; periodKey: string; dueAt: Date }): ReportNeighbours {
-  const year = periodYear(cycle.kind, cycle.periodKey);
-  const others = reports.filter((r) => r.cycleId !== cycle.id);
-  const sameChain = others.filter((r) => r.kind === cycle.kind && periodYear(r.kind, r.periodKey) === year);
-  const earlier = sameChain.filter((r) => r.periodKey < cycle.periodKey).sort((a, b) => (a.periodKey < b.periodKey ? 1 : -1));
-  const later = sameChain.filter((r) => r.periodKey > cycle.periodKey).sort((a, b) => (a.periodKey < b.periodKey ? -1 : 1));
-  const before = others
-    .filter((r) => r.dueAt.getTime() < cycle.dueAt.getTime())
-    .sort((a, b) => b.dueAt.getTime() - a.dueAt.getTime() || b.submittedAt.getTime() - a.submittedAt.getTime());
-  return {
-    previousSameKind: earlier[0],
-    laterSameKind: later[0],
-    latestBefore: before[0],
-    laterAny: others.some((r) => r.dueAt.getTime() > cycle.dueAt.getTime()),
-  };
-}
-
-export async function projectReports(db: Q, projectId: number): Promise<ReportRef[]> {
-  const rows = await db
-    .selectFrom('reports as r')
-    .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
-    .select([
-      'r.id', 'r.cycle_id', 'c.kind', 'c.period_key', 'c.due_at', 'r.period_investment', 'r.ytd_investment',
-      'r.stage', 'r.started', 'r.completed', 'r.registered', 'r.progress', 'r.submitted_at',
-    ])
-    .where('r.project_id', '=', projectId)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    cycleId: r.cycle_id,
-    kind: r.kind,
-    periodKey: r.period_key,
-    dueAt: r.due_at,
-    periodInvestment: r.period_investment,
-    ytd: r.ytd_investment,
-    stage: r.stage,
-    started: r.started,
-    completed: r.completed,
-    registered: r.registered,
-    progress: r.progress,
-    submittedAt: r.submitted_at,
-  }));
-}
-
 /** Closed cycles in a row, most recent first, in which the project's report was missed. */
 export async function consecutiveMissed(db: Q, projectId: number): Promise<number> {
   const rows = await db
@@ -170,17 +98,22 @@ export async function loadFilingContext(db: Q, projectId: number, cycleId: numbe
   const project = await pq.executeTakeFirst();
   const cycle = await db.selectFrom('cycles').selectAll().where('id', '=', cycleId).executeTakeFirst();
   if (!project || !cycle) return undefined;
-  const [coverage, existing, reports] = await Promise.all([
+  const [coverage, existing, bases] = await Promise.all([
     db.selectFrom('cycle_projects').select('status').where('cycle_id', '=', cycleId).where('project_id', '=', projectId).executeTakeFirst(),
     db.selectFrom('reports').selectAll().where('cycle_id', '=', cycleId).where('project_id', '=', projectId).executeTakeFirst(),
-    projectReports(db, projectId),
+    // The same loader the report card uses (ytd-basis.ts), so the form shows what is stored.
+    loadBases(db, { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at }, [projectId]),
   ]);
+  const { previousSameKind, laterSameKind, latestBefore, laterAny } = bases.get(projectId)!;
   return {
     project,
     cycle,
     year: periodYear(cycle.kind, cycle.period_key),
     covered: coverage !== undefined,
     existing,
-    ...neighbours(reports, { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at }),
+    previousSameKind,
+    laterSameKind,
+    latestBefore,
+    laterAny,
   };
 }

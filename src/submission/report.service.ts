@@ -13,7 +13,7 @@ import { cycleSettings } from '../cycle/cycle-config.js';
 import { localDay } from '../cycle/cycle-format.js';
 import { REPORT_FIELDS, reportDraft } from '../bot/cards/card-actions.js';
 import { accessTo, canFile, findPerson, loadFilingContext, type Access, type FilingContext } from './filing.repository.js';
-import { filingBasis, formFromReport, knownYtdBefore, noChangeForm } from './filing-basis.js';
+import { filingBasis, formFromReport, noChangeForm } from './filing-basis.js';
 import { loadReportCardInput } from '../cycle/report-card.data.js';
 import { readTypedForm, validateReportForm, type FieldErrors, type TypedForm } from './report-form.js';
 import { summarizeReport } from './report-summary.js';
@@ -127,8 +127,9 @@ export async function draftFormCard(db: Kysely<Database>, deps: SubmissionDeps, 
 
 /**
  * The report form for (project, cycle), as the prompt renders it, plus what the owner typed and
- * why it was refused. The year-to-date shown is the one this submission adds to (the cadence's
- * chain, ytd.ts), so the form and the summary that follows it agree.
+ * why it was refused. Its year-to-date is the one this submission adds to: report-card.data.ts
+ * loads it with the store's own loader (ytd-basis.ts), so the form and the summary that follows
+ * it agree. A form offered from a chat draft submits as 'draft.confirm'.
  */
 export async function formCard(
   db: Kysely<Database>,
@@ -137,31 +138,13 @@ export async function formCard(
   o: { typed?: TypedForm; errors?: FieldErrors; notice?: CardNotice; draft?: boolean },
 ): Promise<Card> {
   const input = await loadReportCardInput({ db, settings: cycleSettings(deps.config), now: deps.now() }, ctx.cycle.id, ctx.project.id);
-  const card = buildReportFormCard({
+  return buildReportFormCard({
     ...input,
-    ytd: { year: ctx.year, investment: knownYtdBefore(ctx) },
     ...(o.typed ? { typed: o.typed } : {}),
     ...(o.errors ? { errors: o.errors } : {}),
     ...(o.notice ? { notice: o.notice } : {}),
+    submitAction: o.draft ? 'draft.confirm' : 'report.submit',
   });
-  return o.draft ? asDraftConfirm(card) : card;
-}
-
-/**
- * The report form's submit button carries 'report.submit'; a form offered from a chat draft must
- * come back as 'draft.confirm' so the report is attributed to the chat (reports.via = 'chat').
- */
-export function asDraftConfirm(card: Card): Card {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (!v || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    if (o.type === 'callback' && (o.value as { a?: unknown } | undefined)?.a === 'report.submit') {
-      return { ...o, value: { ...(o.value as object), a: 'draft.confirm' } };
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
-  };
-  return walk(card) as Card;
 }
 
 /** The read-only summary of a stored report; `stored` names the problem raised with it, if any. */

@@ -12,7 +12,7 @@ import { jobCatalogue, type JobName } from '../../src/jobs/catalogue.js';
 import type { Processors } from '../../src/jobs/queue-registry.js';
 import { cycleProcessors } from '../../src/cycle/cycle.processors.js';
 import { FakeFeishu } from '../../src/sandbox/index.js';
-import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
+import { createTestDatabase, uniqueQueuePrefix, deleteRedisKeys, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import type { Db } from '../../src/db/database.js';
@@ -97,6 +97,7 @@ export async function startCycleEnv(opts: { start: string; env?: Record<string, 
     async close() {
       for (const ctx of contexts.splice(0)) await ctx.close();
       await fake.stop();
+      await deleteRedisKeys(prefix);
       await testDb.drop();
     },
   };

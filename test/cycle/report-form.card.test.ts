@@ -73,6 +73,18 @@ describe('buildReportFormCard', () => {
     expect(cardActionValue.parse(submit[0].behaviors[0].value)).toEqual({ a: 'report.submit', projectId: 345, cycleId: 12 });
   });
 
+  it('submits as draft.confirm when offered from a chat draft, every other button unchanged', () => {
+    const plainCard = report(input());
+    const draft = report(input({ submitAction: 'draft.confirm' }));
+    const submit = buttons(form(draft).elements);
+    expect(submit).toHaveLength(1);
+    expect(submit[0].form_action_type).toBe('submit');
+    expect(cardActionValue.parse(submit[0].behaviors[0].value)).toEqual({ a: 'draft.confirm', projectId: 345, cycleId: 12 });
+    expect(JSON.stringify(draft)).not.toContain('"report.submit"');
+    expect(buttons(draft.body.elements)).toEqual(buttons(plainCard.body.elements));
+    expect(report(input({ submitAction: 'report.submit' }))).toEqual(plainCard);
+  });
+
   it('puts "本期无变化" outside the form, as a plain callback button with a confirmation', () => {
     const card = report(input());
     const outside = buttons(card.body.elements);

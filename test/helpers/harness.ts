@@ -6,13 +6,12 @@
 //   const owner = h.fake.addUser({ name: '杜磊秀', mobile: '13900000001' });
 //   await h.driver.cardAction({ operatorOpenId: owner, messageId, value, formValue });
 //   h.ctx.db / h.ctx.queues / h.fake.messages()
-import { Redis } from 'ioredis';
 import { FakeFeishu, FeishuDriver, type FakeFeishuOptions } from '../../src/sandbox/index.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startService, type Service } from '../../src/service.js';
 import { createLogger } from '../../src/logger.js';
 import type { AppContext, AppContextOverrides } from '../../src/app-context.js';
-import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from './test-db.js';
+import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from './test-db.js';
 import { testRedisUrl } from './services.js';
 
 export const HARNESS_APP = { appId: 'cli_harness', appSecret: 'harness-secret', verificationToken: 'harness-token', encryptKey: 'harness-encrypt-key' };
@@ -83,23 +82,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     stop: async () => {
       await service.stop();
       if (ownsFake) await fake.stop();
-      if (!opts.shareWith) await deleteKeys(config.QUEUE_PREFIX);
+      if (!opts.shareWith) await deleteRedisKeys(config.QUEUE_PREFIX);
       if (ownsDatabase) await database.drop();
     },
   };
-}
-
-/** Removes this test's BullMQ and pacing keys from the shared Redis. */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl());
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { adminDatabaseUrl } from './services.js';
+import { Redis } from 'ioredis';
+import { adminDatabaseUrl, testRedisUrl } from './services.js';
 
 export type TestDatabase = { db: Db; url: string; name: string; drop: () => Promise<void> };
 
@@ -34,4 +35,19 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
 /** A unique prefix so each test file's BullMQ queues never meet another's. */
 export function uniqueQueuePrefix(): string {
   return `test-${randomBytes(5).toString('hex')}`;
+}
+
+/** Removes a test's BullMQ and pacing keys from the shared Redis. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl());
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -59,15 +59,18 @@ export async function addProject(db: Db, o: ProjectOverrides & { ytd?: string | 
   return { ...p, name: row.name };
 }
 
-const MONTHLY_TIMES: Record<string, [string, string, string]> = {
+/** Open, remind and due time of each cycle the tests use, by period key. */
+const CYCLE_TIMES: Record<string, [string, string, string]> = {
   '2026-09': ['2026-09-21T09:00', '2026-09-23T15:00', '2026-09-25T18:00'],
   '2026-10': ['2026-10-20T09:00', '2026-10-23T15:00', '2026-10-26T18:00'],
   '2026-11': ['2026-11-20T09:00', '2026-11-23T15:00', '2026-11-25T18:00'],
+  '2026-W42': ['2026-10-12T09:00', '2026-10-14T15:00', '2026-10-16T18:00'],
+  '2026-W43': ['2026-10-19T09:00', '2026-10-21T15:00', '2026-10-23T18:00'],
 };
 
-/** A monthly cycle covering every active project, with this test file's times for the month. */
+/** A cycle with its coverage (monthly: every active project; weekly: the weekly ones), at the times above. */
 export async function openCycle(db: Db, periodKey: string, kind: CycleKind = 'monthly'): Promise<number> {
-  const times = MONTHLY_TIMES[periodKey];
+  const times = CYCLE_TIMES[periodKey];
   if (!times) throw new Error(`no test times for ${periodKey}`);
   const [open, remind, due] = times.map(shanghai) as [Date, Date, Date];
   const { cycle } = await createCycleWithCoverage(db, { kind, periodKey, openAt: open, remindAt: remind, dueAt: due, openedAt: open });

@@ -13,7 +13,7 @@ import { completionRate, lightEmoji, type Light } from '../../domain/schedule-la
 import { formatPercent, formatWan } from '../../domain/amount.js';
 import { periodLabel } from '../../domain/period.js';
 import { formatLocalTime, kindLabel } from '../../cycle/cycle-format.js';
-import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, type CardActionValue } from './card-actions.js';
+import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, type CardActionName, type CardActionValue } from './card-actions.js';
 import type { Card } from '../lark-client.js';
 
 export type ReportFieldName = (typeof REPORT_FIELDS)[keyof typeof REPORT_FIELDS];
@@ -22,6 +22,13 @@ export type ReportFieldName = (typeof REPORT_FIELDS)[keyof typeof REPORT_FIELDS]
 export type CardNotice = { level: 'info' | 'reminder' | 'final' | 'error'; text: string };
 
 export type ReportCardCycle = { id: number; kind: CycleKind; periodKey: string; dueAt: Date };
+
+/**
+ * What the form's submit button comes back as: 'report.submit' for the cycle's own cards;
+ * 'draft.confirm' for a form pre-filled from a chat message, so the report is attributed to the
+ * chat (reports.via = 'chat'). Both carry the same form and target.
+ */
+export type ReportSubmitAction = Extract<CardActionName, 'report.submit' | 'draft.confirm'>;
 
 export type ReportFormCardInput = {
   cycle: ReportCardCycle;
@@ -40,9 +47,16 @@ export type ReportFormCardInput = {
   };
   /** The project's light as schedule-lag.light() judged it. */
   light: { light: Light; reasons: string[] };
-  /** Year-to-date completed investment for the period's year, 万元; null when nothing is known yet. */
+  /**
+   * Year-to-date completed investment for the period's year before this period, 万元: what the
+   * period's amount will be added to (the cadence's chain, submission/ytd-basis.ts); null when
+   * nothing is known yet.
+   */
   ytd: { year: number; investment: string | null };
-  /** The latest report before this cycle, of any kind: it pre-fills stage, flags and progress. */
+  /**
+   * The latest report due before this cycle, of any kind — the state "本期无变化" carries over:
+   * it pre-fills stage, flags and progress.
+   */
   latest: null | {
     kind: CycleKind;
     periodKey: string;
@@ -52,7 +66,10 @@ export type ReportFormCardInput = {
     registered: boolean;
     progress: string;
   };
-  /** The previous report of this cycle's kind: its period investment is shown, never pre-filled. */
+  /**
+   * The previous report in this cycle's chain (same kind, same year): its period investment is
+   * shown as 上期, never pre-filled.
+   */
   previousSameKind: null | { periodKey: string; periodInvestment: string };
   /** Departments an owner can ask for help; a select when there are few enough, else free text. */
   departments: { id: number; name: string }[];
@@ -61,6 +78,8 @@ export type ReportFormCardInput = {
   typed?: Partial<Record<ReportFieldName, string>>;
   /** Per-field messages (Chinese) shown under the field; `form` for the whole form. */
   errors?: Partial<Record<ReportFieldName | 'form', string>>;
+  /** Defaults to 'report.submit'. */
+  submitAction?: ReportSubmitAction;
 };
 
 /** Past this many departments the select becomes a text input (options would crowd the card). */
@@ -261,7 +280,7 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
         text: plain('提交'),
         type: 'primary_filled',
         form_action_type: 'submit',
-        behaviors: [{ type: 'callback', value: { a: 'report.submit', ...action } satisfies CardActionValue }],
+        behaviors: [{ type: 'callback', value: { a: input.submitAction ?? 'report.submit', ...action } satisfies CardActionValue }],
       },
     ],
   };

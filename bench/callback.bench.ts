@@ -1,0 +1,402 @@
+// Card-callback answer time: how long the bot takes to answer a report submission delivered the
+// way Feishu delivers it (encrypted with the Encrypt Key, signed, POSTed to /lark/events), through
+// the real service — HTTP intake, signature check, decryption, routing, the filing transaction
+// and the summary card. Feishu gives up on a callback after 3 s; the bot answers early at 2.5 s
+// (CALLBACK_BUDGET_MS) with an interim toast, counted separately below.
+//
+// 300 projects with distinct owners, one monthly cycle opened with the workers running (the
+// prompt cards are really sent to the simulated tenant), then:
+//   (a) 300 first submissions, one after another
+//   (b) 300 corrections (a second submission on the same card: revision 2), 20 at a time
+//   (c) 100 re-deliveries of events already answered (Feishu's retry: same event_id, same bytes)
+//   (d) 100 invalid forms (amount '五百'), refused with the form card
+// Prints count, p50/p95/p99/max of the driver's elapsedMs, answers over 2,500 and 3,000 ms, and a
+// final check that every valid submission is stored exactly once (exits non-zero if not).
+//
+//   npx tsx bench/callback.bench.ts        (or import { run } from a bench runner)
+//
+// Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
+// databases) and BENCH_REDIS_URL override the local defaults. It creates and drops its own
+// database and removes its own queue prefix's Redis keys.
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { parseConfig } from '../src/config.js';
+import { startService, type Service } from '../src/service.js';
+import { createLogger } from '../src/logger.js';
+import { createDb, type Db } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { openCycle } from '../src/cycle/cycle.service.js';
+import { NO, REPORT_FIELDS as F, YES } from '../src/bot/cards/card-actions.js';
+import { FakeFeishu, FeishuDriver, type DeliveryResult } from '../src/sandbox/index.js';
+
+const APP = { id: 'cli_bench_callback', secret: 'bench-secret', verificationToken: 'bench-token', encryptKey: 'bench-encrypt-key' };
+const PROJECTS = 300;
+const CORRECTION_CONCURRENCY = 20;
+const DUPLICATES = 100;
+const INVALID = 100;
+const FEISHU_LIMIT_MS = 3000;
+const BOT_BUDGET_MS = 2500;
+/** What the bot answers when the work outlives its budget (intake-handlers.ts); the real card follows. */
+const INTERIM_TOAST = '已收到，正在保存';
+
+type Body = { toast?: { type: string; content: string }; card?: unknown };
+type Target = { projectId: number; openId: string; messageId: string };
+type Phase = { name: string; results: DeliveryResult[]; wrong: number };
+
+const form = (amount: string, progress: string): Record<string, string> => ({
+  [F.periodInvestment]: amount,
+  [F.stage]: '续建',
+  [F.started]: YES,
+  [F.completed]: NO,
+  [F.registered]: NO,
+  [F.progress]: progress,
+});
+
+export async function run(): Promise<void> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const dbName = `dispatch_bench_${randomBytes(5).toString('hex')}`;
+  const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+
+  let dbCreated = false;
+  let setupDb: Db | undefined;
+  let service: Service | undefined;
+  const fake = new FakeFeishu({ apps: { [APP.id]: APP.secret } });
+  let fakeStarted = false;
+  const problems: string[] = [];
+  try {
+    await adminQuery(adminUrl, `create database "${dbName}"`);
+    dbCreated = true;
+    setupDb = createDb(dbUrl.toString(), { max: 3 });
+    await migrateToLatest(setupDb);
+    const url = await fake.start();
+    fakeStarted = true;
+
+    const periodKey = currentMonth('Asia/Shanghai');
+    const year = Number(periodKey.slice(0, 4));
+    const owners = await seed(setupDb, fake, year);
+
+    const config = parseConfig({
+      LARK_APP_ID: APP.id,
+      LARK_APP_SECRET: APP.secret,
+      LARK_VERIFICATION_TOKEN: APP.verificationToken,
+      LARK_ENCRYPT_KEY: APP.encryptKey,
+      LARK_DOMAIN: url,
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: redisUrl,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      QUEUE_PREFIX: queuePrefix,
+      RUN_WORKERS: 'true',
+      RUN_SCHEDULER: 'false',
+    });
+    service = await startService(config, { logger: createLogger('silent') });
+    const driver = new FeishuDriver({
+      targetUrl: `http://127.0.0.1:${service.port}/lark/events`,
+      appId: APP.id,
+      verificationToken: APP.verificationToken,
+      encryptKey: APP.encryptKey,
+      fake,
+    });
+
+    const t0 = Date.now();
+    const opened = await openCycle(service.ctx, 'monthly', periodKey);
+    const cycleId = opened.cycle.id;
+    const targets = await promptedCards(service, fake, owners);
+    const promptSeconds = (Date.now() - t0) / 1000;
+
+    const submit = (t: Target, body: Record<string, string>) =>
+      driver.cardAction({
+        operatorOpenId: t.openId,
+        messageId: t.messageId,
+        value: { a: 'report.submit', projectId: t.projectId, cycleId },
+        formValue: body,
+        name: 'report_submit',
+      });
+
+    // (a) first submissions, one at a time.
+    const first: DeliveryResult[] = [];
+    for (const t of targets) first.push(await submit(t, form('500', '主体结构施工')));
+    const a = judge('(a) submit, sequential', first, (b) => isToast(b, 'success', '已提交'));
+
+    // (b) corrections: a second submission on the same card, 20 in flight at once.
+    const second = await inPool(targets, CORRECTION_CONCURRENCY, (t) => submit(t, form('450', '更正：主体结构封顶')));
+    const b = judge(`(b) correct, ${CORRECTION_CONCURRENCY} at once`, second, (x) => isToast(x, 'success', '已更正'));
+
+    // (c) Feishu's retry of events already answered: the first answer comes back, nothing is written.
+    const again: DeliveryResult[] = [];
+    for (const r of first.slice(0, DUPLICATES)) again.push(await driver.redeliver(r.delivery));
+    const c = judge('(c) duplicate re-delivery', again, (x, i) => {
+      // The first answer again (the same toast and summary card).
+      const original = first[i]?.body as Body | undefined;
+      if (!isToast(x, 'success', '已提交')) return false;
+      // Deep, not byte, equality: the answer is kept as jsonb, which orders keys its own way.
+      return isInterim(original) || isDeepStrictEqual(x, original);
+    });
+
+    // (d) invalid forms: refused with the form card, nothing written.
+    const invalid: DeliveryResult[] = [];
+    for (const t of targets.slice(0, INVALID)) invalid.push(await submit(t, form('五百', '主体结构施工')));
+    const d = judge('(d) invalid form', invalid, (x) => x.toast?.type === 'error' && /阿拉伯数字/.test(x.toast.content));
+
+    const phases = [a, b, c, d];
+    console.log(
+      `callback answers: ${targets.length} projects with distinct owners, monthly cycle ${periodKey}; ` +
+        `encrypted + signed webhook deliveries; prompts sent in ${promptSeconds.toFixed(1)} s`,
+    );
+    printTable(phases);
+    for (const p of phases) if (p.wrong > 0) problems.push(`${p.name}: ${p.wrong} unexpected answers`);
+
+    const check = await storedOnce(setupDb, cycleId, targets.length, first, second, [...again, ...invalid], phases.some((p) => interimCount(p) > 0));
+    console.log(check.line);
+    problems.push(...check.problems);
+  } finally {
+    await cleanup([
+      async () => service?.stop(),
+      async () => (fakeStarted ? fake.stop() : undefined),
+      async () => setupDb?.destroy(),
+      async () => (dbCreated ? adminQuery(adminUrl, `drop database if exists "${dbName}" with (force)`) : undefined),
+      async () => deleteKeys(redisUrl, queuePrefix),
+    ]);
+  }
+  if (problems.length > 0) throw new Error(`callback bench: data or answers wrong:\n  ${problems.join('\n  ')}`);
+}
+
+function isToast(b: Body | undefined, type: string, content: string): boolean {
+  return b?.toast?.type === type && b.toast.content === content;
+}
+
+function isInterim(b: Body | undefined): boolean {
+  return b?.toast?.type === 'info' && b.toast.content === INTERIM_TOAST;
+}
+
+/** An answer is wrong unless it is a 200 with the expected toast, or the bot's interim answer. */
+function judge(name: string, results: DeliveryResult[], ok: (body: Body, i: number) => boolean): Phase {
+  const wrong = results.filter((r, i) => {
+    const body = r.body as Body | undefined;
+    return r.status !== 200 || !body || !(isInterim(body) || ok(body, i));
+  }).length;
+  return { name, results, wrong };
+}
+
+const interimCount = (p: Phase) => p.results.filter((r) => isInterim(r.body as Body | undefined)).length;
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function printTable(phases: Phase[]): void {
+  const head = ['phase', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', `>${BOT_BUDGET_MS}`, `>${FEISHU_LIMIT_MS}`, 'interim', 'wrong'];
+  const rows = phases.map((p) => {
+    const ms = p.results.map((r) => r.elapsedMs).sort((x, y) => x - y);
+    return [
+      p.name,
+      String(ms.length),
+      String(percentile(ms, 50)),
+      String(percentile(ms, 95)),
+      String(percentile(ms, 99)),
+      String(ms[ms.length - 1] ?? NaN),
+      String(ms.filter((v) => v > BOT_BUDGET_MS).length),
+      String(ms.filter((v) => v > FEISHU_LIMIT_MS).length),
+      String(interimCount(p)),
+      String(p.wrong),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+/**
+ * Every valid submission stored exactly once: one report per project at revision 2, two
+ * revisions each, each valid event_id on exactly one revision, and nothing from the duplicate
+ * or invalid deliveries. If any answer was the interim one, its write may still be finishing, so
+ * the counts are given a few seconds to settle.
+ */
+async function storedOnce(
+  db: Db,
+  cycleId: number,
+  projects: number,
+  first: DeliveryResult[],
+  second: DeliveryResult[],
+  others: DeliveryResult[],
+  mayBeSettling: boolean,
+): Promise<{ line: string; problems: string[] }> {
+  const deadline = Date.now() + (mayBeSettling ? 10_000 : 0);
+  for (;;) {
+    const reports = await db.selectFrom('reports').select(['id', 'project_id', 'revision']).where('cycle_id', '=', cycleId).execute();
+    const revisions = await db.selectFrom('report_revisions').select(['report_id', 'revision', 'source_event_id']).where('cycle_id', '=', cycleId).execute();
+    const byEvent = new Map<string, number>();
+    for (const r of revisions) byEvent.set(r.source_event_id ?? '', (byEvent.get(r.source_event_id ?? '') ?? 0) + 1);
+    const valid = [...first, ...second].map((r) => r.delivery.eventId ?? '');
+    const notOnce = valid.filter((e) => byEvent.get(e) !== 1).length;
+    const strayFromOthers = others.filter((r) => byEvent.has(r.delivery.eventId ?? '') && !valid.includes(r.delivery.eventId ?? '')).length;
+    const distinctProjects = new Set(reports.map((r) => r.project_id)).size;
+    const atRevision2 = reports.filter((r) => r.revision === 2).length;
+    const problems: string[] = [];
+    if (reports.length !== projects) problems.push(`reports: ${reports.length}, expected ${projects}`);
+    if (distinctProjects !== projects) problems.push(`projects with a report: ${distinctProjects}, expected ${projects}`);
+    if (atRevision2 !== projects) problems.push(`reports at revision 2: ${atRevision2}, expected ${projects}`);
+    if (revisions.length !== 2 * projects) problems.push(`report_revisions: ${revisions.length}, expected ${2 * projects}`);
+    if (notOnce > 0) problems.push(`valid submissions not stored exactly once: ${notOnce}`);
+    if (strayFromOthers > 0) problems.push(`revisions written by duplicate or invalid deliveries: ${strayFromOthers}`);
+    if (problems.length === 0 || Date.now() >= deadline) {
+      const line =
+        `check: reports ${reports.length}/${projects} (all revision 2: ${atRevision2 === projects ? 'yes' : 'no'}), ` +
+        `report_revisions ${revisions.length}/${2 * projects}, valid events stored exactly once ${valid.length - notOnce}/${valid.length}, ` +
+        `written by duplicates/invalid ${strayFromOthers} → ${problems.length === 0 ? 'OK' : 'WRONG'}`;
+      return { line, problems };
+    }
+    await sleep(250);
+  }
+}
+
+/** Waits for every owner's prompt card and returns the card each submission is made on. */
+async function promptedCards(service: Service, fake: FakeFeishu, owners: { projectId: number; openId: string }[]): Promise<Target[]> {
+  const wanted = new Set(owners.map((o) => o.openId));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const byOwner = new Map<string, string>();
+    for (const m of fake.messages({ msg_type: 'interactive' })) {
+      const to = m.open_id ?? m.receive_id;
+      if (wanted.has(to) && !byOwner.has(to)) byOwner.set(to, m.message_id);
+    }
+    if (byOwner.size === owners.length) return owners.map((o) => ({ ...o, messageId: byOwner.get(o.openId)! }));
+    const failed = await service.ctx.queues.queue('outbound').getFailedCount();
+    if (failed > 0) throw new Error(`${failed} prompt jobs failed; ${byOwner.size}/${owners.length} prompt cards sent`);
+    if (Date.now() > deadline) throw new Error(`prompts not sent within 60 s: ${byOwner.size}/${owners.length}`);
+    await sleep(100);
+  }
+}
+
+/** Regions, one owner per project (each a tenant user), monthly projects with a year-to-date. */
+async function seed(db: Db, fake: FakeFeishu, year: number): Promise<{ projectId: number; openId: string }[]> {
+  const regions = await db
+    .insertInto('regions')
+    .values(['天城县', '南湖县', '西山区', '东城区', '高新区'].map((name, i) => ({ name, sort_order: i })))
+    .returning('id')
+    .execute();
+  const owners = Array.from({ length: PROJECTS }, (_, i) => {
+    const mobile = `157${String(i).padStart(8, '0')}`;
+    const name = `负责人${i}`;
+    return { name, mobile, openId: fake.addUser({ name, mobile }) };
+  });
+  const people = await db
+    .insertInto('people')
+    .values(owners.map((o) => ({ name: o.name, mobile: o.mobile, email: null, open_id: o.openId, user_id: null, match_status: 'matched' as const, matched_at: new Date(), prompted_at: null })))
+    .returning('id')
+    .execute();
+  const projects = await db
+    .insertInto('projects')
+    .values(
+      owners.map((_, i) => ({
+        code: `CB${String(i).padStart(4, '0')}`,
+        name: `回调基准项目${i}`,
+        legal_entity: null,
+        location: null,
+        region_id: regions[i % regions.length].id,
+        industry: null,
+        stage: '续建' as const,
+        dispatch_frequency: 'monthly' as const,
+        total_investment: '10000',
+        annual_plan: '6000',
+        investor_type: null,
+        planned_start: '2024-03-01',
+        planned_finish: null,
+        owner_id: people[i].id,
+        leader_id: null,
+        vice_mayor_id: null,
+        department_id: null,
+        started: true,
+        started_on: null,
+        completed_on: null,
+        registered_on: null,
+        ytd_year: year,
+        ytd_investment: '3700',
+        retired_at: null,
+        last_import_id: null,
+        updated_by: 'bench',
+      })),
+    )
+    .returning('id')
+    .execute();
+  return projects.map((p, i) => ({ projectId: p.id, openId: owners[i].openId }));
+}
+
+/** YYYY-MM of the current month in the dispatch time zone (the cycle a submission would target now). */
+function currentMonth(timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date());
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}`;
+}
+
+/** Runs `fn` over `items` with at most `concurrency` in flight; results in input order. */
+async function inPool<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function adminQuery(adminUrl: string, text: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Removes this run's BullMQ and pacing keys from Redis. */
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Runs every step even if some fail; reports the failures without hiding the bench's own error. */
+async function cleanup(steps: (() => Promise<unknown>)[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      console.error('callback bench cleanup:', e instanceof Error ? e.message : e);
+    }
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
