@@ -170,5 +170,5 @@ export function formatCycleStatus(s: CycleStatus, tz: string): string[] {
   return lines;
 }
 
-const MESSAGE_KIND: Record<string, string> = { prompt: '填报通知', reminder: '催报', 'final-reminder': '截止提醒' };
+const MESSAGE_KIND: Record<string, string> = { prompt: '填报通知', reminder: '催报', 'final-reminder': '截止提醒', 'chat.answer': '对话回复' };
 const STATE: Record<string, string> = { sent: '已发', pending: '发送中', failed: '失败' };

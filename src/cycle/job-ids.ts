@@ -2,8 +2,9 @@
 // instances, a tick every minute, the CLI next to the scheduler) adds one job while BullMQ still
 // holds the first — a completed job is kept 24 h (queue-registry DEFAULT_JOB_OPTS) — and after
 // that the database state and the outbound log make the repeat a no-op.
-// BullMQ refuses integer-looking ids and ids with ':' unless there are exactly three parts
-// (job.js: "Custom Id cannot contain :"), so the two-part ids here use '-'.
+// BullMQ refuses integer-looking ids, and ids with ':' unless there are exactly three parts — a
+// compatibility rule its source marks for removal in favour of refusing every ':' (job.js,
+// "Custom Id cannot contain :") — so every id here uses '-'.
 import type { CycleKind } from '../db/schema.js';
 
 export type TickStep = 'open' | 'remind' | 'final-remind' | 'close';
@@ -14,10 +15,10 @@ export const jobIds = {
   open: (kind: CycleKind, periodKey: string) => `open-${kind}-${periodKey}`,
   remind: (cycleId: number, final: boolean) => `${final ? 'final-remind' : 'remind'}-${cycleId}`,
   close: (cycleId: number) => `close-${cycleId}`,
-  prompt: (cycleId: number, ownerId: number) => `prompt:${cycleId}:${ownerId}`,
+  prompt: (cycleId: number, ownerId: number) => `prompt-${cycleId}-${ownerId}`,
   /** A second chance for an owner skipped as unmatched who has an open_id now. */
-  promptMatched: (cycleId: number, ownerId: number) => `prompt-matched:${cycleId}:${ownerId}`,
-  reminder: (cycleId: number, ownerId: number, final: boolean) => `${final ? 'final-reminder' : 'reminder'}:${cycleId}:${ownerId}`,
+  promptMatched: (cycleId: number, ownerId: number) => `prompt-matched-${cycleId}-${ownerId}`,
+  reminder: (cycleId: number, ownerId: number, final: boolean) => `${final ? 'final-reminder' : 'reminder'}-${cycleId}-${ownerId}`,
   adminNotify: (key: string) => `admin-${key.replace(/:/g, '-')}`,
 };
 

@@ -17,6 +17,14 @@ const DEFAULT_JOB_OPTS: JobsOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
+/**
+ * BullMQ still accepts some ids with ':' for old repeatable jobs but means to refuse them all
+ * (job.js, "Custom Id cannot contain :"); refusing them here keeps every id valid after that change.
+ */
+function checkJobId(id: string): void {
+  if (id.includes(':')) throw new Error(`job id must not contain ':': ${id}`);
+}
+
 export class QueueRegistry {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers: Worker[] = [];
@@ -44,12 +52,14 @@ export class QueueRegistry {
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: JobsOptions = {}): Promise<void> {
     const spec = jobCatalogue[name];
     const data = spec.payload.parse(payload);
+    if (opts.jobId !== undefined) checkJobId(opts.jobId);
     await this.queue(spec.queue).add(name, data, opts);
   }
 
   async enqueueBulk<N extends JobName>(name: N, items: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
     const spec = jobCatalogue[name];
     const q = this.queue(spec.queue);
+    items.forEach((it) => checkJobId(it.jobId));
     for (let i = 0; i < items.length; i += 500) {
       await q.addBulk(items.slice(i, i + 500).map((it) => ({ name, data: spec.payload.parse(it.payload), opts: { jobId: it.jobId } })));
     }

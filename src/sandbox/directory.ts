@@ -173,6 +173,7 @@ const REGISTRY_PEOPLE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['项目负责人', '负责人手机'],
   ['包保领导', '包保领导手机'],
   ['分管副市长', '分管副市长手机'],
+  ['责任单位联系人', '责任单位联系人手机'],
 ];
 
 export function peopleFromRegistryCsv(text: string): NewUser[] {

@@ -2,6 +2,7 @@
 // (one per simulated service instance) with unique queue names, real Redis and real BullMQ.
 // Only the cycle's processors are real; the other catalogued jobs get processors that fail
 // loudly, since QueueRegistry.startWorkers insists every job has one.
+import { maintenanceProcessors } from '../../src/jobs/maintenance.processors.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
@@ -112,7 +113,8 @@ export function cycleOnlyProcessors(ctx: AppContext): Processors {
       },
     ]),
   );
-  return { ...others, ...cycleProcessors(ctx) } as Processors;
+  // The daily prune is enqueued by the scheduler's tick, so it runs for real here too.
+  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx) } as Processors;
 }
 
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
