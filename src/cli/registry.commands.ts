@@ -1,11 +1,12 @@
 // Registry commands: import the office's project sheets, match people to Feishu users,
-// grant admin/delegate roles, and list projects and people.
+// grant admin/delegate roles, set department contacts, and list projects, people and departments.
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../app-context.js';
 import { isAppError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { parseStage } from '../registry/cell-parsers.js';
+import { formatSetContact, listDepartments, renderDepartmentTable, setDepartmentContact } from '../registry/department-contacts.js';
 import { formatImportOutcome, formatMatchOutcome } from '../registry/import-report.js';
 import { grantRole, listPeople, renderPeopleTable, revokeRole } from '../registry/people-directory.js';
 import { syncPeople } from '../registry/people-matcher.js';
@@ -202,6 +203,37 @@ export const registryCommands: CliCommand[] = [
       const projects = await listProjects(ctx.db, filter);
       if (values.json) io.out(JSON.stringify(projects, null, 2));
       else renderProjectTable(projects, { showState: filter.state !== 'active' }).forEach((l) => io.out(l));
+      return 0;
+    },
+  ),
+  command(
+    {
+      name: 'departments list',
+      summary: '列出责任单位及其联系人、飞书匹配状态、在用项目数和待办问题数',
+      usage: 'departments list [--json]',
+    },
+    async (args, ctx, io) => {
+      const { values } = parse(args, { json: { type: 'boolean' } }, 0);
+      const departments = await listDepartments(ctx.db);
+      if (values.json) io.out(JSON.stringify(departments, null, 2));
+      else renderDepartmentTable(departments).forEach((l) => io.out(l));
+      return 0;
+    },
+  ),
+  command(
+    {
+      name: 'departments contact',
+      summary: '设置责任单位联系人（问题由其受理办结），并匹配其飞书账号',
+      usage: 'departments contact <部门名称> <mobile> [--name 姓名] [--actor NAME]',
+    },
+    async (args, ctx, io) => {
+      const { values, positionals } = parse(args, { name: { type: 'string' }, actor: { type: 'string' } }, 2);
+      const [department, mobile] = positionals as [string, string];
+      const r = await setDepartmentContact(
+        { db: ctx.db, lark: ctx.lark, logger: ctx.logger, now: ctx.now },
+        { department, mobile, name: str(values.name), actor: str(values.actor) ?? defaultActor() },
+      );
+      formatSetContact(r).forEach((l) => io.out(l));
       return 0;
     },
   ),

@@ -12,7 +12,8 @@ export type FieldKey =
   | 'ownerName' | 'ownerMobile' | 'ownerEmail'
   | 'leaderName' | 'leaderMobile' | 'leaderEmail'
   | 'viceMayorName' | 'viceMayorMobile' | 'viceMayorEmail'
-  | 'department';
+  | 'department'
+  | 'contactName' | 'contactMobile' | 'contactEmail';
 
 export type FieldSpec = { key: FieldKey; label: string; required: boolean; money: boolean; synonyms: string[] };
 
@@ -23,6 +24,20 @@ export const PERSON_ROLES = [
   { role: 'viceMayor', label: '分管副市长', mobileLabel: '分管副市长手机', emailLabel: '分管副市长邮箱', name: 'viceMayorName', mobile: 'viceMayorMobile', email: 'viceMayorEmail', words: ['分管副市长', '分管市领导', '分管领导', '牵头市领导'] },
 ] as const;
 export type PersonRole = (typeof PERSON_ROLES)[number]['role'];
+
+/**
+ * The responsible department's contact (责任单位联系人): a person per department, not per
+ * project, who receives the problems raised against that department. Kept apart from
+ * PERSON_ROLES because it sets departments.contact_person_id, not a project column.
+ */
+export const DEPARTMENT_CONTACT = {
+  label: '责任单位联系人', mobileLabel: '责任单位联系人手机', emailLabel: '责任单位联系人邮箱',
+  name: 'contactName', mobile: 'contactMobile', email: 'contactEmail',
+  words: ['责任单位联系人', '单位联系人', '责任单位联络员', '单位联络员', '责任部门联系人', '牵头单位联系人'],
+} as const;
+
+/** The name/mobile/e-mail columns of one kind of person, project role or department contact. */
+export type PersonColumns = Pick<typeof PERSON_ROLES[number] | typeof DEPARTMENT_CONTACT, 'label' | 'mobileLabel' | 'emailLabel' | 'name' | 'mobile' | 'email'>;
 
 const MOBILE_SUFFIXES = ['手机', '手机号', '手机号码', '电话', '联系电话', '联系方式', '移动电话'];
 const EMAIL_SUFFIXES = ['邮箱', '电子邮箱', '邮件', 'email', 'e-mail'];
@@ -52,6 +67,13 @@ export const FIELDS: readonly FieldSpec[] = [
     { key: r.email, label: r.emailLabel, required: false, money: false, synonyms: personSynonyms(r.words, EMAIL_SUFFIXES, r.emailLabel) },
   ]),
   { key: 'department', label: '责任单位', required: false, money: false, synonyms: ['责任单位', '责任部门', '牵头单位', '主管部门', '行业主管部门', '牵头部门', '主责单位'] },
+  { key: 'contactName', label: DEPARTMENT_CONTACT.label, required: false, money: false, synonyms: [...DEPARTMENT_CONTACT.words, ...DEPARTMENT_CONTACT.words.map((w) => `${w}姓名`)] },
+  {
+    key: 'contactMobile', label: DEPARTMENT_CONTACT.mobileLabel, required: false, money: false,
+    // "责任单位联系电话" is how some offices head the contact's phone without repeating 联系人.
+    synonyms: [...personSynonyms(DEPARTMENT_CONTACT.words, MOBILE_SUFFIXES, DEPARTMENT_CONTACT.mobileLabel), '责任单位联系电话'],
+  },
+  { key: 'contactEmail', label: DEPARTMENT_CONTACT.emailLabel, required: false, money: false, synonyms: personSynonyms(DEPARTMENT_CONTACT.words, EMAIL_SUFFIXES, DEPARTMENT_CONTACT.emailLabel) },
 ];
 
 /** Columns offices keep for themselves that carry no registry data; ignored without a warning. */
@@ -217,6 +239,7 @@ export function mapHeaders(rows: Row[]): HeaderResult {
       delete fields[r.name];
     }
   }
+  issues.push(...contactColumnIssues(fields, lastHeader.rowNumber));
   if (issues.length > 0) return { ok: false, issues, warnings };
   return {
     ok: true,
@@ -224,4 +247,24 @@ export function mapHeaders(rows: Row[]): HeaderResult {
     dataStartIndex: lowerIndex + 1,
     warnings,
   };
+}
+
+/**
+ * The contact columns only make sense together: the contact receives problems through Feishu,
+ * found by mobile, so a name column without a phone column cannot be used; and a contact
+ * belongs to the row's 责任单位, so that column must be there too.
+ */
+function contactColumnIssues(fields: Partial<Record<FieldKey, MappedColumn>>, row: number): SheetIssue[] {
+  const c = DEPARTMENT_CONTACT;
+  const name = fields[c.name];
+  const contact = fields[c.mobile] ?? fields[c.email];
+  const any = name ?? contact;
+  if (!any) return [];
+  const issues: SheetIssue[] = [];
+  if (!name && contact) issues.push({ row, column: c.label, message: `缺少“${c.label}”姓名列（表中有“${contact.header}”列）` });
+  if (name && !fields[c.mobile]) {
+    issues.push({ row, column: c.mobileLabel, message: `缺少“${c.mobileLabel}”列（表中有“${name.header}”列）；${c.label}凭手机号关联飞书账号接收问题，不能只填姓名` });
+  }
+  if (!fields.department) issues.push({ row, column: '责任单位', message: `缺少“责任单位”列：表中有“${any.header}”列，但没有它所属的责任单位` });
+  return issues;
 }

@@ -1,6 +1,7 @@
 // What the import tells the person at the terminal, in Chinese. Pure: outcome → lines.
 // Problems go to stderr one per line in the fixed `row N, column 列名: …` form.
 import { changeCount, type ImportOutcome, type ImportSummary, type ProjectRef } from './registry-import.js';
+import { formatContactChange } from './department-contacts.js';
 import { describeRoles, type MatchOutcome, type UnmatchedPerson } from './people-matcher.js';
 import { formatIssue } from './sheet-issue.js';
 
@@ -38,6 +39,7 @@ function formatSummary(s: ImportSummary, source: string, limit: number): string[
   if (s.departmentsCreated.length) extras.push(`新增责任单位 ${s.departmentsCreated.length} 个`);
   if (s.peopleCreated) extras.push(`新增人员 ${s.peopleCreated} 人`);
   if (s.peopleUpdated.length) extras.push(`人员信息变更 ${s.peopleUpdated.length} 人`);
+  if (s.contactsChanged.length) extras.push(`责任单位联系人变更 ${s.contactsChanged.length} 个`);
   if (extras.length) lines.push(extras.join('，'));
   if (changeCount(s) === 0) lines.push('没有任何变化（0 处变更）');
   if (s.created.length) lines.push(`${verb}新增项目：`, ...listed(s.created, limit, (p) => [ref(p)]));
@@ -48,6 +50,11 @@ function formatSummary(s: ImportSummary, source: string, limit: number): string[
   if (s.peopleUpdated.length) {
     lines.push(`${verb}变更人员信息：`, ...listed(s.peopleUpdated, limit, (p) => p.changes.map((c) => `  ${p.mobile ?? ''} ${c.field}：${c.from} → ${c.to}`)));
   }
+  const [firstContact] = s.contactsChanged;
+  if (firstContact) {
+    // Departments keep no change history: who made the change is stated here (and logged).
+    lines.push(`${verb}设置责任单位联系人（操作人 ${firstContact.changedBy}）：`, ...listed(s.contactsChanged, limit, (c) => [`  ${formatContactChange(c)}`]));
+  }
   if (s.dryRun) lines.push('【试运行】以上为将要发生的变化，数据库未作任何修改');
   else if (s.importId !== null) lines.push(`导入记录编号 ${s.importId}`);
   if (!s.dryRun) lines.push(...formatMatchOutcome(s.matching, limit, true));
@@ -57,7 +64,7 @@ function formatSummary(s: ImportSummary, source: string, limit: number): string[
 export function formatUnmatched(people: UnmatchedPerson[], limit: number): string[] {
   return listed(people, limit, (p) => {
     const why = p.status === 'conflict' ? '，该飞书账号已关联其他人员' : '';
-    return [`  ${p.name} ${p.mobile ?? p.email ?? '（无手机号）'}${why} — ${describeRoles(p.projects)}`];
+    return [`  ${p.name} ${p.mobile ?? p.email ?? '（无手机号）'}${why} — ${describeRoles(p)}`];
   });
 }
 

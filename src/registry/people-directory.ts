@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { parseMobile, personName } from './cell-parsers.js';
-import { projectRolesOf, type PersonProjectRole } from './people-matcher.js';
+import { contactDepartmentsOf, projectRolesOf, type PersonProjectRole } from './people-matcher.js';
 import { MATCH_LABELS } from './project-list.js';
 import { ROLE_LABELS } from './sheet-consistency.js';
 import { renderTable } from './text-table.js';
@@ -90,6 +90,8 @@ export type PersonListing = {
   openId: string | null;
   projects: PersonProjectRole[];
   grants: { role: GrantRole; projectCode: string | null }[];
+  /** Departments this person is the contact (责任单位联系人) of. */
+  contactFor: string[];
 };
 
 export async function listPeople(db: Db, opts: { unmatched?: boolean } = {}): Promise<PersonListing[]> {
@@ -98,6 +100,7 @@ export async function listPeople(db: Db, opts: { unmatched?: boolean } = {}): Pr
   const people = await q.orderBy('id').execute();
   const ids = people.map((p) => p.id);
   const roles = await projectRolesOf(db, ids);
+  const contactFor = await contactDepartmentsOf(db, ids);
   const grants = ids.length
     ? await db.selectFrom('person_grants as g').leftJoin('projects as p', 'p.id', 'g.project_id')
       .select(['g.person_id', 'g.role', 'p.code']).where('g.person_id', 'in', ids).orderBy('g.id').execute()
@@ -111,11 +114,13 @@ export async function listPeople(db: Db, opts: { unmatched?: boolean } = {}): Pr
     openId: p.open_id,
     projects: roles.get(p.id) ?? [],
     grants: grants.filter((g) => g.person_id === p.id).map((g) => ({ role: g.role, projectCode: g.code })),
+    contactFor: contactFor.get(p.id) ?? [],
   }));
 }
 
-export function describePersonRoles(p: Pick<PersonListing, 'projects' | 'grants'>): string {
+export function describePersonRoles(p: Pick<PersonListing, 'projects' | 'grants'> & { contactFor?: string[] }): string {
   const parts: string[] = [];
+  if (p.contactFor?.length) parts.push(`责任单位联系人(${p.contactFor.join('、')})`);
   for (const role of ['owner', 'leader', 'viceMayor'] as const) {
     const n = p.projects.filter((x) => x.role === role).length;
     if (n > 0) parts.push(`${ROLE_LABELS[role]}×${n}`);

@@ -7,7 +7,7 @@ import type { LarkClient, UserMatch } from '../bot/lark-client.js';
 import type { Db } from '../db/database.js';
 import { parseMobile } from './cell-parsers.js';
 import { ROLE_LABELS } from './sheet-consistency.js';
-import type { PersonRole } from './header-map.js';
+import { DEPARTMENT_CONTACT, type PersonRole } from './header-map.js';
 
 export type MatchDeps = { db: Db; lark: LarkClient; logger: Logger; now: () => Date };
 
@@ -63,6 +63,8 @@ export type UnmatchedPerson = {
   email: string | null;
   status: 'not_found' | 'conflict' | 'unmatched';
   projects: PersonProjectRole[];
+  /** Departments this person is the contact of: their problems cannot reach an unmatched contact. */
+  departments: string[];
 };
 
 export type MatchOutcome =
@@ -133,14 +135,28 @@ export async function describeUnmatched(
   if (personIds.length === 0) return [];
   const people = await db.selectFrom('people').select(['id', 'name', 'mobile', 'email', 'match_status']).where('id', 'in', personIds).orderBy('id').execute();
   const roles = await projectRolesOf(db, personIds);
+  const departments = await contactDepartmentsOf(db, personIds);
   return people.map((p) => {
     const s = statusOf.get(p.id) ?? p.match_status;
     return {
       id: p.id, name: p.name, mobile: p.mobile, email: p.email,
       status: s === 'conflict' ? 'conflict' : s === 'unmatched' ? 'unmatched' : 'not_found',
       projects: roles.get(p.id) ?? [],
+      departments: departments.get(p.id) ?? [],
     };
   });
+}
+
+/** The departments each person is the contact of, by person id. */
+export async function contactDepartmentsOf(db: Db, personIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (personIds.length === 0) return out;
+  const rows = await db.selectFrom('departments').select(['name', 'contact_person_id']).where('contact_person_id', 'in', personIds).orderBy('id').execute();
+  for (const r of rows) {
+    if (r.contact_person_id === null) continue;
+    out.set(r.contact_person_id, [...(out.get(r.contact_person_id) ?? []), r.name]);
+  }
+  return out;
 }
 
 export async function projectRolesOf(db: Db, personIds: number[]): Promise<Map<number, PersonProjectRole[]>> {
@@ -166,10 +182,13 @@ export async function projectRolesOf(db: Db, personIds: number[]): Promise<Map<n
   return out;
 }
 
-export function describeRoles(projects: PersonProjectRole[], limit = 5): string {
-  if (projects.length === 0) return '（无在用项目）';
+/** "市水务局（责任单位联系人）；XM2026002 雷打滩水电站（项目负责人）": departments first, they receive problems. */
+export function describeRoles(person: { projects: PersonProjectRole[]; departments?: string[] }, limit = 5): string {
+  const departments = (person.departments ?? []).map((d) => `${d}（${DEPARTMENT_CONTACT.label}）`);
+  const { projects } = person;
+  if (projects.length === 0 && departments.length === 0) return '（无在用项目）';
   const shown = projects.slice(0, limit).map((p) => `${p.code} ${p.projectName}（${ROLE_LABELS[p.role]}）`);
-  return shown.join('；') + (projects.length > limit ? ` 等 ${projects.length} 个` : '');
+  return [...departments, ...shown].join('；') + (projects.length > limit ? ` 等 ${projects.length} 个` : '');
 }
 
 /** `people sync`: everyone not matched yet, again. */

@@ -1,6 +1,6 @@
 // Imports an office's project sheet into the registry: read → validate everything (pure) →
 // one transaction (places, people, projects, audit rows; any problem rolls all of it back)
-// → match people to Feishu after the commit. A dry run takes the very same path and rolls
+// → match people (department contacts too) to Feishu after the commit. A dry run takes the very same path and rolls
 // back at the end, so what it prints is exactly what a real import would do.
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
@@ -8,7 +8,8 @@ import type { LarkClient } from '../bot/lark-client.js';
 import type { Db } from '../db/database.js';
 import type { CycleKind, Database } from '../db/schema.js';
 import { formatWan } from '../domain/amount.js';
-import { PERSON_ROLES, type ColumnMap, type FieldKey } from './header-map.js';
+import type { DepartmentContactChange } from './department-contacts.js';
+import { DEPARTMENT_CONTACT, PERSON_ROLES, type ColumnMap, type FieldKey } from './header-map.js';
 import { matchPeople, type MatchOutcome } from './people-matcher.js';
 import {
   canonicalValue, diffRegistry, REGISTRY_FIELDS, scalarText,
@@ -16,7 +17,7 @@ import {
 } from './registry-diff.js';
 import * as store from './registry-store.js';
 import type { ProjectRow } from './row-schema.js';
-import { personKeyResolver, type SheetPerson } from './sheet-consistency.js';
+import { personKeyResolver, type SheetDepartmentContact, type SheetPerson } from './sheet-consistency.js';
 import { sortIssues, type SheetIssue } from './sheet-issue.js';
 import { readSheet, type SourceFile } from './sheet-reader.js';
 import { validateSheet } from './sheet-validation.js';
@@ -52,6 +53,8 @@ export type ImportSummary = {
   departmentsCreated: string[];
   peopleCreated: number;
   peopleUpdated: { mobile: string | null; changes: DisplayChange[] }[];
+  /** Departments whose contact this import set or replaced, with who and when (departments keep no history). */
+  contactsChanged: DepartmentContactChange[];
   warnings: string[];
   matching: MatchOutcome;
 };
@@ -62,7 +65,7 @@ export type ImportOutcome = ImportSummary | ImportFailure;
 /** Everything the import changed (or, in a dry run, would change). */
 export function changeCount(s: ImportSummary): number {
   return s.created.length + s.updated.length + s.retired.length + s.peopleCreated + s.peopleUpdated.length
-    + s.regionsCreated.length + s.departmentsCreated.length;
+    + s.regionsCreated.length + s.departmentsCreated.length + s.contactsChanged.length;
 }
 
 export const FIELD_LABELS: Record<RegistryField | 'active', string> = {
@@ -98,7 +101,7 @@ export async function importRegistry(deps: RegistryDeps, opts: ImportOptions): P
       const result = await writeRegistry(trx, deps, opts, checked, sheet.sheetName);
       if (!result.ok) throw new Rollback<ImportOutcome>({ ok: false, ...base, issues: result.issues, warnings: checked.warnings });
       const s: ImportSummary = {
-        ...result.summary, ...base, encoding: sheet.encoding, rowCount: checked.projects.length, warnings: checked.warnings,
+        ...result.summary, ...base, encoding: sheet.encoding, rowCount: checked.projects.length, warnings: [...checked.warnings, ...result.warnings],
         matching: { status: 'skipped', reason: '试运行，未匹配飞书用户' },
       };
       if (opts.dryRun) throw new Rollback<ImportOutcome>({ ...s, importId: null });
@@ -109,6 +112,9 @@ export async function importRegistry(deps: RegistryDeps, opts: ImportOptions): P
     throw e;
   }
   deps.logger.info({ importId: summary.importId, file: summary.fileName, created: summary.created.length, updated: summary.updated.length, retired: summary.retired.length }, 'registry imported');
+  for (const c of summary.contactsChanged) {
+    deps.logger.info({ importId: summary.importId, department: c.department, from: c.from?.mobile ?? null, to: c.to.mobile, actor: c.changedBy }, 'department contact changed');
+  }
   summary.matching = await matchAfterImport(deps, opts, sheetPersonIds);
   return summary;
 }
@@ -124,9 +130,15 @@ async function matchAfterImport(deps: RegistryDeps, opts: ImportOptions, personI
   }
 }
 
-type Checked = { columns: ColumnMap; projects: ProjectRow[]; people: SheetPerson[] };
+type Checked = { columns: ColumnMap; projects: ProjectRow[]; people: SheetPerson[]; contacts: SheetDepartmentContact[] | null };
 type WriteResult =
-  | { ok: true; summary: Omit<ImportSummary, 'fileName' | 'sheetName' | 'encoding' | 'rowCount' | 'warnings' | 'matching'>; personIds: number[] }
+  | {
+    ok: true;
+    summary: Omit<ImportSummary, 'fileName' | 'sheetName' | 'encoding' | 'rowCount' | 'warnings' | 'matching'>;
+    personIds: number[];
+    /** Found while writing: departments left without a contact. */
+    warnings: string[];
+  }
   | { ok: false; issues: SheetIssue[] };
 
 async function writeRegistry(
@@ -187,6 +199,7 @@ async function writeRegistry(
     fileName: opts.file.fileName, sha256: opts.file.sha256, sheet: sheetName, actor: opts.actor, rowCount: projects.length, now,
   });
   const meta = { now, actor: opts.actor, importId };
+  const contacts = await applyDepartmentContacts(trx, checked, departments.byName, people.idByKey, meta);
   const createdIds = await store.insertProjects(trx, diff.created.map((c) => ({ code: c.code, ...c.values })), meta);
   await store.updateProjects(trx, diff.updated.map((u) => ({ id: u.id, ...u.values })), meta);
   await store.retireProjects(trx, diff.retired.map((r) => r.id), meta);
@@ -214,6 +227,7 @@ async function writeRegistry(
   return {
     ok: true,
     personIds: [...people.idByKey.values()],
+    warnings: contacts.warnings,
     summary: {
       ok: true,
       dryRun: opts.dryRun ?? false,
@@ -230,8 +244,65 @@ async function writeRegistry(
       departmentsCreated: departments.created,
       peopleCreated: people.created,
       peopleUpdated: people.updated,
+      contactsChanged: contacts.changes,
     },
   };
+}
+
+/**
+ * Points each department the sheet gives a contact for at that person (already created or
+ * updated with the other people). Departments whose rows leave the contact blank keep the one
+ * they have: a blank cell must not silently stop a department's problems reaching anyone.
+ */
+async function applyDepartmentContacts(
+  trx: Kysely<Database>,
+  checked: Checked,
+  departmentIds: Map<string, number>,
+  idByKey: Map<string, number>,
+  meta: { now: Date; actor: string },
+): Promise<{ changes: DepartmentContactChange[]; warnings: string[] }> {
+  if (checked.contacts === null) return { changes: [], warnings: [] };
+  const stored = new Map((await store.departmentsByIds(trx, [...departmentIds.values()])).map((d) => [d.name, d]));
+  const updates: { id: number; contact_person_id: number; from: number | null }[] = [];
+  const wanted = new Set<string>();
+  for (const c of checked.contacts) {
+    const department = stored.get(c.department);
+    const personId = idByKey.get(c.contact.mobile);
+    if (!department || personId === undefined) continue;
+    wanted.add(c.department);
+    if (department.contact_person_id !== personId) updates.push({ id: department.id, contact_person_id: personId, from: department.contact_person_id });
+  }
+  await store.setDepartmentContacts(trx, updates.map(({ id, contact_person_id }) => ({ id, contact_person_id })));
+
+  const people = new Map((await store.peopleByIds(trx, updates.flatMap((u) => (u.from === null ? [u.contact_person_id] : [u.contact_person_id, u.from]))))
+    .map((p) => [p.id, { name: p.name, mobile: p.mobile }]));
+  const nameOf = new Map([...stored.values()].map((d) => [d.id, d.name]));
+  const changes = updates.map((u): DepartmentContactChange => ({
+    department: nameOf.get(u.id) ?? '',
+    from: u.from === null ? null : people.get(u.from) ?? null,
+    to: contactPerson(people, u.contact_person_id),
+    changedBy: meta.actor,
+    changedAt: meta.now,
+  }));
+
+  const column = checked.columns.fields[DEPARTMENT_CONTACT.name]?.header ?? DEPARTMENT_CONTACT.label;
+  const seen = new Set<string>();
+  const warnings: string[] = [];
+  for (const p of checked.projects) {
+    const name = p.department;
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    if (wanted.has(name) || typeof stored.get(name)?.contact_person_id === 'number') continue;
+    warnings.push(`责任单位“${name}”没有联系人，其问题将转给管理员处理；可在“${column}”列填写，或运行 departments contact 设置`);
+  }
+  return { changes, warnings };
+}
+
+function contactPerson(people: Map<number, { name: string; mobile: string | null }>, id: number): { name: string; mobile: string | null } {
+  const p = people.get(id);
+  // The person was written a moment ago in this same locked transaction.
+  if (!p) throw new Error(`department contact ${id} not found in its own transaction`);
+  return p;
 }
 
 const isEmpty = (v: unknown): boolean => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
@@ -260,8 +331,7 @@ async function upsertSheetPeople(trx: Kysely<Database>, people: SheetPerson[], c
   const toUpdate: { id: number; name: string; mobile: string | null; email: string | null }[] = [];
 
   for (const p of people) {
-    const role = PERSON_ROLES.find((r) => r.role === p.roles[0]?.role) ?? PERSON_ROLES[0];
-    const emailColumn = columns.fields[role.email]?.header ?? role.emailLabel;
+    const emailColumn = columns.fields[p.firstColumns.email]?.header ?? p.firstColumns.emailLabel;
     let current = p.mobile ? byMobile.get(p.mobile) : undefined;
     if (!current && p.email) {
       const holder = byEmail.get(p.email);

@@ -237,3 +237,19 @@ export async function allRegions(trx: Q): Promise<NamedRow[]> {
 export async function allDepartments(trx: Q): Promise<NamedRow[]> {
   return trx.selectFrom('departments').select(['id', 'name']).execute();
 }
+
+export type DepartmentContactRow = { id: number; name: string; contact_person_id: number | null };
+
+export async function departmentsByIds(trx: Q, ids: number[]): Promise<DepartmentContactRow[]> {
+  if (ids.length === 0) return [];
+  return trx.selectFrom('departments').select(['id', 'name', 'contact_person_id']).where('id', 'in', [...new Set(ids)]).execute();
+}
+
+/** Sets the contact of each given department (only rows that change are passed). */
+export async function setDepartmentContacts(trx: Q, rows: { id: number; contact_person_id: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    update departments as d set contact_person_id = v.contact_person_id
+    from jsonb_to_recordset(${json(rows)}::jsonb) as v(id int, contact_person_id int)
+    where d.id = v.id`.execute(trx);
+}

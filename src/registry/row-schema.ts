@@ -8,7 +8,7 @@ import {
   cellKey, cellText, parseDate, parseEmail, parseFrequency, parseLists, parseMobile, parseMoney, parseStage, personName,
   type Cell, type Parsed,
 } from './cell-parsers.js';
-import { PERSON_ROLES, type ColumnMap, type FieldKey, type PersonRole } from './header-map.js';
+import { DEPARTMENT_CONTACT, PERSON_ROLES, type ColumnMap, type FieldKey, type PersonRole } from './header-map.js';
 import type { SheetIssue } from './sheet-issue.js';
 import type { SheetRow } from './sheet-reader.js';
 
@@ -36,7 +36,15 @@ export type ProjectRow = {
   owner?: PersonRef | null;
   leader?: PersonRef | null;
   viceMayor?: PersonRef | null;
+  /**
+   * The 责任单位's contact as this row gives it (always with a mobile); null: the cells are
+   * empty, the row says nothing about the contact; undefined: the sheet has no such columns.
+   */
+  departmentContact?: ContactRef | null;
 };
+
+/** A department contact: reachable only by mobile, so the mobile is never missing. */
+export type ContactRef = PersonRef & { mobile: string };
 
 type RawValues = Partial<Record<FieldKey, Cell>>;
 
@@ -97,6 +105,9 @@ export function rowSchema(columns: ColumnMap) {
     viceMayorName: nameText.optional(),
     viceMayorMobile: parsed(parseMobile).optional(),
     viceMayorEmail: parsed(parseEmail).optional(),
+    contactName: nameText.optional(),
+    contactMobile: parsed(parseMobile).optional(),
+    contactEmail: parsed(parseEmail).optional(),
   } satisfies Record<FieldKey, z.ZodType>;
 
   const header = (key: FieldKey, fallback: string) => f[key]?.header ?? fallback;
@@ -132,7 +143,33 @@ export function rowSchema(columns: ColumnMap) {
         });
       }
     }
+    contactRules(row, ctx, header);
   }, { when: () => true });
+}
+
+type RowValues = Partial<Record<FieldKey, unknown>>;
+type Ctx = { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void };
+
+/**
+ * A contact needs both a name and a mobile (the mobile finds the Feishu user who will get the
+ * problems) and a 责任单位 on the same row to be the contact of.
+ */
+function contactRules(row: RowValues, ctx: Ctx, header: (key: FieldKey, fallback: string) => string): void {
+  const c = DEPARTMENT_CONTACT;
+  const name = row[c.name];
+  const mobile = row[c.mobile];
+  const email = row[c.email];
+  const isText = (v: unknown): v is string => typeof v === 'string';
+  if (name === null && (isText(mobile) || isText(email))) {
+    const key = isText(mobile) ? c.mobile : c.email;
+    ctx.addIssue({ code: 'custom', path: [c.name], message: `${c.label}姓名为空，但${header(key, c.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}` });
+  }
+  if (isText(name) && mobile === null) {
+    ctx.addIssue({ code: 'custom', path: [c.mobile], message: `${c.label}“${name}”没有填写手机号；${c.label}凭手机号关联飞书账号接收问题，请填写11位手机号` });
+  }
+  if ((isText(name) || isText(mobile)) && row.department === null) {
+    ctx.addIssue({ code: 'custom', path: ['department'], message: `填写了${c.label}“${isText(name) ? name : String(mobile)}”，但责任单位为空` });
+  }
 }
 
 /** What a row says about identity (code, people), even when other cells of it are wrong. */
@@ -143,6 +180,8 @@ export type RowIdentity = {
   owner?: PersonRef | null;
   leader?: PersonRef | null;
   viceMayor?: PersonRef | null;
+  department?: string | null;
+  departmentContact?: ContactRef | null;
 };
 
 export type RowValidation = {
@@ -182,6 +221,15 @@ function personFrom(row: Record<string, unknown>, role: (typeof PERSON_ROLES)[nu
   const name = row[role.name] as string | null;
   if (name === null) return null;
   return { name, mobile: (row[role.mobile] as string | null | undefined) ?? null, email: (row[role.email] as string | null | undefined) ?? null };
+}
+
+function contactFrom(row: RowValues): ContactRef | null {
+  const c = DEPARTMENT_CONTACT;
+  const name = row[c.name];
+  const mobile = row[c.mobile];
+  if (typeof name !== 'string' || typeof mobile !== 'string') return null;
+  const email = row[c.email];
+  return { name, mobile, email: typeof email === 'string' ? email : null };
 }
 
 /** Validates every data row and reports all problems, not just the first. */
@@ -232,6 +280,7 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
         });
       }
     }
+    if (present.has(DEPARTMENT_CONTACT.name)) project.departmentContact = contactFrom(v);
     projects.push(project);
     identities.push(project);
   }
@@ -254,6 +303,10 @@ function partialIdentity(shape: ReturnType<typeof rowSchema>['shape'], values: R
     if (!(r.name in values)) continue;
     const name = text(r.name);
     identity[r.role] = name === null ? null : { name, mobile: text(r.mobile), email: text(r.email) };
+  }
+  if ('department' in values) identity.department = text('department');
+  if (DEPARTMENT_CONTACT.name in values) {
+    identity.departmentContact = contactFrom({ contactName: field('contactName'), contactMobile: field('contactMobile'), contactEmail: field('contactEmail') });
   }
   return identity;
 }

@@ -1,8 +1,9 @@
 // Checks that need the whole sheet, not one row: a 项目编号 used twice, one phone number
-// written with two different names. Also gathers the distinct people the sheet names,
-// each with the projects and roles they hold, for creating them and for the unmatched list.
-import { PERSON_ROLES, type ColumnMap, type PersonRole } from './header-map.js';
-import type { PersonRef, RowIdentity } from './row-schema.js';
+// written with two different names, one 责任单位 given two different contacts. Also gathers
+// the distinct people the sheet names (department contacts included), each with the projects
+// and roles they hold, for creating them and for the unmatched list.
+import { DEPARTMENT_CONTACT, PERSON_ROLES, type ColumnMap, type PersonColumns, type PersonRole } from './header-map.js';
+import type { ContactRef, PersonRef, RowIdentity } from './row-schema.js';
 import type { SheetIssue } from './sheet-issue.js';
 
 export type PersonRoleRef = { code: string; projectName: string; role: PersonRole; row: number };
@@ -15,7 +16,12 @@ export type SheetPerson = {
   email: string | null;
   firstRow: number;
   roles: PersonRoleRef[];
+  /** The columns of the first mention, where problems with this person's e-mail are reported. */
+  firstColumns: PersonColumns;
 };
+
+/** One department's contact as the sheet gives it (the first row naming it). */
+export type SheetDepartmentContact = { department: string; contact: ContactRef; row: number };
 
 export const ROLE_LABELS: Record<PersonRole, string> = { owner: '项目负责人', leader: '包保领导', viceMayor: '分管副市长' };
 
@@ -48,12 +54,15 @@ export function collectPeople(projects: RowIdentity[], columns: ColumnMap): { pe
   const header = (key: keyof ColumnMap['fields'], fallback: string) => columns.fields[key]?.header ?? fallback;
 
   // Mobile-keyed people first, so an e-mail-only mention of the same address joins them.
-  const refs: { ref: PersonRef; project: RowIdentity; role: (typeof PERSON_ROLES)[number] }[] = [];
+  // A department contact is a person like any other: the same phone must carry the same name.
+  type Mention = { ref: PersonRef; project: RowIdentity; role: PersonColumns & { role?: PersonRole } };
+  const refs: Mention[] = [];
   for (const project of projects) {
     for (const role of PERSON_ROLES) {
       const ref = project[role.role];
       if (ref && (ref.mobile || ref.email)) refs.push({ ref, project, role });
     }
+    if (project.departmentContact) refs.push({ ref: project.departmentContact, project, role: DEPARTMENT_CONTACT });
   }
   refs.sort((a, b) => Number(!a.ref.mobile) - Number(!b.ref.mobile));
 
@@ -63,7 +72,7 @@ export function collectPeople(projects: RowIdentity[], columns: ColumnMap): { pe
     if (!person) {
       const key = personKey(ref);
       if (!key) continue;
-      person = { key, name: ref.name, mobile: ref.mobile, email: ref.email, firstRow: at, roles: [] };
+      person = { key, name: ref.name, mobile: ref.mobile, email: ref.email, firstRow: at, roles: [], firstColumns: role };
       people.set(key, person);
     } else {
       if (person.name !== ref.name) {
@@ -89,7 +98,8 @@ export function collectPeople(projects: RowIdentity[], columns: ColumnMap): { pe
         });
       } else byEmail.set(ref.email, person);
     }
-    person.roles.push({ code: project.code ?? '', projectName: project.name ?? '', role: role.role, row: at });
+    // Department contacts hold no project role; departments.contact_person_id records them.
+    if (role.role) person.roles.push({ code: project.code ?? '', projectName: project.name ?? '', role: role.role, row: at });
   }
   for (const p of people.values()) p.roles.sort((a, b) => a.row - b.row);
   return { people: [...people.values()].sort((a, b) => a.firstRow - b.firstRow), issues };
@@ -99,4 +109,43 @@ export function collectPeople(projects: RowIdentity[], columns: ColumnMap): { pe
 export function personKeyResolver(people: readonly SheetPerson[]): (ref: PersonRef) => string | null {
   const byEmail = new Map(people.filter((p) => p.email).map((p) => [p.email as string, p.key]));
   return (ref) => (ref.mobile ? ref.mobile : ref.email ? byEmail.get(ref.email) ?? `email:${ref.email}` : null);
+}
+
+/**
+ * A department has one contact, however many of its projects the sheet lists: rows of the
+ * same 责任单位 giving different contacts (by mobile) are refused, each row naming the rows
+ * that disagree with it. Rows with the contact cells empty say nothing and never conflict.
+ */
+export function findContactConflicts(rows: RowIdentity[], columns: ColumnMap): SheetIssue[] {
+  const byDepartment = new Map<string, { row: number; contact: ContactRef }[]>();
+  for (const r of rows) {
+    if (!r.department || !r.departmentContact) continue;
+    byDepartment.set(r.department, [...(byDepartment.get(r.department) ?? []), { row: r.rowNumber, contact: r.departmentContact }]);
+  }
+  const column = columns.fields[DEPARTMENT_CONTACT.name]?.header ?? DEPARTMENT_CONTACT.label;
+  const issues: SheetIssue[] = [];
+  for (const [department, mentions] of byDepartment) {
+    if (new Set(mentions.map((m) => m.contact.mobile)).size < 2) continue;
+    for (const m of mentions) {
+      const others = mentions
+        .filter((o) => o.contact.mobile !== m.contact.mobile)
+        .map((o) => `第 ${o.row} 行是 ${o.contact.name} ${o.contact.mobile}`)
+        .join('，');
+      issues.push({
+        row: m.row, column,
+        message: `责任单位“${department}”的联系人不一致：这里是 ${m.contact.name} ${m.contact.mobile}，${others}；同一责任单位只能有一个联系人`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** Each department's contact from valid rows (conflicts are refused before this is used). */
+export function departmentContacts(rows: RowIdentity[]): SheetDepartmentContact[] {
+  const out = new Map<string, SheetDepartmentContact>();
+  for (const r of rows) {
+    if (!r.department || !r.departmentContact || out.has(r.department)) continue;
+    out.set(r.department, { department: r.department, contact: r.departmentContact, row: r.rowNumber });
+  }
+  return [...out.values()];
 }

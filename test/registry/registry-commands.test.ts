@@ -62,8 +62,10 @@ function columnEdges(lines: string[], n: number, edge: 'start' | 'end'): Set<num
 }
 
 describe('registry commands', () => {
-  it('are the six the issue names', () => {
-    expect(registryCommands.map((c) => c.name)).toEqual(['import', 'people sync', 'people grant', 'people revoke', 'people list', 'projects list']);
+  it('are the six the issue names, plus the two for department contacts', () => {
+    expect(registryCommands.map((c) => c.name)).toEqual([
+      'import', 'people sync', 'people grant', 'people revoke', 'people list', 'projects list', 'departments list', 'departments contact',
+    ]);
     expect(registryCommands.every((c) => c.needsContext)).toBe(true);
   });
 

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as XLSX from '@e965/xlsx';
 import { sql } from 'kysely';
+import type { AppContext } from '../../src/app-context.js';
+import type { CliCommand } from '../../src/cli/command.js';
 import type { Db } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { importRegistry, type ImportOptions, type ImportOutcome, type ImportSummary, type RegistryDeps } from '../../src/registry/registry-import.js';
@@ -12,9 +14,34 @@ import { csvRecords, sourceFromBytes } from '../../src/registry/sheet-reader.js'
 export const FIXTURE_PATH = fileURLToPath(new URL('../fixtures/registry/projects-sample.csv', import.meta.url));
 export const FIXTURE_CSV = readFileSync(FIXTURE_PATH, 'utf8');
 
+/** The reference sheet plus 责任单位联系人 / 责任单位联系人手机 for every department. */
+export const CONTACTS_FIXTURE_PATH = fileURLToPath(new URL('../fixtures/registry/projects-with-contacts.csv', import.meta.url));
+export const CONTACTS_CSV = readFileSync(CONTACTS_FIXTURE_PATH, 'utf8');
+
+const toGrid = (csv: string): string[][] => csvRecords(csv).map((r) => r.cells.map((c) => (c === null ? '' : String(c))));
+
 /** The fixture as a grid of strings, header first. */
 export function fixtureGrid(): string[][] {
-  return csvRecords(FIXTURE_CSV).map((r) => r.cells.map((c) => (c === null ? '' : String(c))));
+  return toGrid(FIXTURE_CSV);
+}
+
+export function contactsGrid(): string[][] {
+  return toGrid(CONTACTS_CSV);
+}
+
+/** Runs the command a command line names (longest name first), collecting what it prints. */
+export async function runCommand(
+  commands: CliCommand[],
+  ctx: AppContext,
+  line: string[],
+): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  const command = sorted.find((c) => c.name.split(' ').every((w, i) => line[i] === w));
+  if (!command) throw new Error(`no command for ${line.join(' ')}`);
+  const code = await command.run(line.slice(command.name.split(' ').length), ctx, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n').split('\n'), err: err.join('\n').split('\n') };
 }
 
 function csvField(v: string): string {
