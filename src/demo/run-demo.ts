@@ -97,20 +97,20 @@ async function story(env: DemoEnv): Promise<void> {
     times.push((await submit(p, amount)).elapsedMs);
   }
   times.sort((a, b) => a - b);
-  out(`  其余 ${quiet.length} 位负责人按月计划填报，应答中位 ${ms(times[Math.floor(times.length / 2)]!)}、最慢 ${ms(times.at(-1)!)}（飞书要求 3 秒内）`);
+  out(`  其余 ${quiet.length} 位负责人按月计划填报，应答中位 ${ms(times[Math.floor(times.length / 2)])}、最慢 ${ms(times.at(-1)!)}（飞书要求 3 秒内）`);
 
   section('4. 和机器人对话');
   const [asker, drafter] = rest.slice(20);
-  const q = await say(env, asker!.owner, '我的项目');
+  const q = await say(env, asker.owner, '我的项目');
   await env.settle();
   const mine = repliesTo(env, q)[0];
-  out(`  ${asker!.owner.name}：「我的项目」→ 机器人回复卡片「${cardLine(mine?.content, /[^"]*负责的项目/) ?? '?'}」（${cardLine(mine?.content, /共 \d+ 个/) ?? '?'}，含信号灯和上期数据）`);
-  const d = await say(env, drafter!.owner, '本月完成投资300万元，主体结构封顶');
+  out(`  ${asker.owner.name}：「我的项目」→ 机器人回复卡片「${cardLine(mine?.content, /[^"]*负责的项目/) ?? '?'}」（${cardLine(mine?.content, /共 \d+ 个/) ?? '?'}，含信号灯和上期数据）`);
+  const d = await say(env, drafter.owner, '本月完成投资300万元，主体结构封顶');
   await env.settle();
   const draftCard = repliesTo(env, d)[0];
-  out(`  ${drafter!.owner.name}：「本月完成投资300万元，主体结构封顶」→ 机器人回一张预填好的卡片请他确认（未确认前不入库）`);
+  out(`  ${drafter.owner.name}：「本月完成投资300万元，主体结构封顶」→ 机器人回一张预填好的卡片请他确认（未确认前不入库）`);
   if (draftCard) {
-    const confirmed = await clickCard(env, drafter!.owner, draftCard, { a: 'draft.confirm', projectId: drafter!.id, cycleId: cycle.id }, reportForm({ amount: '300万元', stage: drafter!.stage, progress: '主体结构封顶' }));
+    const confirmed = await clickCard(env, drafter.owner, draftCard, { a: 'draft.confirm', projectId: drafter.id, cycleId: cycle.id }, reportForm({ amount: '300万元', stage: drafter.stage, progress: '主体结构封顶' }));
     out(`    确认 → ${confirmed.toast?.content}`);
   }
 
@@ -147,7 +147,7 @@ async function story(env: DemoEnv): Promise<void> {
   await env.settle();
   out(`  11月25日 18:00 截止：最后提醒 ${await sentCount(env, cycle.id, 'final-reminder')} 人（加急），${closed.missed} 个项目记为缺报（不是记为零）`);
   env.setTime('2026-11-26 09:30');
-  const late = rest[23]!;
+  const late = rest[23];
   const lateAnswer = await submit(late, '150');
   out(`  11月26日 ${late.owner.name} 补报 → ${lateAnswer.toast?.content}`);
 

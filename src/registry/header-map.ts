@@ -5,10 +5,11 @@
 // group cell ("投资（万元）" over 总投资 | 年度计划). All of that is resolved here, purely.
 import { cellText, type Cell, type MoneyUnit } from './cell-parsers.js';
 import type { SheetIssue } from './sheet-issue.js';
+import { isAmbiguousYtdHeader, parseYtdHeader, type YtdHeader } from './ytd-column.js';
 
 export type FieldKey =
   | 'code' | 'name' | 'legalEntity' | 'location' | 'region' | 'industry' | 'stage' | 'lists'
-  | 'frequency' | 'totalInvestment' | 'annualPlan' | 'investorType' | 'plannedStart' | 'plannedFinish'
+  | 'frequency' | 'totalInvestment' | 'annualPlan' | 'ytdInvestment' | 'investorType' | 'plannedStart' | 'plannedFinish'
   | 'ownerName' | 'ownerMobile' | 'ownerEmail'
   | 'leaderName' | 'leaderMobile' | 'leaderEmail'
   | 'viceMayorName' | 'viceMayorMobile' | 'viceMayorEmail'
@@ -58,6 +59,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'frequency', label: '调度频次', required: false, money: false, synonyms: ['调度频次', '调度频率', '频次', '调度方式'] },
   { key: 'totalInvestment', label: '总投资', required: true, money: true, synonyms: ['总投资', '计划总投资', '项目总投资', '总投资额', '估算总投资'] },
   { key: 'annualPlan', label: '年度计划投资', required: false, money: true, synonyms: ['年度计划投资', '年度计划', '计划投资', '年计划投资', '本年计划投资', '当年计划投资', '年度投资计划', '本年度计划投资', '年度计划完成投资', '计划完成投资'] },
+  // Matched by pattern too (parseYtdHeader): "1-10月完成投资", "2026年累计完成投资" and the like.
+  { key: 'ytdInvestment', label: '年度累计完成投资', required: false, money: true, synonyms: ['年度累计完成投资', '本年累计完成投资', '今年累计完成投资', '年初至今完成投资', '截至上月累计完成投资'] },
   { key: 'investorType', label: '投资主体', required: false, money: false, synonyms: ['投资主体', '投资类型', '投资性质', '投资主体类型'] },
   { key: 'plannedStart', label: '计划开工日期', required: false, money: false, synonyms: ['计划开工日期', '计划开工时间', '开工日期', '开工时间', '计划开工'] },
   { key: 'plannedFinish', label: '计划竣工日期', required: false, money: false, synonyms: ['计划竣工日期', '计划竣工时间', '竣工日期', '竣工时间', '计划竣工', '计划完工日期', '计划完工时间', '完工时间'] },
@@ -87,10 +90,13 @@ export const FIELD_BY_KEY = new Map<FieldKey, FieldSpec>(FIELDS.map((f) => [f.ke
 export type NormalizedHeader = { base: string; unit: MoneyUnit | null };
 
 const isSynonym = (text: string): boolean => BY_SYNONYM.has(text.toLowerCase());
+// A year-to-date header keeps its year and months: they say which year the figures belong to.
+const isKnown = (text: string): boolean => isSynonym(text) || parseYtdHeader(text) !== null;
 
 /**
  * "总投资（亿元）" → {base: 总投资, unit: 亿元}; "2026年计划投资" → {base: 计划投资};
  * "项目名称*" → {base: 项目名称}. Full-width forms fold via NFKC; spaces and line breaks drop.
+ * A year-to-date header keeps its year ("2026年1-10月完成投资（亿元）" → base 2026年1-10月完成投资).
  */
 export function normalizeHeader(raw: string): NormalizedHeader {
   const s = raw.normalize('NFKC').replace(/[【〔［]/g, '(').replace(/[】〕］]/g, ')').replace(/\s+/g, '')
@@ -100,31 +106,44 @@ export function normalizeHeader(raw: string): NormalizedHeader {
   let unit = (unitMatch?.[1] ?? unitMatch?.[2] ?? unitMatch?.[3] ?? null) as MoneyUnit | null;
   // Whatever else sits in trailing brackets ("(必填)", "(YYYY-MM-DD)") is a note, not the name.
   let base = (unitMatch ? s.replace(unitMatch[0], '') : s).replace(/(?:\([^)]*\))+$/, '');
-  if (!isSynonym(base)) {
+  if (!isKnown(base)) {
     const yearless = base.replace(/^(?:\d{4}|本|今|当)年度?(?=.)/, '');
     if (isSynonym(yearless)) base = yearless;
   }
   // "总投资万元" without brackets, a habit of some statistics systems' exports.
   const glued = /^(.+?)(亿元|万元)$/.exec(base);
-  if (!unit && !isSynonym(base) && glued?.[1] && isSynonym(glued[1])) {
+  if (!unit && !isKnown(base) && glued?.[1] && isKnown(glued[1])) {
     base = glued[1];
     unit = glued[2] as MoneyUnit;
   }
   return { base, unit };
 }
 
-export type HeaderMatch = { kind: 'field'; key: FieldKey; unit: MoneyUnit | null } | { kind: 'ignored' } | { kind: 'unknown' };
+export type HeaderMatch =
+  | { kind: 'field'; key: FieldKey; unit: MoneyUnit | null; ytd?: YtdHeader }
+  | { kind: 'ignored' }
+  | { kind: 'unknown' };
 
 export function matchHeader(raw: string): HeaderMatch {
   const { base, unit } = normalizeHeader(raw);
   if (base === '') return { kind: 'unknown' };
   const key = BY_SYNONYM.get(base.toLowerCase());
+  const ytd = parseYtdHeader(base);
+  if (key === 'ytdInvestment' || (!key && ytd)) {
+    return { kind: 'field', key: 'ytdInvestment', unit, ytd: ytd ?? { year: null, throughMonth: null, lastMonth: false } };
+  }
   if (key) return { kind: 'field', key, unit };
   if (QUIETLY_IGNORED.has(base)) return { kind: 'ignored' };
   return { kind: 'unknown' };
 }
 
-export type MappedColumn = { index: number; header: string; unit: MoneyUnit };
+export type MappedColumn = {
+  index: number;
+  header: string;
+  unit: MoneyUnit;
+  /** Only on the year-to-date column: the year and months its header names. */
+  ytd?: YtdHeader;
+};
 export type ColumnMap = {
   /** Row number of the (last) header row; data starts below it. */
   headerRow: number;
@@ -198,6 +217,7 @@ export function mapHeaders(rows: Row[]): HeaderResult {
   const fields: Partial<Record<FieldKey, MappedColumn>> = {};
   const headers: string[] = [];
   const unknown: string[] = [];
+  const ambiguous: string[] = [];
   for (let i = 0; i < width; i++) {
     const lower = textOf(lowerRow, i);
     const upper = textOf(upperRow, i);
@@ -208,7 +228,8 @@ export function mapHeaders(rows: Row[]): HeaderResult {
     const match = matchHeader(header);
     if (match.kind === 'ignored') continue;
     if (match.kind === 'unknown') {
-      if (header !== '') unknown.push(header);
+      if (header !== '' && isAmbiguousYtdHeader(normalizeHeader(header).base)) ambiguous.push(header);
+      else if (header !== '') unknown.push(header);
       continue;
     }
     const groupUnit = !fromUpper && upper !== lower && !isField(upper) ? normalizeHeader(upper).unit : null;
@@ -218,9 +239,12 @@ export function mapHeaders(rows: Row[]): HeaderResult {
       warnings.push(`列“${header}”与列“${existing.header}”都对应“${FIELD_BY_KEY.get(match.key)?.label ?? match.key}”，已使用前者“${existing.header}”，忽略“${header}”`);
       continue;
     }
-    fields[match.key] = { index: i, header, unit };
+    fields[match.key] = match.ytd ? { index: i, header, unit, ytd: match.ytd } : { index: i, header, unit };
   }
   if (unknown.length > 0) warnings.push(`以下列无法识别，已忽略：${unknown.join('、')}`);
+  for (const header of ambiguous) {
+    warnings.push(`列“${header}”未注明是本年度累计还是开工以来累计，已忽略；如为本年度累计完成投资，请将表头改为“本年累计完成投资”或“1-10月完成投资”等`);
+  }
 
   const lastHeader = lowerRow;
   const issues: SheetIssue[] = [];

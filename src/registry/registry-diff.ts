@@ -17,6 +17,9 @@ export type RegistryValues = {
   dispatch_frequency: CycleKind;
   total_investment: string;
   annual_plan: string;
+  /** 年度累计完成投资 and the year it counts toward (the base of that year's first report). */
+  ytd_investment: string;
+  ytd_year: number | null;
   investor_type: string | null;
   planned_start: string | null;
   planned_finish: string | null;
@@ -30,10 +33,10 @@ export type RegistryField = keyof RegistryValues;
 /** In the order changes are shown. */
 export const REGISTRY_FIELDS: readonly RegistryField[] = [
   'name', 'legal_entity', 'location', 'region_id', 'industry', 'stage', 'lists', 'dispatch_frequency',
-  'total_investment', 'annual_plan', 'investor_type', 'planned_start', 'planned_finish',
+  'total_investment', 'annual_plan', 'ytd_investment', 'ytd_year', 'investor_type', 'planned_start', 'planned_finish',
   'owner_id', 'leader_id', 'vice_mayor_id', 'department_id',
 ];
-const NUMERIC_FIELDS = new Set<RegistryField>(['total_investment', 'annual_plan']);
+const NUMERIC_FIELDS = new Set<RegistryField>(['total_investment', 'annual_plan', 'ytd_investment']);
 
 export type ExistingProject = RegistryValues & { id: number; code: string; active: boolean };
 
@@ -63,7 +66,7 @@ export type RegistryDiff = {
 };
 
 const NEW_PROJECT_DEFAULTS: Omit<RegistryValues, 'name' | 'region_id' | 'stage' | 'total_investment' | 'dispatch_frequency'> = {
-  legal_entity: null, location: null, industry: null, lists: [], annual_plan: '0', investor_type: null,
+  legal_entity: null, location: null, industry: null, lists: [], annual_plan: '0', ytd_investment: '0', ytd_year: null, investor_type: null,
   planned_start: null, planned_finish: null, owner_id: null, leader_id: null, vice_mayor_id: null, department_id: null,
 };
 

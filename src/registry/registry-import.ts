@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { LarkClient } from '../bot/lark-client.js';
 import type { Db } from '../db/database.js';
 import type { CycleKind, Database } from '../db/schema.js';
-import { formatWan } from '../domain/amount.js';
+import { Dec, formatWan } from '../domain/amount.js';
 import type { DepartmentContactChange } from './department-contacts.js';
 import { DEPARTMENT_CONTACT, PERSON_ROLES, type ColumnMap, type FieldKey } from './header-map.js';
 import { matchPeople, type MatchOutcome } from './people-matcher.js';
@@ -18,11 +18,16 @@ import {
 import * as store from './registry-store.js';
 import type { ProjectRow } from './row-schema.js';
 import { personKeyResolver, type SheetDepartmentContact, type SheetPerson } from './sheet-consistency.js';
-import { sortIssues, type SheetIssue } from './sheet-issue.js';
+import { formatIssue, sortIssues, type SheetIssue } from './sheet-issue.js';
 import { readSheet, type SourceFile } from './sheet-reader.js';
-import { validateSheet } from './sheet-validation.js';
+import { validateSheet, type SheetYtd } from './sheet-validation.js';
+import { dispatchYearMonth } from './ytd-column.js';
 
-export type RegistryDeps = { db: Db; lark?: LarkClient; logger: Logger; now: () => Date };
+export type RegistryDeps = {
+  db: Db; lark?: LarkClient; logger: Logger; now: () => Date;
+  /** The dispatch office's zone (DISPATCH_TZ), where "the current year" is decided. Default Asia/Shanghai. */
+  tz?: string;
+};
 
 export type ImportOptions = {
   file: SourceFile;
@@ -32,6 +37,8 @@ export type ImportOptions = {
   actor: string;
   /** false leaves Feishu matching to a later `people sync`. Default true. */
   match?: boolean;
+  /** The year of the year-to-date column when its header names none; default the current year. */
+  year?: number;
 };
 
 export type ProjectRef = { code: string; name: string };
@@ -55,6 +62,8 @@ export type ImportSummary = {
   peopleUpdated: { mobile: string | null; changes: DisplayChange[] }[];
   /** Departments whose contact this import set or replaced, with who and when (departments keep no history). */
   contactsChanged: DepartmentContactChange[];
+  /** The year-to-date column and the year its figures were taken for; null when the sheet has none. */
+  ytd: SheetYtd | null;
   warnings: string[];
   matching: MatchOutcome;
 };
@@ -71,7 +80,7 @@ export function changeCount(s: ImportSummary): number {
 export const FIELD_LABELS: Record<RegistryField | 'active', string> = {
   name: '项目名称', legal_entity: '项目法人', location: '建设地点', region_id: '所属地区', industry: '行业类别',
   stage: '项目阶段', lists: '所属清单', dispatch_frequency: '调度频次', total_investment: '总投资',
-  annual_plan: '年度计划投资', investor_type: '投资主体', planned_start: '计划开工日期', planned_finish: '计划竣工日期',
+  annual_plan: '年度计划投资', ytd_investment: '年度累计完成投资', ytd_year: '累计完成投资所属年度', investor_type: '投资主体', planned_start: '计划开工日期', planned_finish: '计划竣工日期',
   owner_id: '项目负责人', leader_id: '包保领导', vice_mayor_id: '分管副市长', department_id: '责任单位', active: '状态',
 };
 
@@ -90,7 +99,7 @@ class Rollback<T> extends Error {
 
 export async function importRegistry(deps: RegistryDeps, opts: ImportOptions): Promise<ImportOutcome> {
   const sheet = readSheet(opts.file, { sheet: opts.sheet });
-  const checked = validateSheet(sheet);
+  const checked = validateSheet(sheet, { year: opts.year, now: deps.now(), tz: deps.tz });
   const base = { fileName: opts.file.fileName, sheetName: sheet.sheetName };
   if (!checked.ok) return { ok: false, ...base, issues: checked.issues, warnings: checked.warnings };
 
@@ -130,7 +139,7 @@ async function matchAfterImport(deps: RegistryDeps, opts: ImportOptions, personI
   }
 }
 
-type Checked = { columns: ColumnMap; projects: ProjectRow[]; people: SheetPerson[]; contacts: SheetDepartmentContact[] | null };
+type Checked = { columns: ColumnMap; projects: ProjectRow[]; people: SheetPerson[]; contacts: SheetDepartmentContact[] | null; ytd: SheetYtd | null };
 type WriteResult =
   | {
     ok: true;
@@ -154,6 +163,7 @@ async function writeRegistry(
   const existing = await store.loadProjects(trx);
   const keyOf = personKeyResolver(checked.people);
   const nameOnly = await nameOnlyResolver(trx, projects, existing);
+  const ytd = await ytdToApply(trx, checked, existing, deps);
 
   const incoming: IncomingProject[] = projects.map((p) => {
     const values: IncomingProject['values'] = {
@@ -167,6 +177,7 @@ async function writeRegistry(
       investor_type: p.investorType,
       lists: p.lists,
       annual_plan: p.annualPlan,
+      ...ytd.values.get(p.code),
       planned_start: p.plannedStart,
       planned_finish: p.plannedFinish,
       department_id: p.department === undefined ? undefined : p.department === null ? null : departments.byName.get(p.department) ?? null,
@@ -201,14 +212,15 @@ async function writeRegistry(
   const meta = { now, actor: opts.actor, importId };
   const contacts = await applyDepartmentContacts(trx, checked, departments.byName, people.idByKey, meta);
   const createdIds = await store.insertProjects(trx, diff.created.map((c) => ({ code: c.code, ...c.values })), meta);
-  await store.updateProjects(trx, diff.updated.map((u) => ({ id: u.id, ...u.values })), meta);
+  await store.updateProjects(trx, diff.updated.map((u) => ({ id: u.id, ytd_set: ytd.values.has(u.code), ...u.values })), meta);
   await store.retireProjects(trx, diff.retired.map((r) => r.id), meta);
 
   const labels = await labeller(trx, diff);
   const records: store.ChangeRecord[] = [
     ...diff.created.map((c) => ({
       project_id: createdIds.get(c.code) as number,
-      changes: store.changesObject(REGISTRY_FIELDS.filter((f) => !isEmpty(c.values[f])).map((f) => ({
+      // A year-to-date of 0 for no year is the default, not something the sheet said.
+      changes: store.changesObject(REGISTRY_FIELDS.filter((f) => !isEmpty(c.values[f]) && !(f === 'ytd_investment' && c.values.ytd_year === null)).map((f) => ({
         field: f, from: null, to: labels.stored(f, canonicalValue(f, c.values[f])),
       }))),
     })),
@@ -227,7 +239,7 @@ async function writeRegistry(
   return {
     ok: true,
     personIds: [...people.idByKey.values()],
-    warnings: contacts.warnings,
+    warnings: [...contacts.warnings, ...ytd.warnings],
     summary: {
       ok: true,
       dryRun: opts.dryRun ?? false,
@@ -245,8 +257,57 @@ async function writeRegistry(
       peopleCreated: people.created,
       peopleUpdated: people.updated,
       contactsChanged: contacts.changes,
+      ytd: checked.ytd,
     },
   };
+}
+
+type YtdPlan = {
+  /** By project code: the year-to-date to write, for the projects where the sheet's figure is taken. */
+  values: Map<string, Pick<IncomingProject['values'], 'ytd_investment' | 'ytd_year'>>;
+  warnings: string[];
+};
+
+/**
+ * Where the sheet's year-to-date is taken. The sheet is only the starting point of a year; once
+ * owners report in that year, the reports are the record (each report's cumulative is built on
+ * the one before, submission/ytd.ts) and the registry's figure is theirs. Overwriting it from a
+ * sheet — typically an older one, re-imported to fix a phone number — would lower it or
+ * double-count, so those projects keep their figure and are listed. Neither does a sheet step a
+ * project back into an earlier year than the one it already holds.
+ */
+async function ytdToApply(trx: Kysely<Database>, checked: Checked, existing: ExistingProject[], deps: RegistryDeps): Promise<YtdPlan> {
+  const plan: YtdPlan = { values: new Map(), warnings: [] };
+  const sheet = checked.ytd;
+  if (!sheet) return plan;
+  const { year } = sheet;
+  const byCode = new Map(existing.map((p) => [p.code, p]));
+  const candidates: { row: ProjectRow; ytd: string; current: ExistingProject | undefined }[] = [];
+  for (const row of checked.projects) {
+    // Blank: nothing known, the stored figure stays.
+    if (row.ytdInvestment === undefined || row.ytdInvestment === null) continue;
+    candidates.push({ row, ytd: row.ytdInvestment, current: byCode.get(row.code) });
+  }
+  const differs = (c: (typeof candidates)[number]): boolean =>
+    !c.current || c.current.ytd_year !== year || !new Dec(c.current.ytd_investment).eq(c.ytd);
+  const reported = await store.projectsReportedInYear(trx, candidates.flatMap((c) => (c.current && differs(c) ? [c.current.id] : [])), year);
+  const thisYear = dispatchYearMonth(deps.now(), deps.tz).year;
+  const which = year === thisYear ? '本年度' : `${year}年度`;
+  const warn = (row: ProjectRow, message: string) =>
+    plan.warnings.push(formatIssue({ row: row.rowNumber, column: sheet.column, message: `${row.code} ${row.name}：${message}` }));
+  for (const c of candidates) {
+    const stored = c.current;
+    if (stored && stored.ytd_year !== null && stored.ytd_year > year) {
+      warn(c.row, `库中已是 ${stored.ytd_year} 年的累计完成投资，未用清单中 ${year} 年的数据覆盖`);
+      continue;
+    }
+    if (stored && reported.has(stored.id)) {
+      warn(c.row, `已有${which}填报数据，未用清单中的累计完成投资覆盖（清单 ${formatWan(c.ytd)}万元，现为 ${formatWan(stored.ytd_investment)}万元）`);
+      continue;
+    }
+    plan.values.set(c.row.code, { ytd_investment: c.ytd, ytd_year: year });
+  }
+  return plan;
 }
 
 /**
@@ -440,7 +501,8 @@ async function labeller(trx: Kysely<Database>, diff: ReturnType<typeof diffRegis
     }
     if (field === 'lists') return (value as string[]).join('、');
     if (field === 'dispatch_frequency') return value === 'weekly' ? '每周' : '每月';
-    if (field === 'total_investment' || field === 'annual_plan') return `${formatWan(scalarText(value))}万元`;
+    if (field === 'total_investment' || field === 'annual_plan' || field === 'ytd_investment') return `${formatWan(scalarText(value))}万元`;
+    if (field === 'ytd_year') return `${scalarText(value)}年`;
     return scalarText(value);
   };
   return {

@@ -114,7 +114,7 @@ export async function loadProjects(trx: Q): Promise<ExistingProject[]> {
     .selectFrom('projects')
     .select([
       'id', 'code', 'active', 'name', 'legal_entity', 'location', 'region_id', 'industry', 'stage', 'lists',
-      'dispatch_frequency', 'total_investment', 'annual_plan', 'investor_type', 'planned_start', 'planned_finish',
+      'dispatch_frequency', 'total_investment', 'annual_plan', 'ytd_investment', 'ytd_year', 'investor_type', 'planned_start', 'planned_finish',
       'owner_id', 'leader_id', 'vice_mayor_id', 'department_id',
     ])
     .execute();
@@ -123,7 +123,7 @@ export async function loadProjects(trx: Q): Promise<ExistingProject[]> {
 
 const RECORD_COLUMNS = sql.raw(`
   name text, legal_entity text, location text, region_id int, industry text, stage text, lists jsonb,
-  dispatch_frequency text, total_investment numeric, annual_plan numeric, investor_type text,
+  dispatch_frequency text, total_investment numeric, annual_plan numeric, ytd_investment numeric, ytd_year int, investor_type text,
   planned_start date, planned_finish date, owner_id int, leader_id int, vice_mayor_id int, department_id int`);
 
 const CHUNK = 5000;
@@ -144,12 +144,12 @@ export async function insertProjects(
     const r = await sql<{ id: number; code: string }>`
       insert into projects (
         code, name, legal_entity, location, region_id, industry, stage, lists, dispatch_frequency,
-        total_investment, annual_plan, investor_type, planned_start, planned_finish,
+        total_investment, annual_plan, ytd_investment, ytd_year, investor_type, planned_start, planned_finish,
         owner_id, leader_id, vice_mayor_id, department_id,
         created_at, updated_at, updated_by, last_import_id)
       select v.code, v.name, v.legal_entity, v.location, v.region_id, v.industry, v.stage,
         array(select jsonb_array_elements_text(v.lists)), v.dispatch_frequency,
-        v.total_investment, v.annual_plan, v.investor_type, v.planned_start, v.planned_finish,
+        v.total_investment, v.annual_plan, v.ytd_investment, v.ytd_year, v.investor_type, v.planned_start, v.planned_finish,
         v.owner_id, v.leader_id, v.vice_mayor_id, v.department_id,
         ${meta.now}::timestamptz, ${meta.now}::timestamptz, ${meta.actor}::text, ${meta.importId}::int
       from jsonb_to_recordset(${json(part)}::jsonb) as v(code text, ${RECORD_COLUMNS})
@@ -159,10 +159,15 @@ export async function insertProjects(
   return ids;
 }
 
-/** Writes the full registry values of changed projects; a retired one on the list is active again. */
+/**
+ * Writes the full registry values of changed projects; a retired one on the list is active again.
+ * The year-to-date is written only where the sheet's figure is taken (ytd_set): elsewhere the
+ * value in `rows` is what was read at the start of the import, and a report stored since then
+ * must not be rolled back by writing that old figure over it.
+ */
 export async function updateProjects(
   trx: Q,
-  rows: (RegistryValues & { id: number })[],
+  rows: (RegistryValues & { id: number; ytd_set: boolean })[],
   meta: { now: Date; actor: string; importId: number },
 ): Promise<void> {
   for (const part of chunks(rows)) {
@@ -174,11 +179,35 @@ export async function updateProjects(
         annual_plan = v.annual_plan, investor_type = v.investor_type, planned_start = v.planned_start,
         planned_finish = v.planned_finish, owner_id = v.owner_id, leader_id = v.leader_id,
         vice_mayor_id = v.vice_mayor_id, department_id = v.department_id,
+        ytd_investment = case when v.ytd_set then v.ytd_investment else p.ytd_investment end,
+        ytd_year = case when v.ytd_set then v.ytd_year else p.ytd_year end,
         active = true, retired_at = null,
         updated_at = ${meta.now}, updated_by = ${meta.actor}, last_import_id = ${meta.importId}
-      from jsonb_to_recordset(${json(part)}::jsonb) as v(id int, ${RECORD_COLUMNS})
+      from jsonb_to_recordset(${json(part)}::jsonb) as v(id int, ytd_set boolean, ${RECORD_COLUMNS})
       where p.id = v.id`.execute(trx);
   }
+}
+
+/**
+ * Projects with a report in a cycle of `year`. A cycle's period year (domain/period.ts
+ * periodYear) is the year its key begins with — the ISO week-year for weeks — so the prefix
+ * is that rule, as in submission/ytd-basis.ts.
+ */
+export async function projectsReportedInYear(trx: Q, projectIds: number[], year: number): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (const part of chunks([...new Set(projectIds)])) {
+    if (part.length === 0) continue;
+    const rows = await trx
+      .selectFrom('reports as r')
+      .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
+      .select('r.project_id')
+      .distinct()
+      .where('r.project_id', 'in', part)
+      .where('c.period_key', 'like', `${year}-%`)
+      .execute();
+    for (const r of rows) found.add(r.project_id);
+  }
+  return found;
 }
 
 export async function retireProjects(trx: Q, ids: number[], meta: { now: Date; actor: string; importId: number }): Promise<void> {

@@ -30,6 +30,8 @@ export type ProjectRow = {
   /** null: the cell was empty, the project's lists decide. */
   frequency?: CycleKind | null;
   annualPlan?: string;
+  /** 万元; null: the cell was empty, nothing known, the stored figure stays. */
+  ytdInvestment?: string | null;
   plannedStart?: string | null;
   plannedFinish?: string | null;
   department?: string | null;
@@ -80,6 +82,9 @@ export function rowSchema(columns: ColumnMap) {
       if (r.ok && r.value === null) return required ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: '0' };
       return r;
     });
+  // Unlike the annual plan, an empty year-to-date is not 0: it is unknown, and must not
+  // replace a figure already stored.
+  const ytdMoney = parsed((cell): Parsed<string | null> => parseMoney(cell, f.ytdInvestment?.unit ?? '万元'));
   const shape = {
     code: requiredKey('项目编号'),
     name: requiredText('项目名称'),
@@ -93,6 +98,7 @@ export function rowSchema(columns: ColumnMap) {
     lists: listCell.optional(),
     frequency: parsed(parseFrequency).optional(),
     annualPlan: money('annualPlan', '年度计划投资', false).optional(),
+    ytdInvestment: ytdMoney.optional(),
     plannedStart: parsed(parseDate).optional(),
     plannedFinish: parsed(parseDate).optional(),
     department: optionalText.optional(),
@@ -122,6 +128,14 @@ export function rowSchema(columns: ColumnMap) {
       ctx.addIssue({
         code: 'custom', path: ['annualPlan'],
         message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元`,
+      });
+    }
+    const ytd = row.ytdInvestment;
+    // Ahead of the annual plan is allowed (and common); beyond the whole project's cost is a typo.
+    if (isText(total) && isText(ytd) && new Decimal(ytd).gt(total)) {
+      ctx.addIssue({
+        code: 'custom', path: ['ytdInvestment'],
+        message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元`,
       });
     }
     const start = row.plannedStart;
@@ -266,7 +280,7 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
       stage: result.data.stage,
       totalInvestment: result.data.totalInvestment as string,
     };
-    const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'plannedStart', 'plannedFinish', 'department'] as const;
+    const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'ytdInvestment', 'plannedStart', 'plannedFinish', 'department'] as const;
     for (const key of optional) if (present.has(key)) (project as Record<string, unknown>)[key] = v[key];
     for (const r of PERSON_ROLES) {
       const person = personFrom(present.has(r.name) ? v : {}, r);
