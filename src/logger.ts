@@ -23,11 +23,11 @@ const REDACT = [
   'tenant_access_token', 'authorization', 'Authorization', 'password',
   '*.appSecret', '*.app_secret', '*.encryptKey', '*.encrypt_key', '*.verificationToken', '*.token',
   '*.tenant_access_token', '*.authorization', '*.Authorization', '*.password',
-  'headers.authorization', 'config.LARK_APP_SECRET', 'config.LARK_ENCRYPT_KEY', 'config.LARK_VERIFICATION_TOKEN',
+  'headers.authorization', 'config.DATABASE_URL', 'config.REDIS_URL', 'config.LARK_APP_SECRET', 'config.LARK_ENCRYPT_KEY', 'config.LARK_VERIFICATION_TOKEN',
   'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN', 'DATABASE_URL', 'REDIS_URL',
 ];
 
-export function createLogger(level: LevelWithSilent = 'info', opts: { stderr?: boolean } = {}): Logger {
+export function createLogger(level: LevelWithSilent = 'info', opts: { stderr?: boolean; stream?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       level,
@@ -38,7 +38,7 @@ export function createLogger(level: LevelWithSilent = 'info', opts: { stderr?: b
       formatters: { level: (label) => ({ level: label }) },
     },
     // CLI output owns stdout; its logs go to stderr.
-    opts.stderr ? pino.destination(2) : undefined,
+    opts.stream ?? (opts.stderr ? pino.destination(2) : undefined),
   );
 }
 

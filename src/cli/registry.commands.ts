@@ -13,6 +13,7 @@ import { syncPeople } from '../registry/people-matcher.js';
 import { listProjects, renderProjectTable, type ProjectFilter } from '../registry/project-list.js';
 import { importRegistry } from '../registry/registry-import.js';
 import { readSourceFile } from '../registry/sheet-reader.js';
+import { dispatchYearMonth } from '../registry/ytd-column.js';
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -77,12 +78,20 @@ function command(
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** `--year 2026`: the year of the sheet's year-to-date column (whether it is plausible is the importer's call). */
+function yearOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const text = v.normalize('NFKC').trim().replace(/年$/, '');
+  if (!/^\d{4}$/.test(text)) throw new UsageError(`--year 应为四位年份，如 2026（收到“${v}”）`);
+  return Number(text);
+}
+
 export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'import',
       summary: '导入项目清单（.xlsx/.csv）：按项目编号新增或更新，并匹配飞书用户',
-      usage: 'import <file.xlsx|file.csv> [--dry-run] [--sheet NAME] [--retire-missing] [--actor NAME] [--no-match]',
+      usage: 'import <file.xlsx|file.csv> [--dry-run] [--sheet NAME] [--retire-missing] [--actor NAME] [--no-match] [--year YYYY]',
     },
     async (args, ctx, io) => {
       const { values, positionals } = parse(args, {
@@ -91,11 +100,13 @@ export const registryCommands: CliCommand[] = [
         'retire-missing': { type: 'boolean' },
         actor: { type: 'string' },
         'no-match': { type: 'boolean' },
+        year: { type: 'string' },
       }, 1);
       const [path = ''] = positionals;
+      const year = yearOption(str(values.year));
       const file = await readSourceFile(path);
       const outcome = await importRegistry(
-        { db: ctx.db, lark: values['no-match'] ? undefined : ctx.lark, logger: ctx.logger, now: ctx.now },
+        { db: ctx.db, lark: values['no-match'] ? undefined : ctx.lark, logger: ctx.logger, now: ctx.now, tz: ctx.config.DISPATCH_TZ },
         {
           file,
           sheet: str(values.sheet),
@@ -103,6 +114,7 @@ export const registryCommands: CliCommand[] = [
           retireMissing: values['retire-missing'] === true,
           actor: str(values.actor) ?? defaultActor(),
           match: values['no-match'] !== true,
+          year,
         },
       );
       const lines = formatImportOutcome(outcome);
@@ -179,7 +191,7 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'projects list',
-      summary: '列出项目清单（可按地区、阶段、清单筛选）',
+      summary: '列出项目清单及本年累计完成投资（可按地区、阶段、清单筛选）',
       usage: 'projects list [--region 地区] [--stage 阶段] [--list 清单] [--inactive|--all] [--json]',
     },
     async (args, ctx, io) => {
@@ -202,7 +214,10 @@ export const registryCommands: CliCommand[] = [
       filter.state = values.all ? 'all' : values.inactive ? 'inactive' : 'active';
       const projects = await listProjects(ctx.db, filter);
       if (values.json) io.out(JSON.stringify(projects, null, 2));
-      else renderProjectTable(projects, { showState: filter.state !== 'active' }).forEach((l) => io.out(l));
+      else {
+        const { year } = dispatchYearMonth(ctx.now(), ctx.config.DISPATCH_TZ);
+        renderProjectTable(projects, { year, showState: filter.state !== 'active' }).forEach((l) => io.out(l));
+      }
       return 0;
     },
   ),

@@ -4,6 +4,7 @@ import { changeCount, type ImportOutcome, type ImportSummary, type ProjectRef } 
 import { formatContactChange } from './department-contacts.js';
 import { describeRoles, type MatchOutcome, type UnmatchedPerson } from './people-matcher.js';
 import { formatIssue } from './sheet-issue.js';
+import type { YtdYearSource } from './ytd-column.js';
 
 export type ReportLines = { out: string[]; err: string[] };
 
@@ -14,6 +15,14 @@ function listed<T>(items: T[], limit: number, line: (item: T) => string[]): stri
 }
 
 const ref = (p: ProjectRef): string => `  ${p.code} ${p.name}`;
+
+// Which year the figures went to is stated every time: a wrong year would quietly become the
+// base of that year's first report.
+const YTD_SOURCE: Record<YtdYearSource, string> = {
+  header: '（表头注明）',
+  option: '（按 --year 指定）',
+  default: '（表头未注明年份；如不是该年度，请用 --year 指定）',
+};
 
 export function formatImportOutcome(outcome: ImportOutcome, opts: { limit?: number } = {}): ReportLines {
   const limit = opts.limit ?? 50;
@@ -41,6 +50,7 @@ function formatSummary(s: ImportSummary, source: string, limit: number): string[
   if (s.peopleUpdated.length) extras.push(`人员信息变更 ${s.peopleUpdated.length} 人`);
   if (s.contactsChanged.length) extras.push(`责任单位联系人变更 ${s.contactsChanged.length} 个`);
   if (extras.length) lines.push(extras.join('，'));
+  if (s.ytd) lines.push(`年度累计完成投资（列“${s.ytd.column}”）计入 ${s.ytd.year} 年${YTD_SOURCE[s.ytd.source]}`);
   if (changeCount(s) === 0) lines.push('没有任何变化（0 处变更）');
   if (s.created.length) lines.push(`${verb}新增项目：`, ...listed(s.created, limit, (p) => [ref(p)]));
   if (s.updated.length) {

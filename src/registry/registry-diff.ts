@@ -43,7 +43,10 @@ export type ExistingProject = RegistryValues & { id: number; code: string; activ
 export type IncomingProject = {
   code: string;
   rowNumber: number;
-  /** Fields the sheet has a column for; the others keep their current value (or the default for a new project). */
+  /**
+   * Fields the sheet has a column for; the others keep their current value (or the default for a
+   * new project). The year-to-date is here only where the sheet's figure is to be taken.
+   */
   values: Partial<Omit<RegistryValues, 'dispatch_frequency'>> & Pick<RegistryValues, 'name' | 'region_id' | 'stage' | 'total_investment'>;
   /** A frequency typed in the sheet; 'by-list' when the cell was empty; undefined when there is no such column. */
   frequency: CycleKind | 'by-list' | undefined;

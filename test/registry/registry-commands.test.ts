@@ -26,7 +26,7 @@ beforeAll(async () => {
   fake.addUser({ name: '周敏', mobile: '13800002002' });
   const lark = new LarkClient({ appId: 'cli_test', appSecret: 'secret', domain: url, logger: silentLogger });
   // The commands use only these parts of the application context.
-  ctx = { db: t.db, lark, logger: silentLogger, now: () => new Date('2026-11-20T02:00:00Z') } as unknown as AppContext;
+  ctx = { db: t.db, lark, logger: silentLogger, now: () => new Date('2026-11-20T02:00:00Z'), config: { DISPATCH_TZ: 'Asia/Shanghai' } } as unknown as AppContext;
   dir = await mkdtemp(join(tmpdir(), 'registry-cli-'));
 });
 
@@ -124,16 +124,40 @@ describe('registry commands', () => {
     expect(r.out).toContain('飞书用户匹配：已按要求跳过飞书用户匹配，稍后可运行 people sync');
   });
 
+  it('import --year: the year of the year-to-date column; a malformed or contradicting year is refused', async () => {
+    const [head = [], ...rows] = fixtureGrid();
+    const ytd: Record<string, string> = { XM2026001: '52836', XM2026012: '27600', XM2026010: '0' };
+    const grid = [[...head, '年度累计完成投资(万元)'], ...rows.map((r) => [...r, ytd[r[0] ?? ''] ?? ''])];
+    const path = await tempCsv('ytd.csv', grid);
+    expect((await cli(['import', path, '--year', '26'])).err).toEqual(['参数错误：--year 应为四位年份，如 2026（收到“26”）', expect.stringContaining('--year YYYY')]);
+    const named = await tempCsv('named.csv', [[...head, '2025年累计完成投资(万元)'], ...grid.slice(1)]);
+    const conflict = await cli(['import', named, '--year', '2026', '--no-match']);
+    expect(conflict.code).toBe(1);
+    expect(conflict.err).toEqual(['named.csv 有 1 处问题，未导入任何数据，请修改后重新导入：', 'row 1, column 2025年累计完成投资(万元): 表头注明为 2025 年，与 --year 2026 不一致；请去掉 --year 或改正表头']);
+
+    const r = await cli(['import', path, '--year', '2026', '--no-match']);
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual(expect.arrayContaining([
+      '已新增 0 个，已更新 3 个，未变化 37 个，已停用 0 个',
+      '年度累计完成投资（列“年度累计完成投资(万元)”）计入 2026 年（按 --year 指定）',
+      '    年度累计完成投资：0万元 → 52,836万元',
+      '    累计完成投资所属年度：（空） → 2026年',
+    ]));
+  });
+
   it('projects list: an aligned table, filters, and JSON', async () => {
     const r = await cli(['projects', 'list']);
     expect(r.code).toBe(0);
     expect(r.out.at(-1)).toBe('共 40 个项目');
     const table = r.out.slice(0, -1).filter((_, i) => i !== 1);
     // Text columns line up on the left, the money columns on the right, CJK counted double.
-    for (const col of [0, 1, 2, 3, 4, 7, 8]) expect(columnEdges(table, col, 'start').size).toBe(1);
-    for (const col of [5, 6]) expect(columnEdges(table, col, 'end').size).toBe(1);
-    expect(r.out[0]).toMatch(/^项目编号\s+项目名称\s+所属地区\s+阶段\s+频次\s+总投资\(万元\)\s+年度计划\(万元\)\s+项目负责人\s+飞书匹配$/);
-    expect(r.out.find((l) => l.startsWith('XM2026001'))).toMatch(/巡检司电厂2×300MW机组扩建工程\s+天城县\s+续建\s+每周\s+265,561\s+60,000\s+杜磊秀\s+已匹配$/);
+    for (const col of [0, 1, 2, 3, 4, 9, 10]) expect(columnEdges(table, col, 'start').size).toBe(1);
+    for (const col of [5, 6, 7, 8]) expect(columnEdges(table, col, 'end').size).toBe(1);
+    expect(r.out[0]).toMatch(/^项目编号\s+项目名称\s+所属地区\s+阶段\s+频次\s+总投资\(万元\)\s+年度计划\(万元\)\s+2026年累计\(万元\)\s+占年度计划\s+项目负责人\s+飞书匹配$/);
+    expect(r.out.find((l) => l.startsWith('XM2026001'))).toMatch(/巡检司电厂2×300MW机组扩建工程\s+天城县\s+续建\s+每周\s+265,561\s+60,000\s+52,836\s+88\.1%\s+杜磊秀\s+已匹配$/);
+    // Plan 0: no percentage; no figure known: a dash, not a 0 nobody gave.
+    expect(r.out.find((l) => l.startsWith('XM2026010'))).toMatch(/350,000\s+0\s+0\s+—\s+崔军/);
+    expect(r.out.find((l) => l.startsWith('XM2026002'))).toMatch(/60,372\s+18,000\s+—\s+—\s+赵辉敏/);
 
     const weekly = await cli(['projects', 'list', '--list', '已开工未入统项目清单']);
     expect(weekly.out.filter((l) => l.startsWith('XM')).map((l) => l.slice(0, 9))).toEqual(['XM2026014', 'XM2026018', 'XM2026036']);
@@ -143,7 +167,11 @@ describe('registry commands', () => {
     const json = await cli(['projects', 'list', '--json', '--region', '高新区']);
     const rows = JSON.parse(json.out.join('\n')) as ProjectListing[];
     expect(rows).toHaveLength(7);
-    expect(rows[0]).toMatchObject({ code: 'XM2026012', region: '高新区', totalInvestment: '80000', annualPlan: '30000', frequency: 'monthly', owner: { name: '夏兰敏', mobile: '13900000012', matchStatus: 'not_found' } });
+    expect(rows[0]).toMatchObject({
+      code: 'XM2026012', region: '高新区', totalInvestment: '80000', annualPlan: '30000', ytdYear: 2026, ytdInvestment: '27600', ytdPercentOfPlan: '92.0',
+      frequency: 'monthly', owner: { name: '夏兰敏', mobile: '13900000012', matchStatus: 'not_found' },
+    });
+    expect(rows.find((p) => p.code === 'XM2026013')).toMatchObject({ ytdYear: null, ytdInvestment: null, ytdPercentOfPlan: null });
 
     expect((await cli(['projects', 'list', '--stage', '施工'])).code).toBe(2);
     expect((await cli(['projects', 'list', '--inactive'])).out).toContain('共 0 个项目');

@@ -4,7 +4,7 @@ import { diffRegistry, type ExistingProject, type IncomingProject, type Registry
 const values: RegistryValues = {
   name: '雷打滩水电站', legal_entity: '雷打滩水电开发有限公司', location: '天城县某镇', region_id: 1, industry: '能源',
   stage: '续建', lists: ['在建项目', '专项债券项目'], dispatch_frequency: 'monthly', total_investment: '60372.0000',
-  annual_plan: '18000.0000', investor_type: '民间投资', planned_start: '2024-07-15', planned_finish: '2027-12-31',
+  annual_plan: '18000.0000', ytd_investment: '0.0000', ytd_year: null, investor_type: '民间投资', planned_start: '2024-07-15', planned_finish: '2027-12-31',
   owner_id: 10, leader_id: 11, vice_mayor_id: 12, department_id: 3,
 };
 const stored: ExistingProject = { ...values, id: 7, code: 'XM2026002', active: true };
