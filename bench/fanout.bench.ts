@@ -8,6 +8,7 @@
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
 // databases) and BENCH_REDIS_URL override the local defaults. It creates and drops its own
 // database and uses its own queue prefix.
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -110,11 +111,13 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
     console.log(`rate-limit answers (429) seen: ${result.rateLimited} (${Object.entries(causes).map(([k, v]) => `${k} ${v}`).join(', ')}), all retried after x-ogw-ratelimit-reset; failed jobs: ${failedJobs}`);
     return result;
   } finally {
-    // This run's queues and pacing windows, so repeated benches leave Redis as they found it.
-    const keys = await ctx.redis.keys(`${config.QUEUE_PREFIX}:*`);
-    if (keys.length) await ctx.redis.del(...keys);
     await ctx.close();
     await setupDb.destroy();
+    // This run's queues and pacing windows, once the workers are gone, so Redis is left as found.
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${config.QUEUE_PREFIX}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
     await fake.stop();
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();

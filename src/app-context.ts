@@ -29,7 +29,7 @@ export type AppContextOverrides = {
 
 export function createAppContext(config: Config, overrides: AppContextOverrides = {}): AppContext {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, { onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost') });
   // BullMQ needs maxRetriesPerRequest: null on connections its workers block on.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
@@ -55,10 +55,13 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
     lark,
     queues,
     now: overrides.now ?? (() => new Date()),
+    // Every part is closed even when an earlier one fails, so nothing is left holding a connection.
     close: async () => {
-      await queues.close();
-      await db.destroy();
-      redis.disconnect();
+      const errors: unknown[] = [];
+      for (const step of [() => queues.close(), () => db.destroy(), async () => redis.disconnect()]) {
+        await step().catch((e: unknown) => errors.push(e));
+      }
+      if (errors.length) throw errors[0];
     },
   };
 }

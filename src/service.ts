@@ -51,9 +51,18 @@ export async function startService(config: Config, overrides: AppContextOverride
       ctx,
       port,
       stop: async () => {
-        for (const stop of stops.splice(0)) await stop();
+        const errors: unknown[] = [];
+        for (const stop of stops.splice(0)) {
+          try {
+            await stop();
+          } catch (e) {
+            errors.push(e);
+            log.error({ err: (e as Error).message }, 'error while stopping a part of the service');
+          }
+        }
         await ctx.close();
         log.info('service stopped');
+        if (errors.length) throw errors[0];
       },
     };
   } catch (e) {

@@ -75,9 +75,14 @@ function sdkLogger(log: Logger) {
       .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : ''))
       .filter(Boolean)
       .join(' ');
+  // Our own retry log line says what failed; the SDK's copy of an HTTP error adds nothing.
+  const quiet = (...a: unknown[]) => {
+    const msg = flatten(a);
+    if (msg) log.debug({ sdk: true }, msg);
+  };
   return {
-    error: (...a: unknown[]) => log.warn({ sdk: true }, flatten(a)),
-    warn: (...a: unknown[]) => log.warn({ sdk: true }, flatten(a)),
+    error: quiet,
+    warn: quiet,
     info: (...a: unknown[]) => log.debug({ sdk: true }, flatten(a)),
     debug: (...a: unknown[]) => log.trace({ sdk: true }, flatten(a)),
     trace: (...a: unknown[]) => log.trace({ sdk: true }, flatten(a)),

@@ -50,15 +50,18 @@ export class RedisSendPacer implements SendPacer {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'dispatch:pace',
-    // A small margin over the window absorbs clock and network jitter between us and Feishu.
+    // A margin over each window absorbs network jitter between our admission and Feishu's count:
+    // small for per-second windows (which are also spread evenly), larger for the per-minute one,
+    // where one request delayed by a busy event loop can otherwise land a 1,001st call in the minute.
     private readonly marginMs = 15,
+    private readonly longWindowMarginMs = 250,
   ) {}
 
   async acquire(windows: RateWindow[]): Promise<void> {
     if (windows.length === 0) return;
     const keys = windows.map((w) => `${this.prefix}:${w.key}`);
     const args: (string | number)[] = [randomUUID()];
-    for (const w of windows) args.push(w.limit, w.windowMs + this.marginMs);
+    for (const w of windows) args.push(w.limit, w.windowMs + (w.windowMs > 1000 ? this.longWindowMarginMs : this.marginMs));
     for (;;) {
       const wait = Number(await this.redis.eval(ACQUIRE_LUA, keys.length, ...keys, ...args));
       if (wait <= 0) return;

@@ -11,7 +11,10 @@ pg.types.setTypeParser(NUMERIC_OID, (v) => v);
 
 export type Db = Kysely<Database>;
 
-export function createDb(connectionString: string, opts: { max?: number } = {}): Db {
+export function createDb(connectionString: string, opts: { max?: number; onIdleError?: (e: Error) => void } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+  // An idle client whose server goes away (a restart, a failover, an admin's terminate) makes the
+  // pool emit 'error'; unheard, that would end the process. The pool replaces the client by itself.
+  pool.on('error', (e) => opts.onIdleError?.(e));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

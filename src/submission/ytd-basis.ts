@@ -68,7 +68,8 @@ function latestFirst(a: ReportRef, b: ReportRef): number {
 /** Where a cycle sits among one project's reports, plus that project's report for the cycle itself. */
 export type CycleBasis = ReportNeighbours & { current: ReportRef | undefined };
 
-function reportRefs(db: Q, projectIds: readonly number[]) {
+/** Every report of these projects with its cycle, as ReportRef rows (narrow it with where clauses). */
+export function reportRefs(db: Q, projectIds: readonly number[]) {
   return db
     .selectFrom('reports as r')
     .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
@@ -105,21 +106,7 @@ export async function loadBases(db: Q, cycle: BasisCycle, projectIds: readonly n
   ]);
   const byProject = new Map<number, Map<number, ReportRef>>(projectIds.map((id) => [id, new Map()]));
   for (const r of [...chain, ...before, ...after]) {
-    byProject.get(r.project_id)?.set(r.id, {
-      id: r.id,
-      cycleId: r.cycle_id,
-      kind: r.kind,
-      periodKey: r.period_key,
-      dueAt: r.due_at,
-      periodInvestment: r.period_investment,
-      ytd: r.ytd_investment,
-      stage: r.stage,
-      started: r.started,
-      completed: r.completed,
-      registered: r.registered,
-      progress: r.progress,
-      submittedAt: r.submitted_at,
-    });
+    byProject.get(r.project_id)?.set(r.id, toReportRef(r));
   }
   for (const [projectId, refs] of byProject) {
     const reports = [...refs.values()];
@@ -149,4 +136,24 @@ export function ytdChainOf(o: {
 /** The cumulative before this period, or null when nothing at all is known for the year. */
 export function knownYtdBefore(chain: YtdChain): string | null {
   return chain.previousYtd === null && chain.registryYtd === null && chain.existing === null ? null : ytdBase(chain);
+}
+
+type ReportRefRow = Awaited<ReturnType<ReturnType<typeof reportRefs>['execute']>>[number];
+
+export function toReportRef(r: ReportRefRow): ReportRef {
+  return {
+    id: r.id,
+    cycleId: r.cycle_id,
+    kind: r.kind,
+    periodKey: r.period_key,
+    dueAt: r.due_at,
+    periodInvestment: r.period_investment,
+    ytd: r.ytd_investment,
+    stage: r.stage,
+    started: r.started,
+    completed: r.completed,
+    registered: r.registered,
+    progress: r.progress,
+    submittedAt: r.submitted_at,
+  };
 }

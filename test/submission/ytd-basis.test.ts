@@ -12,7 +12,7 @@ import type { CycleRow } from '../../src/cycle/cycle.repository.js';
 import { loadReportCardInputs } from '../../src/cycle/report-card.data.js';
 import { loadFilingContext } from '../../src/submission/filing.repository.js';
 import { filingBasis } from '../../src/submission/filing-basis.js';
-import { loadBases, neighbours, type BasisCycle, type ReportRef } from '../../src/submission/ytd-basis.js';
+import { loadBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/submission/ytd-basis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
@@ -103,27 +103,7 @@ const basisCycle = (c: CycleRow): BasisCycle => ({ id: c.id, kind: c.kind, perio
 
 /** Every report the project ever had: the input the narrowed loader must be equivalent to. */
 async function fullHistory(projectId: number): Promise<ReportRef[]> {
-  const rows = await db
-    .selectFrom('reports as r')
-    .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
-    .select(['r.id', 'r.cycle_id', 'c.kind', 'c.period_key', 'c.due_at', 'r.period_investment', 'r.ytd_investment', 'r.stage', 'r.started', 'r.completed', 'r.registered', 'r.progress', 'r.submitted_at'])
-    .where('r.project_id', '=', projectId)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    cycleId: r.cycle_id,
-    kind: r.kind,
-    periodKey: r.period_key,
-    dueAt: r.due_at,
-    periodInvestment: r.period_investment,
-    ytd: r.ytd_investment,
-    stage: r.stage,
-    started: r.started,
-    completed: r.completed,
-    registered: r.registered,
-    progress: r.progress,
-    submittedAt: r.submitted_at,
-  }));
+  return (await reportRefs(db, [projectId]).execute()).map(toReportRef);
 }
 
 /** The database handle with a count of the statements run through it. */
