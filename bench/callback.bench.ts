@@ -16,13 +16,11 @@
 //   npx tsx bench/callback.bench.ts        (or import { run } from a bench runner)
 //
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
-// databases) and BENCH_REDIS_URL override the local defaults. It creates and drops its own
-// database and removes its own queue prefix's Redis keys.
+// databases; else TEST_DATABASE_URL) and BENCH_REDIS_URL override the local defaults. It
+// creates and drops its own database and removes its own queue prefix's Redis keys.
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import pg from 'pg';
-import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config.js';
 import { startService, type Service } from '../src/service.js';
 import { createLogger } from '../src/logger.js';
@@ -31,6 +29,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { NO, REPORT_FIELDS as F, YES } from '../src/bot/cards/card-actions.js';
 import { FakeFeishu, FeishuDriver, type DeliveryResult } from '../src/sandbox/index.js';
+import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase, deleteRedisKeys, type BenchDatabase } from './bench-support.js';
 
 const APP = { id: 'cli_bench_callback', secret: 'bench-secret', verificationToken: 'bench-token', encryptKey: 'bench-encrypt-key' };
 const PROJECTS = 300;
@@ -56,23 +55,19 @@ const form = (amount: string, progress: string): Record<string, string> => ({
 });
 
 export async function run(): Promise<void> {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const dbName = `dispatch_bench_${randomBytes(5).toString('hex')}`;
+  const adminUrl = benchAdminUrl();
+  const redisUrl = benchRedisUrl();
   const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
 
-  let dbCreated = false;
+  let benchDb: BenchDatabase | undefined;
   let setupDb: Db | undefined;
   let service: Service | undefined;
   const fake = new FakeFeishu({ apps: { [APP.id]: APP.secret } });
   let fakeStarted = false;
   const problems: string[] = [];
   try {
-    await adminQuery(adminUrl, `create database "${dbName}"`);
-    dbCreated = true;
-    setupDb = createDb(dbUrl.toString(), { max: 3 });
+    benchDb = await createBenchDatabase(adminUrl);
+    setupDb = createDb(benchDb.url, { max: 3 });
     await migrateToLatest(setupDb);
     const url = await fake.start();
     fakeStarted = true;
@@ -87,7 +82,7 @@ export async function run(): Promise<void> {
       LARK_VERIFICATION_TOKEN: APP.verificationToken,
       LARK_ENCRYPT_KEY: APP.encryptKey,
       LARK_DOMAIN: url,
-      DATABASE_URL: dbUrl.toString(),
+      DATABASE_URL: benchDb.url,
       REDIS_URL: redisUrl,
       PORT: '0',
       LOG_LEVEL: 'silent',
@@ -156,12 +151,13 @@ export async function run(): Promise<void> {
     console.log(check.line);
     problems.push(...check.problems);
   } finally {
-    await cleanup([
+    // Service, workers and pools before the database and the Redis keys.
+    await cleanup('callback bench', [
       async () => service?.stop(),
       async () => (fakeStarted ? fake.stop() : undefined),
       async () => setupDb?.destroy(),
-      async () => (dbCreated ? adminQuery(adminUrl, `drop database if exists "${dbName}" with (force)`) : undefined),
-      async () => deleteKeys(redisUrl, queuePrefix),
+      async () => benchDb?.drop(),
+      async () => deleteRedisKeys(redisUrl, queuePrefix),
     ]);
   }
   if (problems.length > 0) throw new Error(`callback bench: data or answers wrong:\n  ${problems.join('\n  ')}`);
@@ -353,43 +349,6 @@ async function inPool<T, R>(items: T[], concurrency: number, fn: (item: T) => Pr
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function adminQuery(adminUrl: string, text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Removes this run's BullMQ and pacing keys from Redis. */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Runs every step even if some fail; reports the failures without hiding the bench's own error. */
-async function cleanup(steps: (() => Promise<unknown>)[]): Promise<void> {
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (e) {
-      console.error('callback bench cleanup:', e instanceof Error ? e.message : e);
-    }
-  }
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   run().then(

@@ -6,12 +6,10 @@
 //   npx tsx bench/fanout.bench.ts        (or import { run } from a bench runner)
 //
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
-// databases) and BENCH_REDIS_URL override the local defaults. It creates and drops its own
-// database and uses its own queue prefix.
-import { Redis } from 'ioredis';
+// databases; else TEST_DATABASE_URL) and BENCH_REDIS_URL override the local defaults. It
+// creates and drops its own database and uses its own queue prefix.
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { parseConfig } from '../src/config.js';
 import { createAppContext } from '../src/app-context.js';
 import { createLogger } from '../src/logger.js';
@@ -21,6 +19,7 @@ import { jobCatalogue, type JobName } from '../src/jobs/catalogue.js';
 import { cycleProcessors } from '../src/cycle/cycle.processors.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { FakeFeishu, DEFAULT_LIMITS } from '../src/sandbox/index.js';
+import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase, deleteRedisKeys } from './bench-support.js';
 
 const APP = { id: 'cli_bench_fanout', secret: 'bench-secret' };
 
@@ -50,25 +49,18 @@ export function minimumSeconds(n: number, perSecond: number, perMinute: number):
 }
 
 export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const dbName = `dispatch_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database "${dbName}"`);
-  await admin.end();
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
+  const redisUrl = benchRedisUrl();
+  const benchDb = await createBenchDatabase(benchAdminUrl());
 
   const fake = new FakeFeishu({ apps: { [APP.id]: APP.secret }, limits: DEFAULT_LIMITS });
   const url = await fake.start();
-  const setupDb = createDb(dbUrl.toString());
+  const setupDb = createDb(benchDb.url);
   const config = parseConfig({
     LARK_APP_ID: APP.id,
     LARK_APP_SECRET: APP.secret,
     LARK_DOMAIN: url,
     LARK_VERIFICATION_TOKEN: 'bench',
-    DATABASE_URL: dbUrl.toString(),
+    DATABASE_URL: benchDb.url,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
     ...(process.env.BENCH_SEND_RATE ? { SEND_RATE_PER_SECOND: process.env.BENCH_SEND_RATE } : {}),
@@ -111,18 +103,15 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
     console.log(`rate-limit answers (429) seen: ${result.rateLimited} (${Object.entries(causes).map(([k, v]) => `${k} ${v}`).join(', ')}), all retried after x-ogw-ratelimit-reset; failed jobs: ${failedJobs}`);
     return result;
   } finally {
-    await ctx.close();
-    await setupDb.destroy();
-    // This run's queues and pacing windows, once the workers are gone, so Redis is left as found.
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${config.QUEUE_PREFIX}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    await fake.stop();
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`drop database if exists "${dbName}" with (force)`);
-    await c.end();
+    // Workers and pools first; then this run's queues and pacing windows, so Redis is left as
+    // found; the database last (dropping it under a pool's idle connections crashes the process).
+    await cleanup('fanout bench', [
+      () => ctx.close(),
+      () => setupDb.destroy(),
+      () => deleteRedisKeys(redisUrl, config.QUEUE_PREFIX),
+      () => fake.stop(),
+      () => benchDb.drop(),
+    ]);
   }
 }
 

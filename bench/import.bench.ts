@@ -1,15 +1,14 @@
 // Registry import at city scale: a generated 10,000-row .xlsx (6 regions, ~2,000 people,
 // 20 departments) into a fresh database, then the same file again (0 changes).
 // Prints rows, seconds and rows/s for both. `tsx bench/import.bench.ts`, or `run()` from a runner.
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as XLSX from '@e965/xlsx';
-import pg from 'pg';
 import { createDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { changeCount, importRegistry, type ImportOutcome } from '../src/registry/registry-import.js';
 import { sourceFromBytes } from '../src/registry/sheet-reader.js';
+import { benchAdminUrl, cleanup, createBenchDatabase } from './bench-support.js';
 
 const ROWS = 10_000;
 const REGIONS = ['天城县', '南湖县', '东城区', '西山区', '高新区', '临港新区'];
@@ -100,21 +99,6 @@ export function generateSheet(rows = ROWS): Buffer {
   return XLSX.write(wb, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
 }
 
-/** Same defaults as the tests' database helper: a local Postgres, overridable by environment. */
-function adminUrl(): string {
-  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-}
-
-async function withAdmin(url: string, query: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(query);
-  } finally {
-    await c.end();
-  }
-}
-
 function summary(outcome: ImportOutcome): string {
   if (!outcome.ok) throw new Error(`import refused: ${outcome.issues.slice(0, 5).map((i) => `row ${i.row}, column ${i.column}: ${i.message}`).join('; ')}`);
   return `created ${outcome.created.length}, updated ${outcome.updated.length}, unchanged ${outcome.unchanged}, people ${outcome.peopleCreated}, changes ${changeCount(outcome)}`;
@@ -123,17 +107,14 @@ function summary(outcome: ImportOutcome): string {
 export async function run(opts: { rows?: number; adminUrl?: string; out?: (line: string) => void } = {}): Promise<void> {
   const rows = opts.rows ?? ROWS;
   const out = opts.out ?? ((l: string) => console.log(l));
-  const admin = opts.adminUrl ?? adminUrl();
+  const admin = opts.adminUrl ?? benchAdminUrl();
 
   let t0 = performance.now();
   const bytes = generateSheet(rows);
   out(`generate: ${rows} rows, ${(bytes.length / 1024).toFixed(0)} KiB xlsx in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 
-  const name = `dispatch_bench_${randomBytes(6).toString('hex')}`;
-  await withAdmin(admin, `create database "${name}"`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const db = createDb(url.toString(), { max: 5 });
+  const benchDb = await createBenchDatabase(admin);
+  const db = createDb(benchDb.url, { max: 5 });
   try {
     await migrateToLatest(db);
     const deps = { db, logger: createLogger('silent'), now: () => new Date() };
@@ -152,8 +133,8 @@ export async function run(opts: { rows?: number; adminUrl?: string; out?: (line:
     }));
     out(`database: ${counts.join(', ')}`);
   } finally {
-    await db.destroy();
-    await withAdmin(admin, `drop database if exists "${name}" with (force)`);
+    // The pool first: dropping the database under its idle connections would crash the process.
+    await cleanup('import bench', [() => db.destroy(), () => benchDb.drop()]);
   }
 }
 

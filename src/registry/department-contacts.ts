@@ -11,10 +11,12 @@ import type { Database, ProblemStatus } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { normalizeDepartmentName } from '../problems/department-match.js';
 import { personName } from './cell-parsers.js';
+import { DEPARTMENT_CONTACT } from './header-map.js';
 import { matchPeople, type MatchOutcome } from './people-matcher.js';
 import { normaliseMobileArg } from './people-directory.js';
 import { MATCH_LABELS, type ListedPerson } from './project-list.js';
-import { lockRegistry } from './registry-store.js';
+import { departmentsByIds, lockRegistry, peopleByIds, setDepartmentContacts } from './registry-store.js';
+import type { CheckedSheet } from './sheet-validation.js';
 import { renderTable } from './text-table.js';
 
 export type ContactPerson = { name: string; mobile: string | null };
@@ -221,4 +223,60 @@ export function formatSetContact(r: SetContactResult): string[] {
   }
   // 'skipped' (no Feishu client) stays quiet: the contact is set, people sync matches later.
   return lines;
+}
+
+/**
+ * Points each department the sheet gives a contact for at that person (already created or
+ * updated with the other people). Departments whose rows leave the contact blank keep the one
+ * they have: a blank cell must not silently stop a department's problems reaching anyone.
+ */
+export async function applyDepartmentContacts(
+  trx: Kysely<Database>,
+  checked: Pick<CheckedSheet, 'contacts' | 'columns' | 'projects'>,
+  departmentIds: Map<string, number>,
+  idByKey: Map<string, number>,
+  meta: { now: Date; actor: string },
+): Promise<{ changes: DepartmentContactChange[]; warnings: string[] }> {
+  if (checked.contacts === null) return { changes: [], warnings: [] };
+  const stored = new Map((await departmentsByIds(trx, [...departmentIds.values()])).map((d) => [d.name, d]));
+  const updates: { id: number; contact_person_id: number; from: number | null }[] = [];
+  const wanted = new Set<string>();
+  for (const c of checked.contacts) {
+    const department = stored.get(c.department);
+    const personId = idByKey.get(c.contact.mobile);
+    if (!department || personId === undefined) continue;
+    wanted.add(c.department);
+    if (department.contact_person_id !== personId) updates.push({ id: department.id, contact_person_id: personId, from: department.contact_person_id });
+  }
+  await setDepartmentContacts(trx, updates.map(({ id, contact_person_id }) => ({ id, contact_person_id })));
+
+  const people = new Map((await peopleByIds(trx, updates.flatMap((u) => (u.from === null ? [u.contact_person_id] : [u.contact_person_id, u.from]))))
+    .map((p) => [p.id, { name: p.name, mobile: p.mobile }]));
+  const nameOf = new Map([...stored.values()].map((d) => [d.id, d.name]));
+  const changes = updates.map((u): DepartmentContactChange => ({
+    department: nameOf.get(u.id) ?? '',
+    from: u.from === null ? null : people.get(u.from) ?? null,
+    to: contactPerson(people, u.contact_person_id),
+    changedBy: meta.actor,
+    changedAt: meta.now,
+  }));
+
+  const column = checked.columns.fields[DEPARTMENT_CONTACT.name]?.header ?? DEPARTMENT_CONTACT.label;
+  const seen = new Set<string>();
+  const warnings: string[] = [];
+  for (const p of checked.projects) {
+    const name = p.department;
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    if (wanted.has(name) || typeof stored.get(name)?.contact_person_id === 'number') continue;
+    warnings.push(`责任单位“${name}”没有联系人，其问题将转给管理员处理；可在“${column}”列填写，或运行 departments contact 设置`);
+  }
+  return { changes, warnings };
+}
+
+function contactPerson(people: Map<number, ContactPerson>, id: number): ContactPerson {
+  const p = people.get(id);
+  // The person was written a moment ago in this same locked transaction.
+  if (!p) throw new Error(`department contact ${id} not found in its own transaction`);
+  return p;
 }

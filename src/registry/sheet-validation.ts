@@ -22,6 +22,9 @@ export type ValidatedSheet =
   }
   | { ok: false; issues: SheetIssue[]; warnings: string[] };
 
+/** What a sheet that passed validation gives the import to write. */
+export type CheckedSheet = Omit<Extract<ValidatedSheet, { ok: true }>, 'ok' | 'warnings'>;
+
 export type ValidateOptions = {
   /** `import --year`: the year of the year-to-date column when its header names none. */
   year?: number;
