@@ -28,7 +28,7 @@ export type DemoEnv = {
 export async function startDemoEnv(opts: { seedFile: string; leaveOut: string[]; extraUsers: { name: string; mobile: string }[] }): Promise<DemoEnv> {
   const adminUrl = envValue('DEMO_ADMIN_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = envValue('DEMO_REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  const databaseUrl = await freshDatabase(adminUrl, 'dispatch_demo');
+  const databaseUrl = await freshDatabase(adminUrl, envValue('DEMO_DATABASE') ?? 'dispatch_demo');
 
   const fake = new FakeFeishu({ apps: { [DEMO_APP.appId]: DEMO_APP.appSecret }, unmatchedMobiles: opts.leaveOut });
   const fakeUrl = await fake.start();
