@@ -14,7 +14,8 @@ import type { AppContext, AppContextOverrides } from '../../src/app-context.js';
 import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from './test-db.js';
 import { testRedisUrl } from './services.js';
 
-export const HARNESS_APP = { appId: 'cli_harness', appSecret: 'harness-secret', verificationToken: 'harness-token', encryptKey: 'harness-encrypt-key' };
+// Shaped like a real app id (cli_ + 16 hex): the SDK's WSClient refuses anything else.
+export const HARNESS_APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'harness-secret', verificationToken: 'harness-token', encryptKey: 'harness-encrypt-key' };
 
 export type Harness = {
   fake: FakeFeishu;
