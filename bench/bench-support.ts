@@ -1,9 +1,8 @@
 // Support shared by the benchmarks: where PostgreSQL and Redis are, a throwaway database per run,
-// removing a run's Redis keys, and a cleanup that runs every step. Not a benchmark itself
+// and a cleanup that runs every step. Not a benchmark itself
 // (run-all.ts lists the benches by name).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 
 /**
  * An admin connection that may create databases: BENCH_DATABASE_URL, else TEST_DATABASE_URL
@@ -52,22 +51,6 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
     url: url.toString(),
     drop: () => adminQuery(adminUrl, `drop database if exists "${name}" with (force)`),
   };
-}
-
-/** Removes every key under `prefix:` (a run's BullMQ queues and pacing windows), using SCAN. */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**

@@ -18,6 +18,7 @@
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
 // databases; else TEST_DATABASE_URL) and BENCH_REDIS_URL override the local defaults. It
 // creates and drops its own database and removes its own queue prefix's Redis keys.
+import { deleteKeysByPrefix } from '../src/jobs/redis-keys.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -29,7 +30,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { NO, REPORT_FIELDS as F, YES } from '../src/bot/cards/card-actions.js';
 import { FakeFeishu, FeishuDriver, type DeliveryResult } from '../src/sandbox/index.js';
-import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase, deleteRedisKeys, type BenchDatabase } from './bench-support.js';
+import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase, type BenchDatabase } from './bench-support.js';
 
 const APP = { id: 'cli_bench_callback', secret: 'bench-secret', verificationToken: 'bench-token', encryptKey: 'bench-encrypt-key' };
 const PROJECTS = 300;
@@ -157,7 +158,7 @@ export async function run(): Promise<void> {
       async () => (fakeStarted ? fake.stop() : undefined),
       async () => setupDb?.destroy(),
       async () => benchDb?.drop(),
-      async () => deleteRedisKeys(redisUrl, queuePrefix),
+      async () => deleteKeysByPrefix(redisUrl, queuePrefix),
     ]);
   }
   if (problems.length > 0) throw new Error(`callback bench: data or answers wrong:\n  ${problems.join('\n  ')}`);

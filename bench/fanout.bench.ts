@@ -8,6 +8,7 @@
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
 // databases; else TEST_DATABASE_URL) and BENCH_REDIS_URL override the local defaults. It
 // creates and drops its own database and uses its own queue prefix.
+import { deleteKeysByPrefix } from '../src/jobs/redis-keys.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config.js';
@@ -19,7 +20,7 @@ import { jobCatalogue, type JobName } from '../src/jobs/catalogue.js';
 import { cycleProcessors } from '../src/cycle/cycle.processors.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { FakeFeishu, DEFAULT_LIMITS } from '../src/sandbox/index.js';
-import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase, deleteRedisKeys } from './bench-support.js';
+import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase } from './bench-support.js';
 
 const APP = { id: 'cli_bench_fanout', secret: 'bench-secret' };
 
@@ -108,7 +109,7 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
     await cleanup('fanout bench', [
       () => ctx.close(),
       () => setupDb.destroy(),
-      () => deleteRedisKeys(redisUrl, config.QUEUE_PREFIX),
+      () => deleteKeysByPrefix(redisUrl, config.QUEUE_PREFIX),
       () => fake.stop(),
       () => benchDb.drop(),
     ]);

@@ -8,6 +8,7 @@ import { createLogger } from '../logger.js';
 import { FakeFeishu, FeishuDriver } from '../sandbox/index.js';
 import { startService, type Service } from '../service.js';
 import { QUEUE_NAMES } from '../jobs/catalogue.js';
+import { deleteKeysByPrefix } from '../jobs/redis-keys.js';
 
 /** Shaped like a real app id (cli_ + 16 hex): the SDK's long-connection client insists on it. */
 export const DEMO_APP = { appId: 'cli_d15a7c4b0e2f9a31', appSecret: 'demo-secret', verificationToken: 'demo-token', encryptKey: 'demo-encrypt-key' };
@@ -84,13 +85,7 @@ export async function startDemoEnv(opts: { seedFile: string; leaveOut: string[];
     stop: async () => {
       await service.stop();
       await fake.stop();
-      const redis = service.ctx.redis.duplicate();
-      try {
-        const keys = await redis.keys(`${config.QUEUE_PREFIX}:*`);
-        if (keys.length) await redis.del(...keys);
-      } finally {
-        redis.disconnect();
-      }
+      await deleteKeysByPrefix(config.REDIS_URL, config.QUEUE_PREFIX);
     },
   };
 }

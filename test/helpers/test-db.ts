@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { Redis } from 'ioredis';
+import { deleteKeysByPrefix } from '../../src/jobs/redis-keys.js';
 import { adminDatabaseUrl, testRedisUrl } from './services.js';
 
 export type TestDatabase = { db: Db; url: string; name: string; drop: () => Promise<void> };
@@ -39,15 +39,5 @@ export function uniqueQueuePrefix(): string {
 
 /** Removes a test's BullMQ and pacing keys from the shared Redis. */
 export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl());
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeysByPrefix(testRedisUrl(), prefix);
 }
