@@ -33,12 +33,16 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
   // BullMQ needs maxRetriesPerRequest: null on connections its workers block on.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
+  // The pacer's own connection fails a command after 3 s instead of queueing it for ever, so a
+  // Redis outage turns into a retried Feishu call (and a clear error) rather than a hung import.
+  const pacerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 3000 });
+  pacerRedis.on('error', (e) => logger.warn({ err: e.message }, 'redis (pacer) connection error'));
   const lark = new LarkClient({
     appId: config.LARK_APP_ID,
     appSecret: config.LARK_APP_SECRET,
     domain: config.LARK_DOMAIN,
     logger,
-    pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:pace`),
+    pacer: new RedisSendPacer(pacerRedis, `${config.QUEUE_PREFIX}:pace`),
     limits: {
       sendPerSecond: config.SEND_RATE_PER_SECOND,
       sendPerReceiverPerSecond: config.SEND_RATE_PER_RECEIVER,
@@ -58,7 +62,7 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
     // Every part is closed even when an earlier one fails, so nothing is left holding a connection.
     close: async () => {
       const errors: unknown[] = [];
-      for (const step of [() => queues.close(), () => db.destroy(), async () => redis.disconnect()]) {
+      for (const step of [() => queues.close(), () => db.destroy(), async () => redis.disconnect(), async () => pacerRedis.disconnect()]) {
         await step().catch((e: unknown) => errors.push(e));
       }
       if (errors.length) throw errors[0];

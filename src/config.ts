@@ -59,6 +59,13 @@ export const configSchema = z.object({
   SEND_RATE_PER_RECEIVER: z.coerce.number().int().min(1).max(5).default(5),
 });
 
+// The SDK's WSClient silently refuses app ids not shaped like Feishu's (cli_ + 16 hex digits).
+const configWithModeChecks = configSchema.superRefine((c, ctx) => {
+  if (c.LARK_MODE === 'ws' && !/^cli_[0-9a-fA-F]{16}$/.test(c.LARK_APP_ID)) {
+    ctx.addIssue({ code: 'custom', path: ['LARK_APP_ID'], message: 'long-connection mode needs a real app id (cli_ followed by 16 hex digits)' });
+  }
+});
+
 export type Config = z.infer<typeof configSchema>;
 
 export { hhmm };
@@ -83,7 +90,7 @@ function isValidTimeZone(tz: string): boolean {
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings count as unset, the way a blank line in a .env file is meant.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(cleaned);
+  const result = configWithModeChecks.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.');

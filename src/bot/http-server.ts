@@ -77,7 +77,9 @@ export class HttpServer {
         status = 500;
         if (!res.headersSent) send(res, 500, { error: 'internal error' });
       } finally {
-        this.deps.metrics.httpRequests.inc({ route: path ?? '/', status: String(status) });
+        // A fixed label set: every path a scanner tries must not become a new series.
+        const route = path === '/lark/events' || path === '/healthz' || path === '/metrics' ? path : 'other';
+        this.deps.metrics.httpRequests.inc({ route, status: String(status) });
       }
     });
   }

@@ -24,6 +24,18 @@ export const FEISHU_LIMITS: LarkLimits = {
   apiPerSecond: 50,
 };
 
+/**
+ * The SDK's HTTP client (axios) has no timeout of its own, so a stalled connection would hang a
+ * send, a job or an import for ever instead of failing into the retry path. One wrapper, one place.
+ */
+export const LARK_HTTP_TIMEOUT_MS = 10_000;
+setLarkHttpTimeout(LARK_HTTP_TIMEOUT_MS);
+
+/** Process-wide, as the SDK's HTTP client is; tests shorten it to see a stall retried. */
+export function setLarkHttpTimeout(ms: number): void {
+  lark.defaultHttpInstance.defaults.timeout = ms;
+}
+
 export type RetryPolicy = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxRateLimitWaitMs: number };
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8000, maxRateLimitWaitMs: 60_000 };
 

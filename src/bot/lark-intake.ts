@@ -62,9 +62,12 @@ export type Dispatcher = lark.EventDispatcher;
 
 const ACCEPTED = Symbol('accepted');
 
+/** SDK chatter goes to debug; its errors and warnings (a refused app id, a lost connection) stay visible. */
 function quietLogger(log: Logger) {
-  const m = (...a: unknown[]) => log.debug({ sdk: true }, a.filter((x) => typeof x === 'string').join(' '));
-  return { error: m, warn: m, info: m, debug: m, trace: m };
+  const text = (a: unknown[]) => a.map((x) => (typeof x === 'string' ? x : x instanceof Error ? x.message : '')).filter(Boolean).join(' ');
+  const debug = (...a: unknown[]) => log.debug({ sdk: true }, text(a));
+  const warn = (...a: unknown[]) => log.warn({ sdk: true }, text(a));
+  return { error: warn, warn, info: debug, debug, trace: debug };
 }
 
 export function createEventDispatcher(opts: IntakeOptions): lark.EventDispatcher {

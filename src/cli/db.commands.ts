@@ -26,7 +26,9 @@ export const dbCommands: CliCommand[] = [
       const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8081' }, seed: { type: 'string' } } });
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
-      await runSandbox({ port, seedFile: values.seed });
+      const sandbox = await runSandbox({ port, seedFile: values.seed });
+      // A foreground server: the command ends when the sandbox is stopped (Ctrl-C / SIGTERM).
+      await sandbox.stopped;
       return 0;
     },
   },

@@ -36,7 +36,8 @@ export interface FakeFeishuOptions {
   tenantKey: string;
 }
 
-export const SANDBOX_APP_ID = 'cli_sandbox';
+// Shaped like a real app id (cli_ + 16 hex digits): the SDK's WSClient refuses any other shape.
+export const SANDBOX_APP_ID = 'cli_5a4db0c0ffee0001';
 export const SANDBOX_APP_SECRET = 'sandbox-secret';
 
 const silent: SandboxLogger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -16,6 +16,8 @@ export interface SandboxHandle {
   url: string;
   /** Stops the server and removes the signal handlers. */
   stop: () => Promise<void>;
+  /** Settles once the sandbox has stopped (by stop() or a signal): what a foreground process waits on. */
+  stopped: Promise<void>;
 }
 
 /** Starts the sandbox and resolves once it is listening; SIGINT/SIGTERM stop it. */
@@ -32,10 +34,16 @@ export async function runSandbox(options: RunSandboxOptions): Promise<SandboxHan
   print(`  users:      ${fake.users().length}${options.seedFile ? ` (${seeded} seeded from ${options.seedFile})` : ''}`);
   print(`  inspect:    ${url}/_sandbox/messages  ${url}/_sandbox/requests  ${url}/_sandbox/users`);
 
+  let markStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
   const stop = async (): Promise<void> => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await fake.stop();
+    try {
+      await fake.stop();
+    } finally {
+      markStopped();
+    }
   };
   function onSignal(signal: NodeJS.Signals): void {
     print(`Sandbox Feishu stopping (${signal})`);
@@ -46,5 +54,5 @@ export async function runSandbox(options: RunSandboxOptions): Promise<SandboxHan
   }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { fake, url, stop };
+  return { fake, url, stop, stopped };
 }

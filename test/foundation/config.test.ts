@@ -58,6 +58,11 @@ describe('config', () => {
     expect(parseConfig({ ...valid, LARK_DOMAIN: 'http://127.0.0.1:8081' }).LARK_DOMAIN).toBe('http://127.0.0.1:8081');
   });
 
+  it('asks for a real-looking app id in long-connection mode', () => {
+    expect(problemsOf({ ...valid, LARK_MODE: 'ws' })).toEqual([expect.stringMatching(/^LARK_APP_ID: long-connection mode needs a real app id/)]);
+    expect(parseConfig({ ...valid, LARK_MODE: 'ws', LARK_APP_ID: 'cli_a1b2c3d4e5f60718' }).LARK_MODE).toBe('ws');
+  });
+
   it('treats empty strings as unset', () => {
     expect(problemsOf({ ...valid, LARK_APP_ID: '' })).toEqual([expect.stringMatching(/^LARK_APP_ID: missing/)]);
   });

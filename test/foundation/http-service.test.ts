@@ -41,7 +41,9 @@ describe('health and metrics', () => {
     // A Redis of this test's own, so stopping it touches nobody else.
     redisPort = await freePort();
     redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    redis = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+    // Built as createAppContext builds the service's client (commands wait for a reconnect for
+    // ever), so only /healthz's own time limit can report it down.
+    redis = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: null, retryStrategy: () => 200 });
     redis.on('error', () => undefined);
     for (let i = 0; i < 50 && redis.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
     const logger = createLogger('silent');
@@ -76,8 +78,29 @@ describe('health and metrics', () => {
     expect(body.redis).toMatch(/^down/);
   });
 
-  it('answers 404 for unknown paths', async () => {
+  it('answers 404 for unknown paths, counted under one label', async () => {
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+    expect((await fetch(`${url}/wp-admin/x.php`)).status).toBe(404);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('dispatch_http_requests_total{route="other",status="404"} 2');
+    expect(metrics).not.toContain('wp-admin');
+  });
+});
+
+describe('npm run cli -- sandbox', () => {
+  it('keeps serving until it is told to stop', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--port', '0'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: process.cwd() });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 100 && !/listening on (http:\S+)/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
+    const base = /listening on (http:\S+)/.exec(stdout)?.[1];
+    expect(base).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    const stats = await fetch(`${base}/_sandbox/stats`);
+    expect(stats.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
 

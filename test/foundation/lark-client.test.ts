@@ -1,7 +1,7 @@
 // The Feishu wrapper against the simulated tenant, through the real SDK.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeFeishu } from '../../src/sandbox/index.js';
-import { LarkClient } from '../../src/bot/lark-client.js';
+import { LARK_HTTP_TIMEOUT_MS, LarkClient, setLarkHttpTimeout } from '../../src/bot/lark-client.js';
 import { createLogger } from '../../src/logger.js';
 import { isAppError } from '../../src/errors.js';
 
@@ -89,6 +89,22 @@ describe('LarkClient against the sandbox', () => {
     expect(messageId).toMatch(/^om_/);
     expect(sends().length - before).toBe(4);
     expect(fake.messages().filter((m) => m.uuid === 'retry-1')).toHaveLength(1);
+  });
+
+  it('gives up on a stalled answer after the HTTP timeout and retries', async () => {
+    setLarkHttpTimeout(300);
+    try {
+      fake.injectFault({ match: { method: 'POST', path: '/open-apis/im/v1/messages' }, kind: 'slow', delayMs: 1500, times: 1 });
+      const before = sends().length;
+      const { messageId } = await lark.sendText({ receiveId: alice, text: '超时重试', uuid: 'stall-1' });
+      expect(messageId).toMatch(/^om_/);
+      expect(sends().length - before).toBeGreaterThanOrEqual(1);
+      // The stalled request may still be answered late; Feishu's uuid keeps it one message.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(fake.messages().filter((m) => m.uuid === 'stall-1')).toHaveLength(1);
+    } finally {
+      setLarkHttpTimeout(LARK_HTTP_TIMEOUT_MS);
+    }
   });
 
   it('does not retry permanent errors such as an unknown receiver', async () => {

@@ -60,11 +60,11 @@ describe('runSandbox', () => {
     onCleanup(stop);
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners + 1);
     expect(lines.join('\n')).toContain(fake.url);
-    expect(lines.join('\n')).toContain('cli_sandbox');
+    expect(lines.join('\n')).toContain('cli_5a4db0c0ffee0001');
     const res = await fetch(`${fake.url}/open-apis/auth/v3/tenant_access_token/internal`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ app_id: 'cli_sandbox', app_secret: 'sandbox-secret' }),
+      body: JSON.stringify({ app_id: 'cli_5a4db0c0ffee0001', app_secret: 'sandbox-secret' }),
     });
     expect(await res.json()).toMatchObject({ code: 0 });
     await stop();

@@ -53,7 +53,7 @@ describe('im/v1/messages create and reply', () => {
       msg_type: 'interactive',
       deleted: false,
       updated: false,
-      sender: { id: 'cli_sandbox', id_type: 'app_id', sender_type: 'app' },
+      sender: { id: 'cli_5a4db0c0ffee0001', id_type: 'app_id', sender_type: 'app' },
       body: { content: JSON.stringify(sharedCard('擂台')) },
     });
     expect(fake.messages({ receive_id: chatId })).toHaveLength(1);

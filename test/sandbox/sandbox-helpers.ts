@@ -5,7 +5,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach } from 'vitest';
 import { FakeFeishu, type FakeFeishuOptions } from '../../src/sandbox/index.js';
 
-export const APP_ID = 'cli_sandbox';
+export const APP_ID = 'cli_5a4db0c0ffee0001';
 export const APP_SECRET = 'sandbox-secret';
 
 export const noopLogger = {
