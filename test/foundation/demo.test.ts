@@ -1,12 +1,12 @@
 // `npm run demo` is what a newcomer runs first; it must keep working end to end.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { adminDatabaseUrl, testRedisUrl } from '../helpers/services.js';
+import { testDatabaseName } from '../helpers/test-db.js';
 
 describe('npm run demo', () => {
-  const database = `dispatch_test_demo_${randomBytes(4).toString('hex')}`;
+  const database = testDatabaseName();
   afterAll(async () => {
     const c = new pg.Client({ connectionString: adminDatabaseUrl() });
     await c.connect();

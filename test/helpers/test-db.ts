@@ -8,8 +8,16 @@ import { adminDatabaseUrl, testRedisUrl } from './services.js';
 
 export type TestDatabase = { db: Db; url: string; name: string; drop: () => Promise<void> };
 
+/**
+ * `dispatch_test_<created, base36 ms>_<random>`: the creation time in the name lets a later run's
+ * clean-up tell a leftover from a database another run has only just created.
+ */
+export function testDatabaseName(): string {
+  return `dispatch_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
 export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const name = `dispatch_test_${randomBytes(6).toString('hex')}`;
+  const name = testDatabaseName();
   const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
   await admin.connect();
   await admin.query(`create database "${name}"`);
