@@ -7,7 +7,6 @@
 // the key Feishu's docs name for this event) and enqueues 'chat.message'; the job decides and
 // answers, retrying on transient Feishu errors, and every answer is keyed so a retry never
 // answers twice.
-import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { Card } from '../bot/lark-client.js';
 import type { LarkMessageEvent } from '../bot/lark-intake.js';
@@ -22,30 +21,20 @@ import { findCycle } from '../cycle/cycle.repository.js';
 import { consolidatedRow, loadReportCardInputs } from '../cycle/report-card.data.js';
 import type { Person } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { claimInbound, messageKey, releaseInbound, storedPayload } from '../submission/inbound-events.js';
+import { claimInbound, messageKey, releaseInbound } from '../submission/inbound-events.js';
 import { findPersonByOpenId, loadFilingContext } from '../submission/filing.repository.js';
 import { draftFormCard, formCard } from '../submission/report.service.js';
 import { attachPhotos, photosAttachedText, photoTargets } from '../submission/photo.service.js';
 import { decodeMessage } from './message-content.js';
 import { parseIntent, type ChatIntent } from './intent.js';
 import { myOpenProblems, myProjectRows, openSlots } from './chat.queries.js';
+import { loadStoredMessage, type StoredMessage } from './stored-message.js';
 
 export type ChatDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'config' | 'now'>;
 
 export const NOT_REGISTERED = '没有找到您负责的项目，请联系项目中心。';
 const NOTHING_TO_FILE = '您目前没有待填报的项目（本期已全部填报，或调度尚未开始）。';
 
-/** What the job needs of the event, kept in inbound_events.payload (also the record of what was said). */
-const storedMessage = z.object({
-  eventId: z.string(),
-  senderOpenId: z.string(),
-  chatId: z.string(),
-  chatType: z.string(),
-  messageType: z.string(),
-  content: z.string(),
-  mentionKeys: z.array(z.string()),
-});
-type StoredMessage = z.infer<typeof storedMessage>;
 
 /** The event handler's part: record once, enqueue, return — well inside the 3 s ACK. */
 export async function acceptMessage(deps: Pick<ChatDeps, 'db' | 'queues' | 'logger'>, evt: LarkMessageEvent): Promise<void> {
@@ -88,11 +77,9 @@ const card = (key: string, c: Card, isPrivate = true, ids: { projectId?: number;
 
 /** The job's part: decide what the message means and answer it. */
 export async function answerMessage(deps: ChatDeps, messageId: string): Promise<void> {
-  const row = await storedPayload(deps.db, messageKey(messageId));
-  const parsed = storedMessage.safeParse(row?.payload);
+  const m = await loadStoredMessage(deps.db, messageId);
   // Not retryable: the job only exists after its record was written.
-  if (!parsed.success) throw new AppError('NOT_FOUND', `no stored chat message ${messageId}`);
-  const m = parsed.data;
+  if (!m) throw new AppError('NOT_FOUND', `no stored chat message ${messageId}`);
   const { answers, personId } = await decide(deps, m, messageId);
   await deliver(deps, m, messageId, answers, personId);
 }
@@ -112,10 +99,10 @@ async function answersFor(deps: ChatDeps, m: StoredMessage, messageId: string, p
   if (!person) return [text('unregistered', NOT_REGISTERED)];
   deps.logger.info({ messageId, personId: person.id, intent: intent?.kind ?? 'image' }, 'chat message');
   if (decoded.kind === 'image') return photos(deps, person, decoded.imageKeys, messageId);
-  return intent ? command(deps, person, intent) : [];
+  return intent ? command(deps, person, intent, messageId) : [];
 }
 
-function command(deps: ChatDeps, person: Person, intent: ChatIntent): Promise<Answer[]> | Answer[] {
+function command(deps: ChatDeps, person: Person, intent: ChatIntent, messageId: string): Promise<Answer[]> | Answer[] {
   switch (intent.kind) {
     case 'fill':
       return fill(deps, person);
@@ -124,7 +111,7 @@ function command(deps: ChatDeps, person: Person, intent: ChatIntent): Promise<An
     case 'problems':
       return problems(deps, person);
     case 'draft':
-      return draft(deps, person, intent);
+      return draft(deps, person, intent, messageId);
     case 'help':
       return [card('help', buildHelpCard(), false)];
     case 'unknown':
@@ -178,11 +165,11 @@ async function problems(deps: ChatDeps, person: Person): Promise<Answer[]> {
 }
 
 /** A progress note with a figure: never stored, only offered back as a pre-filled form to confirm. */
-async function draft(deps: ChatDeps, person: Person, intent: Extract<ChatIntent, { kind: 'draft' }>): Promise<Answer[]> {
+async function draft(deps: ChatDeps, person: Person, intent: Extract<ChatIntent, { kind: 'draft' }>, messageId: string): Promise<Answer[]> {
   const slots = await openSlots(deps.db, person.id);
   if (slots.length === 0) return [text('nothing-to-file', `${NOTHING_TO_FILE}这条进展没有保存。`)];
   if (slots.length > 1) {
-    return [card('draft-pick', buildDraftPickCard({ draft: { amount: intent.amountText, progress: intent.progress }, options: slots }))];
+    return [card('draft-pick', buildDraftPickCard({ draft: { amount: intent.amountText, progress: intent.progress }, draftOf: messageId, options: slots }))];
   }
   const slot = slots[0];
   const ctx = await loadFilingContext(deps.db, slot.projectId, slot.cycleId);

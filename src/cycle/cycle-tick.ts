@@ -6,12 +6,13 @@ import type { CycleKind } from '../db/schema.js';
 import type { JobName, JobPayload } from '../jobs/catalogue.js';
 import { jobCatalogue } from '../jobs/catalogue.js';
 import { cycleTimes, type CycleTimes } from '../domain/cycle-schedule.js';
-import { periodKeyFor, previousPeriodKey } from '../domain/period.js';
+import { periodKeyFor, periodLabel, previousPeriodKey } from '../domain/period.js';
 import { loadWorkCalendar } from './calendar.repository.js';
 import { cycleSettings } from './cycle-config.js';
 import type { CycleRow } from './cycle.repository.js';
 import { openCycles } from './cycle.repository.js';
-import { promptNewlyMatchedOwners, type CycleDeps } from './cycle.service.js';
+import { promptNewlyMatchedOwners, promptUnpromptedOwners, type CycleDeps } from './cycle.service.js';
+import { kindLabel } from './cycle-format.js';
 import { jobIds, type TickStep } from './job-ids.js';
 
 /** A final reminder is the last call at the due time; after a long outage it would be noise. */
@@ -26,10 +27,17 @@ export type OpenCandidate = { periodKey: string; times: CycleTimes; exists: bool
  * nobody worked, and its times would coincide with the next week's cycle).
  */
 export function periodsToOpen(now: Date, candidates: OpenCandidate[]): string[] {
+  return candidates.filter((c) => !c.times.allDaysOff && dueToOpen(now, c)).map((c) => c.periodKey);
+}
+
+/** Periods that would open now but lie entirely in days off: skipped, and the admins told. */
+export function periodsSkippedAsDaysOff(now: Date, candidates: OpenCandidate[]): string[] {
+  return candidates.filter((c) => c.times.allDaysOff && dueToOpen(now, c)).map((c) => c.periodKey);
+}
+
+function dueToOpen(now: Date, c: OpenCandidate): boolean {
   const t = now.getTime();
-  return candidates
-    .filter((c) => !c.exists && !c.times.allDaysOff && c.times.openAt.getTime() <= t && t < c.times.dueAt.getTime())
-    .map((c) => c.periodKey);
+  return !c.exists && c.times.openAt.getTime() <= t && t < c.times.dueAt.getTime();
 }
 
 /**
@@ -79,6 +87,13 @@ export async function runTick(deps: CycleDeps, kind: CycleKind, step: TickStep):
     for (const periodKey of periodsToOpen(now, candidates)) {
       enqueued.push(await enqueueStep(deps, 'cycle.open', { kind, periodKey }, jobIds.open(kind, periodKey)));
     }
+    for (const periodKey of periodsSkippedAsDaysOff(now, candidates)) {
+      const notice = await reportSkippedPeriod(deps, kind, periodKey);
+      if (notice) enqueued.push(notice);
+    }
+    // An open whose prompts were never enqueued (it failed after committing the cycle), then
+    // owners matched since the open.
+    enqueued.push(...(await promptUnpromptedOwners(deps, kind)));
     await promptNewlyMatchedOwners(deps, kind);
   } else if (step === 'remind' || step === 'close') {
     const open = await openCycles(deps.db, kind);
@@ -105,6 +120,34 @@ export async function runTick(deps: CycleDeps, kind: CycleKind, step: TickStep):
   }
   if (enqueued.length > 0) deps.logger.info({ kind, step, enqueued }, 'tick enqueued cycle steps');
   return enqueued;
+}
+
+// Longer than any period stays a candidate (the current one and the one before).
+const SKIP_NOTICE_TTL_SECONDS = 100 * 24 * 3600;
+
+/**
+ * A period lying entirely in days off is not opened (see periodsToOpen), but not silently: a
+ * warning in the log and a notice to the admins, once per period (the Redis marker keeps the
+ * minute-by-minute ticks quiet; the job id and sendOnce keep the notice single anyway).
+ * Returns the notice's job id when it was raised by this call.
+ */
+async function reportSkippedPeriod(deps: CycleDeps, kind: CycleKind, periodKey: string): Promise<string | undefined> {
+  const marker = `${deps.config.QUEUE_PREFIX}:cycle:skipped:${kind}:${periodKey}`;
+  if ((await deps.redis.set(marker, '1', 'EX', SKIP_NOTICE_TTL_SECONDS, 'NX')) !== 'OK') return undefined;
+  deps.logger.warn({ kind, periodKey }, 'period lies entirely in days off; not opened (open it by hand if it is needed)');
+  const key = `days-off-${kind}-${periodKey}`;
+  const text =
+    `【调度期次未开启】${kindLabel(kind)}${periodLabel(kind, periodKey)}全部为法定节假日或休息日，系统未自动开启该期调度，不会向项目负责人发送填报卡片。` +
+    `如确需该期填报，可手动开启：cycle open --kind ${kind} --period ${periodKey}`;
+  const jobId = jobIds.adminNotify(key);
+  try {
+    await deps.queues.enqueue('admin.notify', { key, text }, { jobId });
+  } catch (e) {
+    // Not raised after all: let the next tick try again.
+    await deps.redis.del(marker);
+    throw e;
+  }
+  return jobId;
 }
 
 /**

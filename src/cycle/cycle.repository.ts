@@ -1,7 +1,7 @@
 // Thin queries over cycles and cycle_projects. Every state change is a conditional UPDATE or an
 // INSERT … ON CONFLICT, so a step that runs twice (two instances, a retried job, the CLI next to
 // the scheduler) changes the database once.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Cycle, CycleKind, Database, ReportStatus } from '../db/schema.js';
 
@@ -124,14 +124,16 @@ export async function closeCycleRow(db: Db, cycleId: number, at: Date): Promise<
 /**
  * Called by the submission side, inside its own transaction, when a report for (cycle, project)
  * is stored: 'reported' before the cycle closed, 'late' after (the caller decides `late` from the
- * cycle's state). Only the first report counts: a revision keeps the original status and time.
- * A 'missed' project becomes 'late' (or 'reported' if the report raced the close). Returns
+ * clock and the cycle's state). Only the first report counts: a revision keeps the original status
+ * and time. A 'missed' project always becomes 'late', never 'reported'. Returns
  * whether the row changed; false also when the project is not covered by the cycle.
  */
 export async function markReported(trx: Kysely<Database>, cycleId: number, projectId: number, at: Date, late: boolean): Promise<boolean> {
   const res = await trx
     .updateTable('cycle_projects')
-    .set({ status: late ? 'late' : 'reported', reported_at: at })
+    // A row the close already marked 'missed' becomes 'late' whatever the caller decided: the
+    // submission raced the close and lost, so it was not on time.
+    .set({ status: late ? 'late' : sql<ReportStatus>`case when status = 'missed' then 'late' else 'reported' end`, reported_at: at })
     .where('cycle_id', '=', cycleId)
     .where('project_id', '=', projectId)
     .where('status', 'in', ['pending', 'missed'])

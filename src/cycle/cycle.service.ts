@@ -21,6 +21,7 @@ import {
 } from './cycle.repository.js';
 import { kindLabel } from './cycle-format.js';
 import { cycleStatus } from './cycle-status.js';
+import { jobCatalogue } from '../jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
 
@@ -151,6 +152,75 @@ export async function promptNewlyMatchedOwners(deps: CycleDeps, kind: CycleKind)
     deps.logger.info({ cycleId: cycle.id, owners: matched.length }, 'prompting owners matched after the cycle opened');
   }
   return enqueued;
+}
+
+/**
+ * How long after its open a cycle's prompts are left to the open job: its own retries (8
+ * attempts, exponential from 1 s) are over within about two minutes.
+ */
+export const PROMPT_RECOVERY_GRACE_MS = 5 * 60 * 1000;
+
+/**
+ * Owners of open cycles who were never prompted: matched (open_id), with something pending, and
+ * no prompt in the outbound log. That is what is left when 'cycle.open' committed the cycle but
+ * used up its attempts before its prompt jobs were enqueued (Redis down during enqueueBulk):
+ * the tick sees the cycle exists and would never open it again. Run by every open tick; one
+ * query, empty in the normal case (cycles younger than the grace are not looked at, so a
+ * fan-out under way is left alone). Safe to repeat: the job id is the one the open uses — an
+ * owner whose prompt job is still queued is skipped, one whose job failed before it sent
+ * anything is retried — and sendOnce skips what was sent. Returns the job ids it added or retried.
+ */
+export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): Promise<string[]> {
+  const rows = await deps.db
+    .selectFrom('cycles as c')
+    .innerJoin('cycle_projects as cp', 'cp.cycle_id', 'c.id')
+    .innerJoin('people as p', 'p.id', 'cp.owner_id')
+    .select(['c.id as cycleId', 'p.id as ownerId'])
+    .distinct()
+    .where('c.kind', '=', kind)
+    .where('c.state', '=', 'open')
+    .where('c.opened_at', '<=', new Date(deps.now().getTime() - PROMPT_RECOVERY_GRACE_MS))
+    .where('cp.status', '=', 'pending')
+    .where('p.open_id', 'is not', null)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('outbound_messages as m')
+            .select('m.id')
+            .whereRef('m.cycle_id', '=', 'c.id')
+            .where('m.kind', '=', 'prompt')
+            .whereRef('m.person_id', '=', 'p.id'),
+        ),
+      ),
+    )
+    .orderBy('c.id')
+    .orderBy('p.id')
+    .execute();
+  if (rows.length === 0) return [];
+
+  const queue = deps.queues.queue(jobCatalogue['prompt.send'].queue);
+  const unmatched = new Map<number, Set<number>>();
+  const added: { payload: { cycleId: number; ownerId: number }; jobId: string }[] = [];
+  const retried: string[] = [];
+  for (const { cycleId, ownerId } of rows) {
+    // Owners skipped as unmatched at open are promptNewlyMatchedOwners' (it runs after this).
+    if (!unmatched.has(cycleId)) {
+      unmatched.set(cycleId, new Set((await deps.redis.smembers(unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycleId))).map(Number)));
+    }
+    if (unmatched.get(cycleId)!.has(ownerId)) continue;
+    const jobId = jobIds.prompt(cycleId, ownerId);
+    const job = await queue.getJob(jobId);
+    if (!job) added.push({ payload: { cycleId, ownerId }, jobId });
+    else if (await job.isFailed()) {
+      await job.retry('failed');
+      retried.push(jobId);
+    }
+  }
+  if (added.length > 0) await deps.queues.enqueueBulk('prompt.send', added);
+  const ids = [...added.map((j) => j.jobId), ...retried];
+  if (ids.length > 0) deps.logger.warn({ kind, jobs: ids }, 'prompting owners of open cycles who were never prompted');
+  return ids;
 }
 
 export type Rescheduled = { cycleId: number; kind: CycleKind; periodKey: string; remindAt?: Date; dueAt?: Date };

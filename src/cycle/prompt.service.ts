@@ -12,7 +12,7 @@ import { buildReportFormCard, type CardNotice } from '../bot/cards/report-form.c
 import { buildConsolidatedPromptCard, consolidatedPages } from '../bot/cards/consolidated-prompt.card.js';
 import { reminderNotice } from '../bot/cards/reminder.card.js';
 import type { ReportStatus } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { cycleSettings } from './cycle-config.js';
 import { findCycle, ownerProjects, type CycleRow } from './cycle.repository.js';
 import { consolidatedRow, loadReportCardInputs } from './report-card.data.js';
@@ -93,12 +93,20 @@ async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number
   const target = { kind, receiveId: owner.openId, personId: owner.id, cycleId: cycle.id };
   const result: OwnerSendResult = { sent: 0, alreadySent: 0 };
   let firstNewMessage: string | undefined;
+  // One card refused (a permanent Feishu error on one project) must not keep the owner's other
+  // cards from going out: every card is tried, and the failures are reported after.
+  const failures: { key: string; error: unknown }[] = [];
   const send = async (key: string, card: Record<string, unknown>, projectId: number | null) => {
-    const r = await sendOnce(deps, { ...target, key, card, projectId });
-    if (r.alreadySent) result.alreadySent++;
-    else {
-      result.sent++;
-      firstNewMessage ??= r.messageId;
+    try {
+      const r = await sendOnce(deps, { ...target, key, card, projectId });
+      if (r.alreadySent) result.alreadySent++;
+      else {
+        result.sent++;
+        firstNewMessage ??= r.messageId;
+      }
+    } catch (e) {
+      failures.push({ key, error: e });
+      log.warn({ key, projectId, err: (e as Error).message, code: isAppError(e) ? e.code : undefined }, 'card not sent; trying the owner’s other cards');
     }
   };
 
@@ -134,6 +142,23 @@ async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number
       log.warn({ err: (e as Error).message }, 'urgent_app failed; the final reminder was sent without a buzz');
     }
   }
-  log.info({ sent: result.sent, alreadySent: result.alreadySent, projects: ordered.length }, 'owner cards sent');
+  log.info({ sent: result.sent, alreadySent: result.alreadySent, failed: failures.length, projects: ordered.length }, 'owner cards sent');
+  if (failures.length > 0) throw sendFailure(failures, result);
   return result;
+}
+
+/**
+ * The error a job ends with when some of an owner's cards failed: permanent (no retry) only if
+ * every failure is, else retryable, so the job runs again — the cards already sent are skipped
+ * by sendOnce, and a permanently refused one is simply tried again with the rest.
+ */
+export function sendFailure(failures: { key: string; error: unknown }[], result: OwnerSendResult): AppError {
+  const isPermanent = (e: unknown) => isAppError(e) && !e.retryable;
+  const permanent = failures.every((f) => isPermanent(f.error));
+  // The error that decides: the first retryable one, if any.
+  const lead = (failures.find((f) => !isPermanent(f.error)) ?? failures[0]).error;
+  const what =
+    `${failures.length} card(s) not sent (${failures.map((f) => f.key).join(', ')}); ${result.sent} sent, ${result.alreadySent} already sent: ` +
+    (lead instanceof Error ? lead.message : String(lead));
+  return new AppError(isAppError(lead) ? lead.code : 'INTERNAL', what, { cause: lead, retryable: !permanent });
 }

@@ -19,6 +19,8 @@ export const jobCatalogue = {
     queue: 'outbound',
     payload: z.object({ token: z.string().optional(), messageId: z.string().optional(), card: z.record(z.string(), z.unknown()) }),
   },
+  /** The form (or, once filed, the summary) of a project picked on a list, as a new message to who picked it. */
+  'pick.send': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), projectId: z.number().int(), personId: z.number().int() }) },
   /** Tell the people a problem concerns about a change in its state. `event`: the problem_events id. */
   'problem.notify': { queue: 'outbound', payload: z.object({ problemId: z.number().int(), event: z.string() }) },
   /** Interpret and answer one chat message to the bot (recorded in inbound_events under msg:<message_id>). */

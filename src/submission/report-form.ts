@@ -166,7 +166,9 @@ function checkFlag(typed: TypedForm, field: ReportField, before: boolean, label:
 function checkProblem(typed: TypedForm, errors: FieldErrors): ProblemInput | null {
   const categoryInput = typed[F.problemCategory] ?? '';
   const description = typed[F.problemDescription] ?? '';
-  const department = typed[F.problemDepartment] ?? '';
+  // The department select's 无 option (value 'none') means no department, like an empty one.
+  const departmentInput = typed[F.problemDepartment] ?? '';
+  const department = NO_CATEGORY.has(departmentInput) ? '' : departmentInput;
   const cityInput = typed[F.problemNeedsCity] ?? '';
   const hasCategory = !NO_CATEGORY.has(categoryInput);
 

@@ -2,20 +2,22 @@
 // to correct (修改), and pick a project from a list. Orchestration only: the rules are in
 // report-form.ts / filing-basis.ts, the writes in report.store.ts, the cards in src/bot/cards.
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
-import type { Database, Person, Report } from '../db/schema.js';
+import type { Cycle, Database, Person, Report } from '../db/schema.js';
+import { Dec } from '../domain/amount.js';
 import type { CardCallbackResponse } from '../bot/lark-intake.js';
 import type { Card } from '../bot/lark-client.js';
 import { buildReportFormCard, type CardNotice } from '../bot/cards/report-form.card.js';
 import { buildReportSummaryCard } from '../bot/cards/report-summary.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { localDay } from '../cycle/cycle-format.js';
-import { REPORT_FIELDS, reportDraft } from '../bot/cards/card-actions.js';
+import { REPORT_FIELDS } from '../bot/cards/card-actions.js';
+import { sendOnce } from '../bot/outbound.js';
+import { draftFromMessage } from '../chat/stored-message.js';
 import { accessTo, canFile, findPerson, loadFilingContext, type Access, type FilingContext } from './filing.repository.js';
 import { filingBasis, formFromReport, noChangeForm } from './filing-basis.js';
 import { loadReportCardInput } from '../cycle/report-card.data.js';
-import { readTypedForm, validateReportForm, type FieldErrors, type TypedForm } from './report-form.js';
+import { readTypedForm, validateReportForm, type FieldErrors, type TypedForm, type ValidReport } from './report-form.js';
 import { summarizeReport } from './report-summary.js';
 import { storeReport, type StoredReport } from './report.store.js';
 import { Refusal, reply, writeOncePerEvent } from './callback-answer.js';
@@ -31,6 +33,7 @@ const NOT_ALLOWED = '您不是该项目的负责人或联络员，不能填报�
 const MISSING = '项目或调度期不存在，请联系项目中心';
 const NOT_COVERED = '该项目不在本期调度范围内，无需填报';
 const CLOSED_CORRECTION = '本期已截止，更正已提交的数据需由管理员办理，请联系项目中心';
+const SAME_AS_STORED = '内容与已提交的一致，未产生新版本';
 
 async function authorised(deps: SubmissionDeps, origin: CallbackOrigin, target: Target): Promise<Access | CardCallbackResponse> {
   const access = await accessTo(deps.db, origin.operator.id, target.projectId);
@@ -50,7 +53,10 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
     const ctx = await loadFilingContext(trx, target.projectId, target.cycleId, { lock: true });
     if (!ctx) throw new Refusal(reply('error', MISSING), 'project or cycle not found');
     if (!ctx.covered) throw new Refusal(reply('error', NOT_COVERED), 'project not covered by cycle');
-    const late = ctx.cycle.state === 'closed';
+    // Late is decided by the clock, not only by the close job having run: a report filed after
+    // due_at is late (and a correction then needs an admin) even while the cycle is still open.
+    const at = deps.now();
+    const late = pastDue(ctx.cycle, at);
     if (ctx.existing && late && !access.admin) throw new Refusal(reply('error', CLOSED_CORRECTION), 'correction after close needs an admin');
 
     const typed = mode === 'no_change' ? noChangeForm(ctx) : readTypedForm(formValue);
@@ -61,7 +67,12 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
       throw new Refusal(reply('error', first, card), `invalid form: ${Object.keys(check.errors).join(', ')}`);
     }
 
-    const at = deps.now();
+    if (ctx.existing && sameAsStored(ctx.existing, check.report, mode === 'no_change')) {
+      // A double-click on 提交 (a new event, so not de-duplicated by event id): nothing new to keep.
+      deps.logger.info({ reportId: ctx.existing.id, ...target }, 'submission identical to the stored report, no new revision');
+      const card = await summaryCard(trx, deps, ctx, ctx.existing, null);
+      return reply('info', SAME_AS_STORED, card);
+    }
     const stored = await storeReport(trx, {
       ctx,
       report: check.report,
@@ -82,6 +93,26 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
   });
 }
 
+/** Past the deadline: after due_at by the clock, or closed (the close may also have come early). */
+function pastDue(cycle: Pick<Cycle, 'state' | 'due_at'>, at: Date): boolean {
+  return cycle.state === 'closed' || at.getTime() >= cycle.due_at.getTime();
+}
+
+/** Whether a validated submission would store exactly the current report again (and raises no problem). */
+function sameAsStored(existing: Report, r: ValidReport, noChange: boolean): boolean {
+  return (
+    r.problem === null &&
+    new Dec(existing.period_investment).eq(r.periodInvestment) &&
+    new Dec(existing.ytd_investment).eq(r.ytd) &&
+    existing.stage === r.stage &&
+    existing.started === r.started &&
+    existing.completed === r.completed &&
+    existing.registered === r.registered &&
+    existing.progress === r.progress &&
+    existing.no_change === noChange
+  );
+}
+
 function toastFor(s: StoredReport): string {
   const head = s.revision > 1 ? '已更正' : s.late ? '已补报（记为迟报）' : '已提交';
   return s.problem ? `${head}，问题 ${s.problem.number} 已登记` : head;
@@ -93,26 +124,56 @@ export async function editReport(deps: SubmissionDeps, origin: CallbackOrigin, t
   if (isAnswer(access)) return access;
   const ctx = await loadFilingContext(deps.db, target.projectId, target.cycleId);
   if (!ctx) return reply('error', MISSING);
-  if (ctx.cycle.state === 'closed' && !access.admin) return reply('error', CLOSED_CORRECTION);
+  if (pastDue(ctx.cycle, deps.now()) && !access.admin) return reply('error', CLOSED_CORRECTION);
   if (!ctx.existing) return { card: { type: 'raw', data: await formCard(deps.db, deps, ctx, {}) } };
   const notice: CardNotice = { level: 'info', text: '修改后点击“提交”，将保存为新的版本，原数据保留备查' };
   return { card: { type: 'raw', data: await formCard(deps.db, deps, ctx, { typed: formFromReport(ctx), notice }) } };
 }
 
-/** A chat draft carried in a pick button's value (see project-pick.card.ts). */
-const draftCarry = z.object({ draft: reportDraft });
-
-/** "填报" on a list: this project's form; if already reported, its summary with "修改". */
-export async function pickReport(deps: SubmissionDeps, origin: CallbackOrigin, target: Target, rawValue: unknown): Promise<CardCallbackResponse> {
+/**
+ * "填报" on a list (the consolidated prompt, 我的项目): the list stays as it is — it is the owner's
+ * overview — and this project's form (once filed, its summary) comes as a new message, sent by a
+ * job so the callback stays quick. On a chat "which project?" card (`draftOf`: the message the
+ * note came from) that card becomes the form, pre-filled from the note as stored at intake.
+ */
+export async function pickReport(deps: SubmissionDeps, origin: CallbackOrigin, target: Target & { draftOf?: string | undefined }): Promise<CardCallbackResponse> {
   const access = await authorised(deps, origin, target);
   if (isAnswer(access)) return access;
   const ctx = await loadFilingContext(deps.db, target.projectId, target.cycleId);
   if (!ctx) return reply('error', MISSING);
   if (!ctx.covered) return reply('error', NOT_COVERED);
+  if (target.draftOf === undefined) {
+    const job = { cycleId: target.cycleId, projectId: target.projectId, personId: origin.operator.id };
+    await deps.queues.enqueue('pick.send', job, { jobId: `pick-send-${origin.eventId}` });
+    return ctx.existing
+      ? reply('info', `「${ctx.project.name}」本期已填报，已发送填报结果；如需更正请点其中的“修改”`)
+      : reply('info', `已发送「${ctx.project.name}」的填报卡片`);
+  }
   if (ctx.existing) return reply('info', '本期已填报，如需更正请点“修改”', await summaryCard(deps.db, deps, ctx, ctx.existing, null));
-  const carried = draftCarry.safeParse(rawValue);
-  if (!carried.success) return { card: { type: 'raw', data: await formCard(deps.db, deps, ctx, {}) } };
-  return { card: { type: 'raw', data: await draftFormCard(deps.db, deps, ctx, carried.data.draft) } };
+  const draft = await draftFromMessage(deps.db, target.draftOf, origin.operator.open_id ?? '');
+  if (!draft) return reply('error', '找不到这条进展消息（可能已过期），请重新发送；或发送“填报”获取卡片');
+  return { card: { type: 'raw', data: await draftFormCard(deps.db, deps, ctx, draft) } };
+}
+
+/** The pick job ('pick.send'): the form, or the summary once filed, to the person who picked — once. */
+export async function sendPickedCard(deps: SubmissionDeps & Pick<AppContext, 'lark'>, p: Target & { personId: number }): Promise<void> {
+  const person = await findPerson(deps.db, p.personId);
+  const ctx = await loadFilingContext(deps.db, p.projectId, p.cycleId);
+  if (!person?.open_id || !ctx) {
+    deps.logger.warn({ ...p }, 'picked card not sent: person without open_id, or project/cycle gone');
+    return;
+  }
+  const card = ctx.existing ? await summaryCard(deps.db, deps, ctx, ctx.existing, null) : await formCard(deps.db, deps, ctx, {});
+  // Per person: the owner and a delegate each get their own; a repeated click gets nothing new.
+  await sendOnce(deps, {
+    key: `pick:c${p.cycleId}:p${p.projectId}:u${p.personId}`,
+    kind: 'pick.form',
+    receiveId: person.open_id,
+    personId: p.personId,
+    projectId: p.projectId,
+    cycleId: p.cycleId,
+    card,
+  });
 }
 
 /** The form pre-filled from a chat message, whose submit confirms the draft (draft.confirm). */

@@ -90,23 +90,36 @@ export async function storeReport(trx: Kysely<Database>, s: StoreInput): Promise
 /**
  * Carries the report into the registry, unless a later period has been reported already (then
  * the registry holds a newer state and an old period's correction must not roll it back).
- * The year-to-date follows its cadence's chain and never steps back into an earlier year.
+ *
+ * The year-to-date (projects.ytd_investment/ytd_year) is written by MONTHLY reports only. It is
+ * the base of every chain's first report in a year (ytd-basis.ts ytdChainOf), and a weekly
+ * project is in the monthly cycles too, reporting the same money in both cadences: were a weekly
+ * report to write it, the first monthly report of the year would start from the weekly running
+ * total and add the month on top (registry 3,700; W41 +200, W42 +300; 2026-10 from 4,200, not
+ * 3,700). So the figure holds the sheet's seed (registry/ytd-apply.ts) until the first monthly
+ * report, then the latest monthly total (the authoritative 月通报 figure), which a weekly
+ * chain's first report may start from without counting anything twice. It is written unless a
+ * later monthly report of the year holds a newer total, and never steps back into an earlier year.
  */
 async function updateProject(trx: Kysely<Database>, s: StoreInput): Promise<void> {
   const { ctx, report: r } = s;
   const p = ctx.project;
-  if (ctx.laterAny) return;
   const day = localDay(s.at, s.tz);
   const milestone = (now: boolean, was: boolean, on: string | null): string | null => (now ? (was && on ? on : day) : null);
+  const writesYtd = ctx.cycle.kind === 'monthly' && !ctx.laterSameKind && (p.ytd_year === null || p.ytd_year <= ctx.year);
   const next = {
-    stage: r.stage,
-    started: r.started,
-    completed: r.completed,
-    registered: r.registered,
-    started_on: milestone(r.started, p.started, p.started_on),
-    completed_on: milestone(r.completed, p.completed, p.completed_on),
-    registered_on: milestone(r.registered, p.registered, p.registered_on),
-    ...(p.ytd_year === null || p.ytd_year <= ctx.year ? { ytd_investment: r.ytd, ytd_year: ctx.year } : {}),
+    ...(ctx.laterAny
+      ? {}
+      : {
+          stage: r.stage,
+          started: r.started,
+          completed: r.completed,
+          registered: r.registered,
+          started_on: milestone(r.started, p.started, p.started_on),
+          completed_on: milestone(r.completed, p.completed, p.completed_on),
+          registered_on: milestone(r.registered, p.registered, p.registered_on),
+        }),
+    ...(writesYtd ? { ytd_investment: r.ytd, ytd_year: ctx.year } : {}),
   };
   const changes = diff(p, next);
   if (Object.keys(changes).length === 0) return;

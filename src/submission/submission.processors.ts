@@ -4,8 +4,9 @@ import type { Processor } from '../jobs/queue-registry.js';
 import { AppError } from '../errors.js';
 import { notifyProblem } from '../problems/problem.notify.js';
 import { answerMessage } from '../chat/chat.service.js';
+import { sendPickedCard } from './report.service.js';
 
-export type SubmissionJobName = 'card.update' | 'problem.notify' | 'chat.message';
+export type SubmissionJobName = 'card.update' | 'problem.notify' | 'chat.message' | 'pick.send';
 export type SubmissionProcessors = { [N in SubmissionJobName]: Processor<N> };
 
 export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
@@ -19,5 +20,6 @@ export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
     },
     'problem.notify': (p) => notifyProblem(ctx, p.problemId, p.event),
     'chat.message': (p) => answerMessage(ctx, p.messageId),
+    'pick.send': (p) => sendPickedCard(ctx, p),
   };
 }

@@ -10,7 +10,8 @@ import { Dec, canonical } from '../domain/amount.js';
 export type YtdChain = {
   /** Year-to-date of the nearest earlier report of the same cadence in the same year. */
   previousYtd: string | null;
-  /** The registry's year-to-date (projects.ytd_investment) when projects.ytd_year is this year. */
+  /** The registry's year-to-date (projects.ytd_investment) when projects.ytd_year is this year: the sheet's
+   *  seed, or the latest monthly total (only monthly reports write it, see report.store.ts). */
   registryYtd: string | null;
   /** This cycle's stored report when the submission is a correction. */
   existing: { periodInvestment: string; ytd: string } | null;

@@ -171,7 +171,7 @@ describe('an owner with several projects', () => {
     const r = await h.driver.cardAction({
       operatorOpenId: several.openId,
       messageId: pick.message_id,
-      value: { a: 'report.pick', projectId: target.id, cycleId: october, draft: { amount: '1,200万元', progress: '钢结构吊装完成' } },
+      value: { a: 'report.pick', projectId: target.id, cycleId: october, draftOf: messageId },
     });
     const form = cardText((r.body as Body).card?.data);
     expect(form).toContain(target.name);

@@ -138,6 +138,7 @@ describe('prompt fan-out against the simulated tenant', () => {
     await workers.close();
     const slow = env.context({ larkLimits: { sendPerSecond: 8 } });
     const idle = cards().length;
+    const acceptedBefore = sendRequests().filter((r) => r.status === 200 && r.code === 0).length;
     await openCycle(slow, 'monthly', '2026-11');
     await waitFor('some monthly cards', () => cards().length >= idle + 10);
     await slow.close();
@@ -155,6 +156,10 @@ describe('prompt fan-out against the simulated tenant', () => {
     expect(log).toHaveLength(40);
     expect(log.every((r) => r.state === 'sent')).toBe(true);
     expect(new Set(log.map((r) => r.message_id)).size).toBe(40);
+    // The fake de-duplicates by uuid, so the cards alone would not show a card sent again after
+    // the restart: count what reached Feishu — one accepted send per card, none repeated.
+    const accepted = sendRequests().filter((r) => r.status === 200 && r.code === 0);
+    expect(accepted.length - acceptedBefore).toBe(40);
   });
 
   it('does not send twice when a send reached Feishu but its record did not', async () => {

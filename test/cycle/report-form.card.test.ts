@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CARD_LIMITS,
+  NONE,
   buildReportFormCard,
   cardStats,
   type ReportFormCardInput,
@@ -10,6 +11,7 @@ import { PROJECTS_PER_CONSOLIDATED_CARD, buildConsolidatedPromptCard, consolidat
 import { reminderNotice } from '../../src/bot/cards/reminder.card.js';
 import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, cardActionValue } from '../../src/bot/cards/card-actions.js';
 import { PROBLEM_CATEGORIES, STAGES } from '../../src/db/schema.js';
+import { readTypedForm, validateReportForm, type FilingBasis } from '../../src/submission/report-form.js';
 
 const due = new Date('2026-11-20T18:00:00+08:00');
 
@@ -108,9 +110,10 @@ describe('buildReportFormCard', () => {
     expect(field(card, REPORT_FIELDS.progress).default_value).toBe('主体结构施工至第5层');
     expect(field(card, REPORT_FIELDS.progress).input_type).toBe('multiline_text');
     expect(field(card, REPORT_FIELDS.stage).options.map((o: El) => o.value)).toEqual(STAGES);
-    expect(field(card, REPORT_FIELDS.problemCategory).options.map((o: El) => o.value)).toEqual(PROBLEM_CATEGORIES);
-    expect(field(card, REPORT_FIELDS.problemCategory).initial_option).toBeUndefined();
+    expect(field(card, REPORT_FIELDS.problemCategory).options.map((o: El) => o.value)).toEqual([NONE, ...PROBLEM_CATEGORIES]);
+    expect(field(card, REPORT_FIELDS.problemCategory).initial_option).toBe(NONE);
     expect(field(card, REPORT_FIELDS.problemDepartment).options).toEqual([
+      { text: { tag: 'plain_text', content: '无' }, value: NONE },
       { text: { tag: 'plain_text', content: '市发改委' }, value: '1' },
       { text: { tag: 'plain_text', content: '市自然资源局' }, value: '2' },
     ]);
@@ -141,6 +144,48 @@ describe('buildReportFormCard', () => {
     expect(text).toContain('⚠ 请填写确切金额');
     expect(text).toContain('提交未成功，请按提示修改后重新提交');
     expect(card.header.title.content).toBe('巡检司电厂2×300MW机组扩建工程');
+  });
+
+  it('offers 无 first in the problem selects, selected unless the owner chose otherwise', () => {
+    const fresh = report(input());
+    for (const name of [REPORT_FIELDS.problemCategory, REPORT_FIELDS.problemDepartment]) {
+      const select = field(fresh, name);
+      expect(select.tag).toBe('select_static');
+      expect(select.options[0]).toEqual({ text: { tag: 'plain_text', content: '无' }, value: NONE });
+      expect(select.initial_option).toBe(NONE);
+    }
+    expect(field(fresh, REPORT_FIELDS.problemCategory).options.slice(1).map((o: El) => o.value)).toEqual([...PROBLEM_CATEGORIES]);
+    expect(field(fresh, REPORT_FIELDS.problemDepartment).options.slice(1).map((o: El) => o.value)).toEqual(['1', '2']);
+
+    // Refused with a category and a department picked: shown as picked, 无 still offered.
+    const picked = report(input({ typed: { [REPORT_FIELDS.problemCategory]: '资金', [REPORT_FIELDS.problemDepartment]: '2' }, errors: { [REPORT_FIELDS.problemDescription]: '请填写问题描述' } }));
+    expect(field(picked, REPORT_FIELDS.problemCategory).initial_option).toBe('资金');
+    expect(field(picked, REPORT_FIELDS.problemDepartment).initial_option).toBe('2');
+    // Refused (for another field) after the owner went back to 无, or left the selects empty.
+    for (const none of [NONE, '', '无']) {
+      const back = report(input({ typed: { [REPORT_FIELDS.problemCategory]: none, [REPORT_FIELDS.problemDepartment]: none }, errors: { [REPORT_FIELDS.periodInvestment]: '请填写金额' } }));
+      expect(field(back, REPORT_FIELDS.problemCategory).initial_option).toBe(NONE);
+      expect(field(back, REPORT_FIELDS.problemDepartment).initial_option).toBe(NONE);
+    }
+  });
+
+  it('submits 无 in both problem selects as no problem, so a mistaken pick can be taken back', () => {
+    const basis: FilingBasis = { stage: '续建', started: true, completed: false, registered: false, totalInvestment: '0', ytdBase: '0', later: null, existingPeriodInvestment: null };
+    const submit = (formValue: Record<string, string>) => validateReportForm(readTypedForm({ [REPORT_FIELDS.periodInvestment]: '500', ...formValue }), basis);
+    // The owner's stuck state before: a department without a category is refused.
+    const stuck = submit({ [REPORT_FIELDS.problemCategory]: NONE, [REPORT_FIELDS.problemDepartment]: '2' });
+    expect(stuck).toMatchObject({ ok: false, errors: { [REPORT_FIELDS.problemCategory]: expect.stringContaining('请同时选择问题类别') } });
+    // …and the way out: both selects back to 无.
+    expect(submit({ [REPORT_FIELDS.problemCategory]: NONE, [REPORT_FIELDS.problemDepartment]: NONE })).toMatchObject({ ok: true, report: { problem: null } });
+    expect(submit({ [REPORT_FIELDS.problemCategory]: NONE, [REPORT_FIELDS.problemDepartment]: NONE, [REPORT_FIELDS.problemNeedsCity]: NO })).toMatchObject({
+      ok: true,
+      report: { problem: null },
+    });
+    // A real problem with the department left at 无: no department.
+    expect(submit({ [REPORT_FIELDS.problemCategory]: '资金', [REPORT_FIELDS.problemDescription]: '资金未到位', [REPORT_FIELDS.problemDepartment]: NONE })).toMatchObject({
+      ok: true,
+      report: { problem: { category: '资金', description: '资金未到位', department: null, needsCityCoordination: false } },
+    });
   });
 
   it('marks reminders in the header and the banner', () => {

@@ -56,7 +56,7 @@ describe('cards are JSON 2.0, shared, and within Feishu limits even when full', 
     ['problem list of 40', buildProblemListCard({ title: '问题', problems: Array.from({ length: 40 }, (_, i) => problem(i + 1)), tz: 'Asia/Shanghai', empty: '' })],
     ['my projects of 40', buildMyProjectsCard({ personName: '杜磊秀', rows: Array.from({ length: 40 }, (_, i) => row(i + 1)) })],
     ['help', buildHelpCard({ notice: '没有理解' })],
-    ['draft pick of 10', buildDraftPickCard({ draft: { amount: '500万', progress: long(100) }, options: Array.from({ length: 10 }, (_, i) => ({ projectId: i, cycleId: 1, code: 'X', name: long(6), kind: 'monthly' as const, periodKey: '2026-10' })) })],
+    ['draft pick of 10', buildDraftPickCard({ draft: { amount: '500万', progress: long(100) }, draftOf: 'om_1', options: Array.from({ length: 10 }, (_, i) => ({ projectId: i, cycleId: 1, code: 'X', name: long(6), kind: 'monthly' as const, periodKey: '2026-10' })) })],
     ['photo pick of 10', buildPhotoPickCard({ imageKeys: Array.from({ length: 20 }, (_, i) => `img_v2_${'x'.repeat(40)}${i}`), messageId: 'om_1', options: Array.from({ length: 10 }, (_, i) => ({ projectId: i, cycleId: 1, code: 'X', name: long(6), kind: 'monthly' as const, periodKey: '2026-10' })) })],
     ['notice', buildNoticeCard({ title: '操作未完成', text: '提交未成功', level: 'error' })],
   ];

@@ -93,6 +93,8 @@ describe('a project in weekly and monthly cycles of one year', () => {
   });
 
   it('the weekly prompt shows the weekly chain; the summary adds the week to it, and 修改 shows it again', async () => {
+    // Before W43's due time (2026-10-23 18:00): on time, and the owner may still correct it.
+    h.clock.set('2026-10-23T10:00');
     const w43 = await openCycle(h.ctx.db, '2026-W43', 'weekly');
     const card = await prompt(w43);
 

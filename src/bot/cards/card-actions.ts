@@ -23,8 +23,8 @@ export const REPORT_FORM_NAME = 'report_form';
 /** `name` of the note inputs in the problem cards (department's resolution, owner's reopen reason). */
 export const PROBLEM_FIELDS = { resolutionNote: 'resolution_note', reopenReason: 'reopen_reason' } as const;
 
-/** A report drafted from a chat message, carried in a pick button until the owner confirms it. */
-export const reportDraft = z.object({ amount: z.string().max(60), progress: z.string().max(1000) });
+/** A chat message id (om_…), naming the message a draft-pick button's note came from. */
+const messageRef = z.string().min(1).max(100);
 
 /** Values of the yes/no selects (开工 / 竣工 / 入统 / 需市级协调). */
 export const YES = 'yes';
@@ -37,7 +37,8 @@ export const cardActionValue = z.discriminatedUnion('a', [
   z.object({ a: z.literal('report.submit'), projectId: id, cycleId: id }),
   z.object({ a: z.literal('report.no_change'), projectId: id, cycleId: id }),
   z.object({ a: z.literal('report.edit'), projectId: id, cycleId: id }),
-  z.object({ a: z.literal('report.pick'), projectId: id, cycleId: id, draft: reportDraft.optional() }),
+  // `draftOf`: the chat message holding the progress note to pre-fill from (project-pick.card.ts).
+  z.object({ a: z.literal('report.pick'), projectId: id, cycleId: id, draftOf: messageRef.optional() }),
   z.object({ a: z.literal('draft.confirm'), projectId: id, cycleId: id }),
   z.object({ a: z.literal('photo.attach'), projectId: id, cycleId: id, imageKeys: z.array(z.string()).max(20), messageId: z.string() }),
   z.object({ a: z.literal('problem.accept'), problemId: id }),

@@ -135,6 +135,16 @@ function option(text: string, value: string) {
   return { text: plain(text), value };
 }
 
+/**
+ * The neutral choice of the problem selects (category, department), listed first and selected
+ * unless the owner picked something else: Feishu offers no way to clear a select, so without it
+ * a category or department picked by mistake could never be taken back, and the form would be
+ * refused for a problem without a description. The parser (submission/report-form.ts) reads
+ * this value as "no problem" / "no department".
+ */
+export const NONE = 'none';
+const NONE_OPTION = option('无', NONE);
+
 // ---- the report form --------------------------------------------------------------------------
 
 export function buildReportFormCard(input: ReportFormCardInput): Card {
@@ -209,6 +219,11 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
   const f = REPORT_FIELDS;
   const state = latest ?? project;
   const pick = (name: ReportFieldName, fallback: string): string => typed[name] ?? fallback;
+  // A problem select left empty or set to 无 shows 无 again.
+  const pickProblem = (name: ReportFieldName): string => {
+    const v = typed[name];
+    return v === undefined || v === '' || v === '无' ? NONE : v;
+  };
   const fieldError = (name: ReportFieldName): unknown[] =>
     errors[name] ? [markdown(`<font color='red'>⚠ ${escapeMarkdown(errors[name])}</font>`)] : [];
   const label = (text: string) => markdown(text);
@@ -222,7 +237,7 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
   const departments = input.departments;
   const departmentField =
     departments.length > 0 && departments.length <= MAX_DEPARTMENT_OPTIONS
-      ? select(f.problemDepartment, departments.map((d) => option(d.name, String(d.id))), typed[f.problemDepartment], '请选择需协调的责任单位', false)
+      ? select(f.problemDepartment, [NONE_OPTION, ...departments.map((d) => option(d.name, String(d.id)))], pickProblem(f.problemDepartment), '请选择需协调的责任单位', false)
       : textInput(f.problemDepartment, typed[f.problemDepartment] ?? '', '需协调的责任单位，如 市自然资源局', { max_length: 50 });
 
   return {
@@ -260,7 +275,7 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
       }),
       ...fieldError(f.progress),
       markdown('**存在问题**（没有可不填）'),
-      select(f.problemCategory, PROBLEM_CATEGORIES.map((c) => option(c, c)), typed[f.problemCategory], '问题类别', false),
+      select(f.problemCategory, [NONE_OPTION, ...PROBLEM_CATEGORIES.map((c) => option(c, c))], pickProblem(f.problemCategory), '问题类别', false),
       ...fieldError(f.problemCategory),
       textInput(f.problemDescription, typed[f.problemDescription] ?? '', '问题描述：卡在哪个环节、需要谁解决什么', {
         input_type: 'multiline_text',

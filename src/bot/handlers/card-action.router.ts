@@ -46,7 +46,7 @@ export async function routeCardAction(deps: SubmissionDeps, evt: LarkCardActionE
     case 'report.edit':
       return editReport(deps, origin, value);
     case 'report.pick':
-      return pickReport(deps, origin, value, evt.action?.value);
+      return pickReport(deps, origin, value);
     case 'photo.attach':
       return attachPhotosFromCard(deps, origin, value);
     case 'problem.accept':

@@ -36,12 +36,35 @@ async function answerCardAction(ctx: AppContext, evt: LarkCardActionEvent, budge
         return reply('info', '已收到，正在保存');
       },
       async (late) => deliverLate(ctx, evt, late),
-      (e) => log.error({ eventId: evt.event_id, err: (e as Error).message }, 'card action failed after the early answer'),
+      (e) => {
+        log.error({ eventId: evt.event_id, err: (e as Error).message }, 'card action failed after the early answer');
+        void deliverLateFailure(ctx, evt);
+      },
     );
   } catch (e) {
     // Never a non-200: Feishu would show the user a bare error code (200671).
     log.error({ eventId: evt.event_id, err: (e as Error).message }, 'card action failed');
     return reply('error', '系统繁忙，请稍后再试');
+  }
+}
+
+/** Said on the card when the work failed after the interim "已收到，正在保存": nothing was saved. */
+export const LATE_FAILURE_TEXT = '保存失败，本次填写的内容没有保存。请发送“填报”重新获取卡片后重新提交。';
+
+/**
+ * The work failed after the interim answer went back (its transaction rolled back). The owner was
+ * told "正在保存" and the card still shows the form, so the card must say it was not saved.
+ */
+async function deliverLateFailure(ctx: AppContext, evt: LarkCardActionEvent): Promise<void> {
+  if (!evt.token) {
+    ctx.logger.warn({ eventId: evt.event_id }, 'late card action failure without an update token; owner not told');
+    return;
+  }
+  const card = buildNoticeCard({ title: '保存失败', text: LATE_FAILURE_TEXT, level: 'error' });
+  try {
+    await ctx.queues.enqueue('card.update', { token: evt.token, card }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
+  } catch (e) {
+    ctx.logger.error({ eventId: evt.event_id, err: (e as Error).message }, 'could not queue the late failure notice');
   }
 }
 
