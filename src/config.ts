@@ -6,8 +6,6 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
-
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LARK_APP_ID: z.string().min(1, 'required'),
@@ -67,8 +65,6 @@ const configWithModeChecks = configSchema.superRefine((c, ctx) => {
 });
 
 export type Config = z.infer<typeof configSchema>;
-
-export { hhmm };
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {

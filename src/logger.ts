@@ -13,10 +13,6 @@ export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
   return context.run(merged, fn);
 }
 
-export function currentLogContext(): LogContext {
-  return context.getStore() ?? {};
-}
-
 // Secrets must never reach a log line, whatever object a caller hands to the logger.
 const REDACT = [
   'appSecret', 'app_secret', 'encryptKey', 'encrypt_key', 'verificationToken', 'token',

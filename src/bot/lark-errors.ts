@@ -8,7 +8,7 @@ const RATE_LIMIT_CODES = new Set([99991400, 230020, 11232, 11233]);
 /** Free-plan monthly quota: also HTTP 429, but retrying cannot help until next month. */
 const QUOTA_CODE = 99991403;
 /** Token missing, invalid or expired: drop the cached token and try once more. */
-export const TOKEN_CODES = new Set([99991661, 99991663, 99991664, 99991665, 99991668]);
+const TOKEN_CODES = new Set([99991661, 99991663, 99991664, 99991665, 99991668]);
 /** 2.0 card locked while a user interacts with it ("card action is lock"): try again shortly. */
 const TRANSIENT_CODES = new Set([11310]);
 
