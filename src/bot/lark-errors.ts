@@ -11,6 +11,11 @@ const QUOTA_CODE = 99991403;
 const TOKEN_CODES = new Set([99991661, 99991663, 99991664, 99991665, 99991668]);
 /** 2.0 card locked while a user interacts with it ("card action is lock"): try again shortly. */
 const TRANSIENT_CODES = new Set([11310]);
+/**
+ * Production wraps the lock in 230099 ("…ext=ErrCode: 11310; ErrMsg: card action is lock"); 230099
+ * also carries permanent card errors, so only this text makes it transient (feishu-facts, "Locked card").
+ */
+const CARD_LOCK_TEXT = 'card action is lock';
 
 type AxiosLike = {
   isAxiosError?: boolean;
@@ -52,7 +57,7 @@ function classify(op: string, status: number, code: number | undefined, msg: str
   if (code !== undefined && TOKEN_CODES.has(code)) {
     return new AppError('LARK_AUTH', what, { ...base, retryable: true });
   }
-  if (status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code))) {
+  if (status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code)) || (msg?.includes(CARD_LOCK_TEXT) ?? false)) {
     return new AppError('LARK_TRANSIENT', what, { ...base, retryable: true });
   }
   return new AppError('LARK_PERMANENT', what, { ...base, retryable: false });

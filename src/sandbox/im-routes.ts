@@ -2,6 +2,7 @@
 // rules (feishu-facts §1, §4): uuid de-dup for 1 h, receivers must be in the
 // bot's scope (230013) or the bot in the chat (230002), 30 KB cards (230025),
 // patches only within 14 days (230031) and only for shared cards.
+import { CARD_LOCKED } from './card-checks.js';
 import { CODES, fieldViolationBody } from './feishu-codes.js';
 import { fail, ok, type ApiReply } from './http-util.js';
 import { checkContent, isSharedCard } from './message-content.js';
@@ -148,6 +149,7 @@ function patchMessage(ctx: RouteContext): ApiReply {
   if (message.msg_type !== 'interactive') return fail(CODES.invalidParam, 'only interactive (card) messages can be patched');
   const now = ctx.tenant.now();
   if (now - message.created_at > PATCH_WINDOW_MS) return fail(CODES.messageExpired);
+  if (ctx.tenant.store.isBusy(message.message_id)) return fail(CARD_LOCKED);
   const checked = checkContent('interactive', ctx.body?.content);
   if (!checked.ok) return fail(checked.error, checked.detail);
   if (!isSharedCard(message.content) || !isSharedCard(checked.content)) return fail(CODES.cardNotShared);

@@ -4,6 +4,7 @@
 // config.update_multi is true before and after (feishu-facts §1, §3, §4).
 import { CODES, type FeishuError } from './feishu-codes.js';
 import { isRecord } from './http-util.js';
+import { refuseCard } from './card-checks.js';
 
 export const CARD_MAX_BYTES = 30 * 1024;
 export const TEXT_MAX_BYTES = 150 * 1024;
@@ -47,6 +48,10 @@ export function checkContent(msgType: unknown, raw: unknown): ContentCheck {
   }
   if (msgType === 'text' && typeof content.text !== 'string') {
     return { ok: false, error: CODES.invalidParam, detail: 'text content needs a "text" string' };
+  }
+  if (msgType === 'interactive') {
+    const refused = refuseCard(content);
+    if (refused) return { ok: false, error: refused, detail: '' };
   }
   return { ok: true, content };
 }

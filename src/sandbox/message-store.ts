@@ -67,6 +67,8 @@ export class MessageStore {
   private readonly messages = new Map<string, SandboxMessage>();
   private readonly byUuid = new Map<string, { messageId: string; at: number }>();
   private readonly cardTokens = new Map<string, CardToken>();
+  /** Messages whose card has a user action in flight (count of open callbacks). */
+  private readonly busy = new Map<string, number>();
 
   create(input: NewMessage): SandboxMessage {
     const message: SandboxMessage = {
@@ -124,6 +126,12 @@ export class MessageStore {
     return token;
   }
 
+  /** The message a delayed-update token belongs to, without spending it. */
+  cardTokenMessage(token: string): SandboxMessage | undefined {
+    const entry = this.cardTokens.get(token);
+    return entry ? this.messages.get(entry.messageId) : undefined;
+  }
+
   /** Spends one use of a delayed-update token. */
   useCardToken(token: string, now: number): CardTokenResult {
     const entry = this.cardTokens.get(token);
@@ -136,6 +144,21 @@ export class MessageStore {
     return { ok: true, message };
   }
 
+  /** A user acted on the card; until endAction it is locked against updates. */
+  beginAction(messageId: string): void {
+    this.busy.set(messageId, (this.busy.get(messageId) ?? 0) + 1);
+  }
+
+  endAction(messageId: string): void {
+    const n = (this.busy.get(messageId) ?? 0) - 1;
+    if (n > 0) this.busy.set(messageId, n);
+    else this.busy.delete(messageId);
+  }
+
+  isBusy(messageId: string): boolean {
+    return this.busy.has(messageId);
+  }
+
   count(): number {
     return this.messages.size;
   }
@@ -144,5 +167,6 @@ export class MessageStore {
     this.messages.clear();
     this.byUuid.clear();
     this.cardTokens.clear();
+    this.busy.clear();
   }
 }

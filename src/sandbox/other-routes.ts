@@ -2,6 +2,7 @@
 // and contact lookup by mobile/email.
 import { randomBytes } from 'node:crypto';
 import { normalizeMobile, type SandboxUser } from './directory.js';
+import { CARD_LIFETIME_MS, CARD_LOCKED, refuseCard } from './card-checks.js';
 import { CODES, fieldViolationBody } from './feishu-codes.js';
 import { fail, isRecord, ok, parseMultipart, type ApiReply } from './http-util.js';
 import { CARD_MAX_BYTES } from './message-content.js';
@@ -23,6 +24,12 @@ function delayedCardUpdate(ctx: RouteContext): ApiReply {
   }
   const raw = JSON.stringify(card);
   if (Buffer.byteLength(raw) > CARD_MAX_BYTES) return fail(CODES.contentTooLong);
+  const refused = refuseCard(card);
+  if (refused) return fail(refused);
+  const target = ctx.tenant.store.cardTokenMessage(token);
+  // Checked before the token is spent: a refused update does not use up one of its two uses.
+  if (target && ctx.tenant.now() - target.created_at > CARD_LIFETIME_MS) return fail(CODES.messageExpired);
+  if (target && ctx.tenant.store.isBusy(target.message_id)) return fail(CARD_LOCKED);
   const spent = ctx.tenant.store.useCardToken(token, ctx.tenant.now());
   if (!spent.ok) return fail(CODES.cardTokenInvalid, `(${spent.reason})`);
   ctx.note.receiveId = spent.message.chat_id;
