@@ -17,6 +17,7 @@ import {
 import type { FakeFeishu } from './fake-feishu.js';
 import { isRecord } from './http-util.js';
 import { encryptPayload, signPayload } from './lark-crypto.js';
+import { CallbackRefusedError, judgeCallbackAnswer, refuseExpiredCard, CALLBACK_DEADLINE_MS, type CallbackClientError } from './callback-rules.js';
 
 export interface FeishuDriverOptions {
   /** The bot's callback URL, e.g. http://127.0.0.1:3000/lark/events. */
@@ -30,6 +31,11 @@ export interface FeishuDriverOptions {
   tenantKey?: string;
   /** Give up on an HTTP delivery after this long (default 10 s; Feishu itself waits 3 s). */
   timeoutMs?: number;
+  /**
+   * A card callback answered later than this is dropped, as Feishu does at 3 s (200341); tests
+   * may shorten it to prove the rule without waiting.
+   */
+  callbackDeadlineMs?: number;
 }
 
 /** Ways to spoil a delivery, to prove the bot refuses it. */
@@ -42,6 +48,11 @@ export interface DeliveryOptions {
   unsigned?: boolean;
   /** Put a wrong Verification Token in the payload. */
   wrongToken?: boolean;
+  /**
+   * For card actions: report a late answer (200341) in the result instead of throwing. Without
+   * it a callback slower than Feishu's 3 s fails the test that drives it.
+   */
+  allowLate?: boolean;
 }
 
 export interface Delivery {
@@ -63,6 +74,12 @@ export interface DeliveryResult {
   rawBody: string;
   elapsedMs: number;
   delivery: Delivery;
+  /**
+   * For card actions: the error the Feishu client would show instead of the answer (200341 late,
+   * 200671 not HTTP 200, 200672 bad body, 200673 bad card, 200830 2.0 card answered with 1.0).
+   * When set, a returned card was not applied.
+   */
+  clientError?: CallbackClientError;
 }
 
 export interface MessageEventParams {
@@ -148,6 +165,8 @@ export class FeishuDriver {
   async cardAction(params: CardActionParams, opts: DeliveryOptions = {}): Promise<DeliveryResult & { token: string }> {
     const eventId = params.eventId ?? newEventId();
     const fake = this.options.fake;
+    // A 2.0 card can be clicked for 14 days; after that the client refuses and nothing is sent.
+    refuseExpiredCard(fake?.message(params.messageId), this.now());
     // Feishu mints a delayed-update token per interaction (valid 30 min, 2 uses).
     const token = fake ? fake.issueCardToken(params.messageId) : `c-${randomBytes(20).toString('hex')}`;
     const payload = cardActionTrigger({
@@ -164,15 +183,39 @@ export class FeishuDriver {
     });
     const delivery = this.prepare('card_action', payload, opts, eventId);
     delivery.messageId = params.messageId;
-    const result = await this.deliver(delivery);
-    this.applyReturnedCard(delivery, result);
+    const result = await this.deliverCardAction(delivery, opts);
     return { ...result, token };
   }
 
   /** Sends a previous delivery again, byte for byte (same event_id): Feishu's retry. */
-  async redeliver(delivery: Delivery): Promise<DeliveryResult> {
-    const result = await this.deliver(delivery);
-    if (delivery.kind === 'card_action') this.applyReturnedCard(delivery, result);
+  async redeliver(delivery: Delivery, opts: DeliveryOptions = {}): Promise<DeliveryResult> {
+    if (delivery.kind === 'card_action') return this.deliverCardAction(delivery, opts);
+    return this.deliver(delivery);
+  }
+
+  /**
+   * A card action as the Feishu client lives it: the card is locked while the callback is in
+   * flight (updates answer "card action is lock"), the answer is judged (3 s, HTTP 200, a valid
+   * body and card) and only a good answer's card replaces the one shown.
+   */
+  private async deliverCardAction(delivery: Delivery, opts: DeliveryOptions): Promise<DeliveryResult> {
+    const fake = this.options.fake;
+    const messageId = delivery.messageId;
+    if (fake && messageId) fake.beginCardAction(messageId);
+    let result: DeliveryResult;
+    try {
+      result = await this.deliver(delivery);
+    } finally {
+      if (fake && messageId) fake.endCardAction(messageId);
+    }
+    const current = messageId ? fake?.message(messageId)?.content : undefined;
+    const clientError = judgeCallbackAnswer(result, current, this.options.callbackDeadlineMs ?? CALLBACK_DEADLINE_MS);
+    if (clientError) {
+      const judged = { ...result, clientError };
+      if (clientError.code === 200341 && !opts.allowLate) throw new CallbackRefusedError(clientError, judged);
+      return judged;
+    }
+    this.applyReturnedCard(delivery, result);
     return result;
   }
 

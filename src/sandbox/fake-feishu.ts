@@ -300,6 +300,15 @@ export class FakeFeishu {
     });
   }
 
+  /** A user's action on the card is in flight: patches and delayed updates answer "card action is lock". */
+  beginCardAction(messageId: string): void {
+    this.store.beginAction(messageId);
+  }
+
+  endCardAction(messageId: string): void {
+    this.store.endAction(messageId);
+  }
+
   issueCardToken(messageId: string): string {
     return this.store.issueCardToken(messageId, this.options.now());
   }

@@ -11,6 +11,7 @@ import { route, type RateKeys, type Route, type RouteContext, type Tenant } from
 
 export const PATCH_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;
 const MAX_UUID_LENGTH = 50;
+const MAX_URGENT_IDS = 200;
 
 /** The `data` object Feishu returns for a message. */
 export function messageData(m: SandboxMessage, tenantKey: string): Record<string, unknown> {
@@ -164,14 +165,26 @@ function urgentApp(ctx: RouteContext): ApiReply {
   if (!Array.isArray(list) || list.length === 0 || !list.every((id) => typeof id === 'string')) {
     return { status: 400, body: fieldViolationBody([{ field: 'user_id_list', description: 'user_id_list is required' }]) };
   }
+  if (list.length > MAX_URGENT_IDS) {
+    return { status: 400, body: fieldViolationBody([{ field: 'user_id_list', description: `at most ${MAX_URGENT_IDS} ids` }]) };
+  }
   const idType = ctx.query.get('user_id_type') ?? 'open_id';
   if (idType !== 'open_id' && idType !== 'user_id' && idType !== 'union_id') {
     return { status: 400, body: fieldViolationBody([{ field: 'user_id_type', description: 'invalid user_id_type' }]) };
   }
   const ids = list;
-  const invalid = ids.filter((id) => !ctx.tenant.directory.findUserBy(idType, id));
+  // "Users must be in the message's chat": in a one-to-one chat that is the one user. Group
+  // membership is not modelled, so any directory user counts as a member of a group.
+  const chat = ctx.tenant.directory.findChat(message.chat_id);
+  const inChat = (id: string): boolean => {
+    const user = ctx.tenant.directory.findUserBy(idType, id);
+    return Boolean(user) && (!chat?.p2pOpenId || user?.open_id === chat.p2pOpenId);
+  };
+  const invalid = ids.filter((id) => !inChat(id));
   const valid = ids.filter((id) => !invalid.includes(id));
-  if (valid.length > 0) ctx.tenant.store.addUrgent(message.message_id, valid, ctx.tenant.now());
+  // When no id is valid Feishu refuses the whole call (feishu-facts, "Urgent").
+  if (valid.length === 0) return fail(CODES.invalidParam, '(no user in user_id_list is in the chat of the message)');
+  ctx.tenant.store.addUrgent(message.message_id, valid, ctx.tenant.now());
   return ok({ invalid_user_id_list: invalid });
 }
 

@@ -21,3 +21,8 @@ export type { SandboxLimits } from './tenant.js';
 export type { WsAck } from './ws-gateway.js';
 export { CODES } from './feishu-codes.js';
 export { runSandbox } from './standalone.js';
+export { validateCard, cardRefusal, CARD_CODES } from './card-validator.js';
+export type { CardViolation } from './card-validator.js';
+export { CARD_LIFETIME_MS, CARD_LOCKED } from './card-checks.js';
+export { CallbackRefusedError, CALLBACK_DEADLINE_MS } from './callback-rules.js';
+export type { CallbackClientError } from './callback-rules.js';
