@@ -142,7 +142,8 @@ function checkComponent(el: unknown, path: string, ancestors: string[], walk: Wa
   const inForm = ancestors.includes('form');
   const formField = spec?.formField ?? other?.formField ?? false;
   if (formField && inForm) checkName(el.name, path, walk, tag);
-  if (!formField && tag === 'form') checkName(el.name, path, walk, tag);
+  // A form's own name is required by its spec (200621); here it only has to be unique.
+  if (tag === 'form' && typeof el.name === 'string' && el.name !== '') checkName(el.name, path, walk, tag);
 
   if (!spec) return;
   checkObject(el, spec.props, spec.required ?? [], path, walk, tag);
