@@ -10,6 +10,7 @@ import { cycleStatus, formatCycleStatus } from '../../src/cycle/cycle-status.js'
 import { messageUuid } from '../../src/bot/outbound.js';
 import { NO, REPORT_FIELDS, YES } from '../../src/bot/cards/card-actions.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
+import { selectedValue } from '../helpers/card-select.js';
 import { drained, formField, seedFixtureRegistry, shanghai, startCycleEnv, waitFor, type CycleEnv, type FixtureProject, type SentCard } from './cycle-env.js';
 
 describe('prompt fan-out against the simulated tenant', () => {
@@ -111,10 +112,10 @@ describe('prompt fan-out against the simulated tenant', () => {
     const investment = formField(card, REPORT_FIELDS.periodInvestment)!;
     expect(investment.default_value).toBeUndefined();
     expect((investment.placeholder as { content: string }).content).toContain('上期 1,200 万元');
-    expect(formField(card, REPORT_FIELDS.stage)!.initial_option).toBe('续建');
-    expect(formField(card, REPORT_FIELDS.started)!.initial_option).toBe(YES);
-    expect(formField(card, REPORT_FIELDS.completed)!.initial_option).toBe(NO);
-    expect(formField(card, REPORT_FIELDS.registered)!.initial_option).toBe(YES);
+    expect(selectedValue(formField(card, REPORT_FIELDS.stage))).toBe('续建');
+    expect(selectedValue(formField(card, REPORT_FIELDS.started))).toBe(YES);
+    expect(selectedValue(formField(card, REPORT_FIELDS.completed))).toBe(NO);
+    expect(selectedValue(formField(card, REPORT_FIELDS.registered))).toBe(YES);
     expect(formField(card, REPORT_FIELDS.progress)!.default_value).toBe('2号机组汽轮机扣缸完成');
     // 48,000 of a 60,000 plan by the end of W46 (~87.4% of the year): a yellow light.
     expect(JSON.stringify(card)).toContain('48,000 / 年度计划 60,000 万元（80.0%）');

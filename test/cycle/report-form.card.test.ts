@@ -12,6 +12,7 @@ import { reminderNotice } from '../../src/bot/cards/reminder.card.js';
 import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, cardActionValue } from '../../src/bot/cards/card-actions.js';
 import { PROBLEM_CATEGORIES, STAGES } from '../../src/db/schema.js';
 import { readTypedForm, validateReportForm, type FilingBasis } from '../../src/submission/report-form.js';
+import { selectedValue } from '../helpers/card-select.js';
 
 const due = new Date('2026-11-20T18:00:00+08:00');
 
@@ -87,14 +88,16 @@ describe('buildReportFormCard', () => {
     expect(report(input({ submitAction: 'report.submit' }))).toEqual(plainCard);
   });
 
-  it('puts "本期无变化" outside the form, as a plain callback button with a confirmation', () => {
+  it('puts "本期无变化" outside the form, as a plain callback button that says what it files (no confirm dialog)', () => {
     const card = report(input());
     const outside = buttons(card.body.elements);
     expect(outside).toHaveLength(1);
     expect(outside[0].text.content).toBe('本期无变化');
     expect(outside[0].form_action_type).toBeUndefined();
     expect(cardActionValue.parse(outside[0].behaviors[0].value)).toEqual({ a: 'report.no_change', projectId: 345, cycleId: 12 });
-    expect(outside[0].confirm.title.content).toContain('本期无变化');
+    // confirm fires only on form-submit buttons: a dialog here would never show.
+    expect(outside[0].confirm).toBeUndefined();
+    expect(JSON.stringify(card.body.elements)).toContain('本期完成投资记为 0 万元');
   });
 
   it('pre-fills states from the latest report but leaves the investment empty, last figure in the placeholder', () => {
@@ -103,15 +106,15 @@ describe('buildReportFormCard', () => {
     expect(investment.default_value).toBeUndefined();
     expect(investment.placeholder.content).toContain('上期 1,200.5 万元');
     expect(investment.required).toBe(true);
-    expect(field(card, REPORT_FIELDS.stage).initial_option).toBe('续建');
-    expect(field(card, REPORT_FIELDS.started).initial_option).toBe(YES);
-    expect(field(card, REPORT_FIELDS.completed).initial_option).toBe(NO);
-    expect(field(card, REPORT_FIELDS.registered).initial_option).toBe(YES);
+    expect(selectedValue(field(card, REPORT_FIELDS.stage))).toBe('续建');
+    expect(selectedValue(field(card, REPORT_FIELDS.started))).toBe(YES);
+    expect(selectedValue(field(card, REPORT_FIELDS.completed))).toBe(NO);
+    expect(selectedValue(field(card, REPORT_FIELDS.registered))).toBe(YES);
     expect(field(card, REPORT_FIELDS.progress).default_value).toBe('主体结构施工至第5层');
     expect(field(card, REPORT_FIELDS.progress).input_type).toBe('multiline_text');
     expect(field(card, REPORT_FIELDS.stage).options.map((o: El) => o.value)).toEqual(STAGES);
     expect(field(card, REPORT_FIELDS.problemCategory).options.map((o: El) => o.value)).toEqual([NONE, ...PROBLEM_CATEGORIES]);
-    expect(field(card, REPORT_FIELDS.problemCategory).initial_option).toBe(NONE);
+    expect(selectedValue(field(card, REPORT_FIELDS.problemCategory))).toBe(NONE);
     expect(field(card, REPORT_FIELDS.problemDepartment).options).toEqual([
       { text: { tag: 'plain_text', content: '无' }, value: NONE },
       { text: { tag: 'plain_text', content: '市发改委' }, value: '1' },
@@ -125,7 +128,7 @@ describe('buildReportFormCard', () => {
     const text = JSON.stringify(card);
     expect(text).toContain('上次填报**：暂无，以下为项目库登记信息');
     expect(text).toContain('2026年累计完成投资：暂无 / 年度计划 60,000 万元');
-    expect(field(card, REPORT_FIELDS.registered).initial_option).toBe(NO);
+    expect(selectedValue(field(card, REPORT_FIELDS.registered))).toBe(NO);
     expect(field(card, REPORT_FIELDS.progress).default_value).toBeUndefined();
     expect(field(card, REPORT_FIELDS.periodInvestment).placeholder.content).not.toContain('上期');
   });
@@ -138,8 +141,8 @@ describe('buildReportFormCard', () => {
       }),
     );
     expect(field(card, REPORT_FIELDS.periodInvestment).default_value).toBe('约500万');
-    expect(field(card, REPORT_FIELDS.stage).initial_option).toBe('竣工');
-    expect(field(card, REPORT_FIELDS.problemCategory).initial_option).toBe('用地');
+    expect(selectedValue(field(card, REPORT_FIELDS.stage))).toBe('竣工');
+    expect(selectedValue(field(card, REPORT_FIELDS.problemCategory))).toBe('用地');
     const text = JSON.stringify(card);
     expect(text).toContain('⚠ 请填写确切金额');
     expect(text).toContain('提交未成功，请按提示修改后重新提交');
@@ -152,20 +155,20 @@ describe('buildReportFormCard', () => {
       const select = field(fresh, name);
       expect(select.tag).toBe('select_static');
       expect(select.options[0]).toEqual({ text: { tag: 'plain_text', content: '无' }, value: NONE });
-      expect(select.initial_option).toBe(NONE);
+      expect(selectedValue(select)).toBe(NONE);
     }
     expect(field(fresh, REPORT_FIELDS.problemCategory).options.slice(1).map((o: El) => o.value)).toEqual([...PROBLEM_CATEGORIES]);
     expect(field(fresh, REPORT_FIELDS.problemDepartment).options.slice(1).map((o: El) => o.value)).toEqual(['1', '2']);
 
     // Refused with a category and a department picked: shown as picked, 无 still offered.
     const picked = report(input({ typed: { [REPORT_FIELDS.problemCategory]: '资金', [REPORT_FIELDS.problemDepartment]: '2' }, errors: { [REPORT_FIELDS.problemDescription]: '请填写问题描述' } }));
-    expect(field(picked, REPORT_FIELDS.problemCategory).initial_option).toBe('资金');
-    expect(field(picked, REPORT_FIELDS.problemDepartment).initial_option).toBe('2');
+    expect(selectedValue(field(picked, REPORT_FIELDS.problemCategory))).toBe('资金');
+    expect(selectedValue(field(picked, REPORT_FIELDS.problemDepartment))).toBe('2');
     // Refused (for another field) after the owner went back to 无, or left the selects empty.
     for (const none of [NONE, '', '无']) {
       const back = report(input({ typed: { [REPORT_FIELDS.problemCategory]: none, [REPORT_FIELDS.problemDepartment]: none }, errors: { [REPORT_FIELDS.periodInvestment]: '请填写金额' } }));
-      expect(field(back, REPORT_FIELDS.problemCategory).initial_option).toBe(NONE);
-      expect(field(back, REPORT_FIELDS.problemDepartment).initial_option).toBe(NONE);
+      expect(selectedValue(field(back, REPORT_FIELDS.problemCategory))).toBe(NONE);
+      expect(selectedValue(field(back, REPORT_FIELDS.problemDepartment))).toBe(NONE);
     }
   });
 

@@ -160,12 +160,10 @@ export function buildReportFormCard(input: ReportFormCardInput): Card {
   elements.push(...lastFigures(input));
   elements.push({ tag: 'hr' });
   elements.push(reportForm(input, action));
-  elements.push(
-    callbackButton('本期无变化', { a: 'report.no_change', ...action }, {
-      name: 'report_no_change',
-      confirm: { title: plain('确认本期无变化？'), text: plain('将沿用上次填报的阶段与形象进度，本期完成投资记为 0 万元。') },
-    }),
-  );
+  // A confirm dialog only fires on a button that submits a form (2.0 button reference), and this
+  // one-tap button is outside the form, so what it files is said next to it instead.
+  elements.push(markdown("<font color='grey'>本期确无进展时可点“本期无变化”：沿用上次填报的阶段与形象进度，本期完成投资记为 0 万元；提交后可在回执卡片上点“修改”更正。</font>"));
+  elements.push(callbackButton('本期无变化', { a: 'report.no_change', ...action }, { name: 'report_no_change' }));
   elements.push(markdown(`<font color='grey'>截止时间：${due}。逾期仍可补报，将记为迟报。</font>`));
 
   return {
@@ -312,13 +310,15 @@ function textInput(name: ReportFieldName, value: string, placeholder: string, ex
 }
 
 function select(name: ReportFieldName, options: { text: unknown; value: string }[], initial: string | undefined, placeholder: string, required: boolean) {
-  const known = initial !== undefined && options.some((o) => o.value === initial);
+  // initial_index (1-based) names the option unambiguously; initial_option is documented as the
+  // option's content, which is not its value (feishu-facts, "select_static pre-fill").
+  const index = initial === undefined ? -1 : options.findIndex((o) => o.value === initial);
   return {
     tag: 'select_static',
     name,
     placeholder: plain(placeholder),
     options,
-    ...(known ? { initial_option: initial } : {}),
+    ...(index >= 0 ? { initial_index: index + 1 } : {}),
     ...(required ? { required: true } : {}),
   };
 }
