@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from './command.js';
 import { migrateDown, migrateToLatest } from '../db/migrate.js';
 import { runSandbox } from '../sandbox/standalone.js';
+import { parseSandboxArgs, SANDBOX_USAGE } from '../sandbox/standalone-args.js';
 
 export const dbCommands: CliCommand[] = [
   {
@@ -20,13 +21,10 @@ export const dbCommands: CliCommand[] = [
   {
     name: 'sandbox',
     summary: 'run the simulated Feishu tenant on its own (point LARK_DOMAIN at it)',
-    usage: 'sandbox [--port 8081] [--seed people.csv|users.json]',
+    usage: SANDBOX_USAGE,
     needsContext: false,
     async run(args) {
-      const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8081' }, seed: { type: 'string' } } });
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
-      const sandbox = await runSandbox({ port, seedFile: values.seed });
+      const sandbox = await runSandbox(parseSandboxArgs(args));
       // A foreground server: the command ends when the sandbox is stopped (Ctrl-C / SIGTERM).
       await sandbox.stopped;
       return 0;

@@ -99,8 +99,11 @@ export class FakeFeishu {
     this.gateway = new WsGateway({ apps: () => this.options.apps, log: this.log });
   }
 
-  /** Starts listening on 127.0.0.1 and returns the base URL to pass as the SDK's `domain`. */
-  async start(port = 0): Promise<string> {
+  /**
+   * Starts listening (on 127.0.0.1 unless another host is given, e.g. 0.0.0.0 in a container) and
+   * returns the base URL to pass as the SDK's `domain`.
+   */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.server) throw new Error('FakeFeishu already started');
     const server = createServer((req, res) => {
       this.route(req, res).catch((e: unknown) => {
@@ -111,10 +114,13 @@ export class FakeFeishu {
     server.on('upgrade', (req, socket, head) => this.gateway.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, host, () => resolve());
     });
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // A wildcard address is not one a client can dial; on this machine loopback reaches it.
+    const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+    const shownHost = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    this.baseUrl = `http://${shownHost}:${(server.address() as AddressInfo).port}`;
     this.gateway.setBaseUrl(this.baseUrl);
     this.log.info({ url: this.baseUrl }, 'sandbox feishu listening');
     return this.baseUrl;
@@ -130,6 +136,11 @@ export class FakeFeishu {
       // Keep-alive and stalled ("slow" fault) connections would hold close() open.
       server.closeAllConnections();
     });
+  }
+
+  /** The address and port the server listens on (host as bound, e.g. 0.0.0.0). */
+  listening(): AddressInfo | undefined {
+    return (this.server?.address() as AddressInfo | null) ?? undefined;
   }
 
   get url(): string {
