@@ -133,8 +133,8 @@ describe('card JSON 2.0 validator', () => {
           expect(violations).toEqual([]);
         } else {
           expect(violations.length).toBeGreaterThan(0);
-          expect(violations[0]!.code).toBe(code);
-          if (path) expect(violations[0]!.path).toMatch(path);
+          expect(violations[0].code).toBe(code);
+          if (path) expect(violations[0].path).toMatch(path);
         }
       });
     });
@@ -142,10 +142,10 @@ describe('card JSON 2.0 validator', () => {
 
   it('wraps card codes in 230099 the way the message APIs answer, and size as 230025', () => {
     const [unknown] = validateCard(card({ tag: 'spinner' }));
-    expect(cardRefusal(unknown!)).toMatchObject({ code: 230099, msg: expect.stringContaining('ErrCode: 200621') });
+    expect(cardRefusal(unknown)).toMatchObject({ code: 230099, msg: expect.stringContaining('ErrCode: 200621') });
     const [big] = validateCard(card({ tag: 'markdown', content: 'x'.repeat(31 * 1024) }));
-    expect(cardRefusal(big!).code).toBe(230025);
+    expect(cardRefusal(big).code).toBe(230025);
     const [many] = validateCard(card(...Array.from({ length: 201 }, () => ({ tag: 'hr' }))));
-    expect(cardRefusal(many!).msg).toContain('ErrCode: 11310; ErrMsg: element exceeds the limit');
+    expect(cardRefusal(many).msg).toContain('ErrCode: 11310; ErrMsg: element exceeds the limit');
   });
 });

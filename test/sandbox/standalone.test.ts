@@ -33,10 +33,10 @@ function fixturePeople(csv: string): Map<string, string> {
   const [header, ...rows] = csv.trim().split('\n').map((l) => l.split(','));
   const people = new Map<string, string>();
   for (const [nameCol, mobileCol] of [['项目负责人', '负责人手机'], ['包保领导', '包保领导手机'], ['分管副市长', '分管副市长手机'], ['责任单位联系人', '责任单位联系人手机']]) {
-    const n = header!.indexOf(nameCol!);
-    const m = header!.indexOf(mobileCol!);
+    const n = header.indexOf(nameCol);
+    const m = header.indexOf(mobileCol);
     if (n < 0 || m < 0) continue;
-    for (const row of rows) if (row[m]) people.set(row[m]!, row[n]!);
+    for (const row of rows) if (row[m]) people.set(row[m], row[n]);
   }
   return people;
 }
@@ -107,7 +107,7 @@ describe('runSandbox options', () => {
     await driver.sendMessageEvent({ senderOpenId: ou, text: '帮助', chatType: 'p2p' });
 
     expect(bodies).toHaveLength(1);
-    const { headers, body } = bodies[0]!;
+    const { headers, body } = bodies[0];
     const encrypted = (JSON.parse(body) as { encrypt: string }).encrypt;
     const payload = JSON.parse(decryptPayload(encrypted, 'office-encrypt-key')) as { header: { token: string; app_id: string } };
     expect(payload.header).toMatchObject({ token: 'office-token', app_id: 'cli_5a4db0c0ffee0001' });
