@@ -106,6 +106,8 @@ export async function run(): Promise<void> {
     const targets = await promptedCards(service, fake, owners);
     const promptSeconds = (Date.now() - t0) / 1000;
 
+    // A late answer is what this benchmark measures against the 3 s deadline, not a reason to stop.
+    const LATE_IS_MEASURED = { allowLate: true };
     const submit = (t: Target, body: Record<string, string>) =>
       driver.cardAction({
         operatorOpenId: t.openId,
@@ -113,7 +115,7 @@ export async function run(): Promise<void> {
         value: { a: 'report.submit', projectId: t.projectId, cycleId },
         formValue: body,
         name: 'report_submit',
-      });
+      }, LATE_IS_MEASURED);
 
     // (a) first submissions, one at a time.
     const first: DeliveryResult[] = [];
@@ -126,7 +128,7 @@ export async function run(): Promise<void> {
 
     // (c) Feishu's retry of events already answered: the first answer comes back, nothing is written.
     const again: DeliveryResult[] = [];
-    for (const r of first.slice(0, DUPLICATES)) again.push(await driver.redeliver(r.delivery));
+    for (const r of first.slice(0, DUPLICATES)) again.push(await driver.redeliver(r.delivery, LATE_IS_MEASURED));
     const c = judge('(c) duplicate re-delivery', again, (x, i) => {
       // The first answer again (the same toast and summary card).
       const original = first[i]?.body as Body | undefined;
