@@ -7,7 +7,6 @@
 import { FeishuDriver } from './callback-driver.js';
 import { FakeFeishu, SANDBOX_APP_ID, SANDBOX_APP_SECRET, type SandboxLogger } from './fake-feishu.js';
 import { normalizeMobile, type NewUser } from './directory.js';
-import { peopleFromSeedFile } from './seed-sheet.js';
 
 export interface RunSandboxOptions {
   port: number;
@@ -47,7 +46,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<SandboxHan
   const appId = options.appId ?? SANDBOX_APP_ID;
   const appSecret = options.appSecret ?? SANDBOX_APP_SECRET;
   const fake = new FakeFeishu({ logger: options.logger, apps: { [appId]: appSecret } });
-  const seeded = options.seedFile ? seed(fake, await peopleFromSeedFile(options.seedFile)) : 0;
+  // Loaded only for --seed: the spreadsheet libraries would slow every start of the CLI.
+  const seeded = options.seedFile ? seed(fake, await (await import('./seed-sheet.js')).peopleFromSeedFile(options.seedFile)) : 0;
   const url = await fake.start(options.port, options.host);
   const verificationToken = options.verificationToken ?? DEFAULT_VERIFICATION_TOKEN;
   const driver = new FeishuDriver({
