@@ -21,3 +21,5 @@ export type { SandboxLimits } from './tenant.js';
 export type { WsAck } from './ws-gateway.js';
 export { CODES } from './feishu-codes.js';
 export { runSandbox } from './standalone.js';
+export { attachConsole } from './console/console-server.js';
+export type { ConsoleOptions } from './console/console-server.js';
