@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -25,7 +25,7 @@ export async function launchBrowser(): Promise<Browser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
       viewport: { width: 1280, height: 900 },
       locale: 'zh-CN',
       timezoneId: 'Asia/Shanghai',
@@ -46,5 +46,21 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A card taller than the window sits in the scrolling message list, where an element screenshot
+ * would be cut: the window grows to hold it for the picture, then shrinks back.
+ */
+export async function screenshotWhole(page: Page, element: Locator, path: string): Promise<void> {
+  const before = page.viewportSize() ?? { width: 1280, height: 900 };
+  const box = await element.boundingBox();
+  await page.setViewportSize({ width: before.width, height: Math.max(before.height, Math.ceil((box?.height ?? 0) + 400)) });
+  try {
+    await element.scrollIntoViewIfNeeded();
+    await element.screenshot({ path, animations: 'disabled' });
+  } finally {
+    await page.setViewportSize(before);
   }
 }

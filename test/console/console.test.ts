@@ -8,8 +8,7 @@ import { startTryEnv, type TryEnv } from '../../src/try/try-env.js';
 import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
 import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
-import type { Locator } from 'playwright-core';
-import { launchBrowser, waitFor, type Browser } from './browser.js';
+import { launchBrowser, screenshotWhole, waitFor, type Browser } from './browser.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 // The tests' own clock: a Saturday morning in the November cycle, moving on in real time.
@@ -58,22 +57,6 @@ describe('console in a browser', () => {
     return card.message_id;
   }
 
-  /**
-   * A card taller than the window sits in the scrolling message list, where an element
-   * screenshot would be cut: the window grows to hold it for the picture, then shrinks back.
-   */
-  async function screenshotWhole(card: Locator, file: string): Promise<void> {
-    const page = browser!.page;
-    const box = await card.boundingBox();
-    await page.setViewportSize({ width: 1280, height: Math.max(900, Math.ceil((box?.height ?? 0) + 400)) });
-    try {
-      await card.scrollIntoViewIfNeeded();
-      await card.screenshot({ path: `${SCREENSHOTS}${file}`, animations: 'disabled' });
-    } finally {
-      await page.setViewportSize({ width: 1280, height: 900 });
-    }
-  }
-
   const reportOf = (owner: Owner) =>
     env.service.ctx.db.selectFrom('reports').selectAll().where('project_id', '=', owner.projectId).where('cycle_id', '=', env.cycle.id).executeTakeFirst();
 
@@ -85,7 +68,7 @@ describe('console in a browser', () => {
     await card.locator(`input[name="${F.periodInvestment}"]`).fill('1,200万');
     await card.locator(`textarea[name="${F.progress}"]`).fill('主体结构封顶，进入二次结构施工');
     await card.locator(`select[name="${F.started}"]`).selectOption('yes');
-    await screenshotWhole(card.locator('.card'), 'report-form.png');
+    await screenshotWhole(page, card.locator('.card'), `${SCREENSHOTS}report-form.png`);
     await card.locator('button[name="report_submit"]').click();
 
     const report = await waitFor('the report in the database', () => reportOf(owner));
@@ -96,7 +79,7 @@ describe('console in a browser', () => {
     // The bot's answer replaces the form in the page: the summary card, and a toast.
     await expect.poll(() => card.locator('.card').innerText(), { timeout: 15_000 }).toMatch(/已提交/);
     await expect.poll(() => card.locator('form').count()).toBe(0);
-    await screenshotWhole(card.locator('.card'), 'summary-card.png');
+    await screenshotWhole(page, card.locator('.card'), `${SCREENSHOTS}summary-card.png`);
   });
 
   it('shows a refused figure with its reason on the card and stores nothing', async () => {
@@ -146,7 +129,7 @@ describe('console in a browser', () => {
     const problemCard = page.locator(`.msg[data-message-id="${notice.message_id}"] .card`);
     await problemCard.waitFor();
     expect(await problemCard.innerText()).toContain(problem.number);
-    await screenshotWhole(problemCard, 'problem-card.png');
+    await screenshotWhole(page, problemCard, `${SCREENSHOTS}problem-card.png`);
   });
 
   it('shows every message, the request log and the rate counters in the admin view', async () => {

@@ -66,10 +66,10 @@ function cartesian(spec: Row, rows: Row[], type: string): string {
       parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
       points.forEach((p) => parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${color}"/>`));
     } else {
-      const barW = (band * 0.7) / seriesNames.length;
+      const barW = Math.min((band * 0.6) / seriesNames.length, 40);
       categories.forEach((c, i) => {
         const v = at(c, s);
-        const x = left + band * i + band * 0.15 + barW * si;
+        const x = left + band * i + (band - barW * seriesNames.length) / 2 + barW * si;
         parts.push(`<rect class="chart-bar" x="${x}" y="${y(v)}" width="${barW}" height="${bottom - y(v)}" fill="${color}"><title>${escapeHtml(`${c} ${s} ${v}`)}</title></rect>`);
       });
     }
