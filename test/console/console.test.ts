@@ -106,6 +106,7 @@ describe('console in a browser', () => {
     await page.locator('.msg[data-from="user"]', { hasText: '我的项目' }).waitFor();
     await expect.poll(() => page.locator('.msg[data-from="bot"]').count(), { timeout: 15_000 }).toBeGreaterThan(before);
     await expect.poll(() => page.locator('.msg[data-from="bot"]').last().innerText()).toContain(owner.code);
+    await page.screenshot({ path: `${SCREENSHOTS}console.png` });
   });
 
   it('raises a problem from the form, and its card reaches whoever must act on it', async () => {
