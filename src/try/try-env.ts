@@ -120,10 +120,20 @@ export async function startTryEnv(opts: TryEnvOptions): Promise<TryEnv> {
       fake,
     });
     driver.viaWebSocket = opts.longConnection === true;
+    if (opts.longConnection) await connected(fake);
     attachConsole(fake, { driver });
     return { fake, driver, service, config, consoleUrl: `${fakeUrl}/`, cycle, projects: opened.projects, owners: opened.owners, stop };
   } catch (e) {
     await stop().catch(() => undefined);
     throw e;
+  }
+}
+
+/** The service's long connection is up, so the first thing a person does is not lost. */
+async function connected(fake: FakeFeishu, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (fake.webSocketClients(TRY_APP.appId) === 0) {
+    if (Date.now() > deadline) throw new Error('the service did not open its long connection to the sandbox');
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
