@@ -14,6 +14,8 @@ const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta
 // The tests' own clock: a Saturday morning in the November cycle, moving on in real time.
 const START = Date.parse('2026-11-21T10:00:00+08:00');
 
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
 type Owner = { name: string; openId: string; projectId: number; code: string };
 
 describe('console in a browser', () => {
@@ -44,8 +46,8 @@ describe('console in a browser', () => {
     await database?.drop();
   });
 
-  /** Opens the console as this owner, on his chat with the bot, once his report card has arrived. */
-  async function openAs(owner: Owner): Promise<string> {
+  /** Opens the console as this owner, on his chat with the bot, once his report card has arrived (still a form, unless said otherwise). */
+  async function openAs(owner: Owner, opts: { form?: boolean } = {}): Promise<string> {
     const card = await waitFor(`${owner.name}'s report card`, () =>
       env.fake.messages({ receive_id: owner.openId, msg_type: 'interactive' }).find((m) => m.raw_content.includes(owner.code)),
     );
@@ -53,7 +55,7 @@ describe('console in a browser', () => {
     await page.goto(`${env.consoleUrl}#u=${owner.openId}`);
     await page.reload();
     await page.locator('body[data-ready]').waitFor();
-    await page.locator(`.msg[data-message-id="${card.message_id}"] form`).waitFor();
+    await page.locator(`.msg[data-message-id="${card.message_id}"]${opts.form === false ? '' : ' form'}`).waitFor();
     return card.message_id;
   }
 
@@ -107,6 +109,22 @@ describe('console in a browser', () => {
     await expect.poll(() => page.locator('.msg[data-from="bot"]').count(), { timeout: 15_000 }).toBeGreaterThan(before);
     await expect.poll(() => page.locator('.msg[data-from="bot"]').last().innerText()).toContain(owner.code);
     await page.screenshot({ path: `${SCREENSHOTS}console.png` });
+  });
+
+  it('sends a site photo, which reaches the bot as an image message and is answered', async () => {
+    const owner = owners[0];
+    await openAs(owner, { form: false });
+    const page = browser!.page;
+    const before = await page.locator('.msg[data-from="bot"]').count();
+    await page.locator('#composer-image').setInputFiles({ name: 'site.png', mimeType: 'image/png', buffer: Buffer.from(ONE_PIXEL_PNG, 'base64') });
+    await page.locator('.msg[data-from="user"][data-msg-type="image"] img').waitFor();
+    await expect.poll(() => page.locator('.msg[data-from="bot"]').count(), { timeout: 15_000 }).toBeGreaterThan(before);
+    // The first owner has filed this cycle, so the photo joins his report.
+    const photos = await waitFor('the photo in the database', async () => {
+      const rows = await env.service.ctx.db.selectFrom('report_photos').selectAll().execute();
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(photos[0]?.image_key).toMatch(/^img_v3_console_/);
   });
 
   it('raises a problem from the form, and its card reaches whoever must act on it', async () => {
