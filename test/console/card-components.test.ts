@@ -58,7 +58,7 @@ const CARD = {
   },
 };
 
-describe('console card rendering', () => {
+describe('console card rendering', { timeout: 60_000 }, () => {
   const fake = new FakeFeishu();
   let bot: Server;
   const received: Record<string, unknown>[] = [];
@@ -90,7 +90,7 @@ describe('console card rendering', () => {
     expect(sent.code).toBe(0);
     messageId = sent.data.message_id;
     browser = await launchBrowser();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -18,7 +18,7 @@ const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42
 
 type Owner = { name: string; openId: string; projectId: number; code: string };
 
-describe('console in a browser', () => {
+describe('console in a browser', { timeout: 60_000 }, () => {
   let database: TestDatabase;
   let env: TryEnv;
   let browser: Browser | undefined;
@@ -38,7 +38,7 @@ describe('console in a browser', () => {
     owners = rows.map((r) => ({ name: r.name, openId: r.open_id!, projectId: r.id, code: r.code }));
     browser = await launchBrowser();
     await mkdir(SCREENSHOTS, { recursive: true });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
