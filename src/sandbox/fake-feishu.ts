@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleControl } from './control-routes.js';
+import { serveConsole } from './console/console-server.js';
 import { Directory, type NewUser, type SandboxUser } from './directory.js';
 import { FaultRegistry, type FaultSpec } from './faults.js';
 import { isRecord, readBody, sendJson } from './http-util.js';
@@ -150,6 +151,7 @@ export class FakeFeishu {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    if (await serveConsole(this, req, res, url)) return;
     if (url.pathname.startsWith('/_sandbox/')) {
       const raw = await readBody(req);
       let body: unknown;

@@ -26,3 +26,5 @@ export type { CardViolation } from './card-validator.js';
 export { CARD_LIFETIME_MS, CARD_LOCKED } from './card-checks.js';
 export { CallbackRefusedError, CALLBACK_DEADLINE_MS } from './callback-rules.js';
 export type { CallbackClientError } from './callback-rules.js';
+export { attachConsole } from './console/console-server.js';
+export type { ConsoleOptions } from './console/console-server.js';
