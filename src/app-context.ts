@@ -29,7 +29,10 @@ export type AppContextOverrides = {
 
 export function createAppContext(config: Config, overrides: AppContextOverrides = {}): AppContext {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
-  const db = createDb(config.DATABASE_URL, { onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost') });
+  const db = createDb(config.DATABASE_URL, {
+    onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
+    onClientError: (e) => logger.warn({ err: e.message }, 'database connection lost during work; that work fails and is answered as not saved'),
+  });
   // BullMQ needs maxRetriesPerRequest: null on connections its workers block on.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
