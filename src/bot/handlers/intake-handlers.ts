@@ -21,7 +21,15 @@ export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions
   const budget = opts.callbackBudgetMs ?? CALLBACK_BUDGET_MS;
   return {
     onMessage: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptMessage(ctx, evt)),
-    onCardAction: (evt) => withLogContext({ eventId: evt.event_id }, () => answerCardAction(ctx, evt, budget)),
+    onCardAction: (evt) => {
+      // The long connection reaches here without the webhook's checks: no event id, no
+      // exactly-once key, so nothing is done (the webhook refuses such a delivery with a 400).
+      if (typeof evt.event_id !== 'string' || evt.event_id === '') {
+        ctx.logger.warn({ operator: evt.operator?.open_id }, 'card action without an event id refused');
+        return Promise.resolve(reply('error', '无法识别本次操作，未保存，请重试'));
+      }
+      return withLogContext({ eventId: evt.event_id }, () => answerCardAction(ctx, evt, budget));
+    },
   };
 }
 
