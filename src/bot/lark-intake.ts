@@ -4,6 +4,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { resolveDomain } from './lark-client.js';
+import { sdkLogText } from './sdk-log.js';
 
 /** Flattened event as the SDK hands it to handlers: {schema, ...header, ...event}. */
 export type LarkMessageEvent = {
@@ -63,10 +64,9 @@ export type Dispatcher = lark.EventDispatcher;
 const ACCEPTED = Symbol('accepted');
 
 /** SDK chatter goes to debug; its errors and warnings (a refused app id, a lost connection) stay visible. */
-function quietLogger(log: Logger) {
-  const text = (a: unknown[]) => a.map((x) => (typeof x === 'string' ? x : x instanceof Error ? x.message : '')).filter(Boolean).join(' ');
-  const debug = (...a: unknown[]) => log.debug({ sdk: true }, text(a));
-  const warn = (...a: unknown[]) => log.warn({ sdk: true }, text(a));
+function quietLogger(log: Logger, secrets: readonly string[] = []) {
+  const debug = (...a: unknown[]) => log.debug({ sdk: true }, sdkLogText(a, secrets));
+  const warn = (...a: unknown[]) => log.warn({ sdk: true }, sdkLogText(a, secrets));
   return { error: warn, warn, info: debug, debug, trace: debug };
 }
 
@@ -74,7 +74,7 @@ export function createEventDispatcher(opts: IntakeOptions): lark.EventDispatcher
   const dispatcher = new lark.EventDispatcher({
     encryptKey: opts.encryptKey || undefined,
     verificationToken: opts.verificationToken,
-    logger: quietLogger(opts.logger),
+    logger: quietLogger(opts.logger, [opts.encryptKey, opts.verificationToken]),
   });
   return dispatcher.register({
     'im.message.receive_v1': async (data: unknown) => {
@@ -193,7 +193,7 @@ export function startLongConnection(opts: { appId: string; appSecret: string; do
     appId: opts.appId,
     appSecret: opts.appSecret,
     domain: resolveDomain(opts.domain),
-    logger: quietLogger(opts.logger),
+    logger: quietLogger(opts.logger, [opts.appSecret]),
     autoReconnect: true,
     onReady: () => {
       opts.logger.info('long connection ready');
