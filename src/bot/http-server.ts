@@ -35,7 +35,7 @@ export class HttpServer {
 
   constructor(private readonly deps: HttpServerDeps) {}
 
-  async start(port: number, host = '0.0.0.0'): Promise<number> {
+  async start(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = http.createServer((req, res) => void this.route(req, res));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
