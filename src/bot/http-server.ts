@@ -102,7 +102,9 @@ export class HttpServer {
       send(res, 400, { error: 'invalid JSON' });
       return 400;
     }
-    const result = await handleWebhook(this.deps.dispatcher, this.deps, { headers: req.headers, body, rawBody });
+    // The wall clock judges a delivery's timestamp, never the service's business clock (which
+    // tests and the demo move to any date): Feishu signs with the time it sends.
+    const result = await handleWebhook(this.deps.dispatcher, { encryptKey: this.deps.encryptKey, verificationToken: this.deps.verificationToken, now: Date.now }, { headers: req.headers, body, rawBody });
     if (result.status !== 200) this.deps.logger.warn({ status: result.status, reason: result.body }, 'lark delivery refused');
     send(res, result.status, result.body);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -2,7 +2,8 @@
 // installed binaries on a free loopback port in a temp dir, never the shared ones. Postgres runs
 // as the `postgres` user (initdb refuses root). Every instance is stopped by its `stop()`, which
 // the test calls in afterAll whatever happened.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,12 @@ function run(args: string[]): void {
   execFileSync(cmd, rest, { stdio: 'pipe', timeout: 60_000 });
 }
 
+/** Without blocking the event loop: the service under test runs in this process. */
+async function runAsync(args: string[]): Promise<void> {
+  const { cmd, args: rest } = asPostgres(args);
+  await promisify(execFile)(cmd, rest, { timeout: 60_000 });
+}
+
 export type PrivatePostgres = {
   port: number;
   /** postgres://postgres@127.0.0.1:port/<db> */
@@ -65,9 +72,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = join(dir, 'data');
   const port = await freePort();
   run([pgBin('initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  const startServer = () => run([pgBin('pg_ctl'), '-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
-  const stopServer = () => run([pgBin('pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop']);
+  // synchronous_commit stays on: an immediate stop is a crash, and a commit must survive one.
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  const startArgs = [pgBin('pg_ctl'), '-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', 'start'];
+  const stopArgs = [pgBin('pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];
+  const startServer = () => run(startArgs);
+  const stopServer = () => run(stopArgs);
   startServer();
   const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
   let stopped = false;
@@ -82,9 +92,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       return url(name);
     },
     async restart(o = {}) {
-      stopServer();
+      await runAsync(stopArgs);
       if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
-      startServer();
+      await runAsync(startArgs);
     },
     stopServer,
     startServer,
