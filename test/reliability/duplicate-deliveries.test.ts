@@ -92,9 +92,14 @@ describe('(a) repeated, interleaved, concurrent deliveries', () => {
         if (n > 1) duplicates++;
       }
       const a = answers.get(i) ?? [];
-      if (new Set(a).size !== 1 || !a[0].startsWith('success:已提交')) differing++;
+      // On a loaded machine a repeat waiting on the first one's claim may pass the 2.5 s budget
+      // and get the interim 「已收到」 (the card follows); any other answer, or two different
+      // final answers, is a failure.
+      const finals = new Set(a.filter((x) => !x.startsWith('info:已收到')));
+      if (finals.size !== 1 || ![...finals][0].startsWith('success:已提交')) differing++;
     }
-    printFigures('(a) duplicate deliveries', { cases: deliveries.length, events: SUBJECTS, seed: SEED, failures: failures + differing, lost, duplicates });
+    const interim = [...answers.values()].flat().filter((x) => x.startsWith('info:已收到')).length;
+    printFigures('(a) duplicate deliveries', { cases: deliveries.length, events: SUBJECTS, seed: SEED, failures: failures + differing, lost, duplicates, interim });
     expect(failures).toBe(0);
     expect(differing).toBe(0);
     expect(lost).toBe(0);
