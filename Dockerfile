@@ -11,7 +11,8 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: compiled code and production dependencies only, as an unprivileged user.
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production PORT=3000
+# HOST: inside a container the port must be reachable from outside it (the default is loopback).
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -7,6 +7,7 @@ import { createDb, type Db } from './db/database.js';
 import { LarkClient, type LarkLimits } from './bot/lark-client.js';
 import { RedisSendPacer } from './bot/send-pacer.js';
 import { QueueRegistry } from './jobs/queue-registry.js';
+import { throttledErrorLog } from './jobs/connection-errors.js';
 
 export type AppContext = {
   config: Config;
@@ -29,14 +30,17 @@ export type AppContextOverrides = {
 
 export function createAppContext(config: Config, overrides: AppContextOverrides = {}): AppContext {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
-  const db = createDb(config.DATABASE_URL, { onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost') });
+  const db = createDb(config.DATABASE_URL, {
+    onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
+    onClientError: (e) => logger.warn({ err: e.message }, 'database connection lost during work; that work fails and is answered as not saved'),
+  });
   // BullMQ needs maxRetriesPerRequest: null on connections its workers block on.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
-  redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
+  redis.on('error', throttledErrorLog(logger, 'redis connection'));
   // The pacer's own connection fails a command after 3 s instead of queueing it for ever, so a
   // Redis outage turns into a retried Feishu call (and a clear error) rather than a hung import.
   const pacerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 3000 });
-  pacerRedis.on('error', (e) => logger.warn({ err: e.message }, 'redis (pacer) connection error'));
+  pacerRedis.on('error', throttledErrorLog(logger, 'redis (pacer) connection'));
   const lark = new LarkClient({
     appId: config.LARK_APP_ID,
     appSecret: config.LARK_APP_SECRET,

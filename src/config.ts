@@ -31,6 +31,8 @@ export const configSchema = z.object({
     .refine((v) => /^rediss?:\/\//.test(v), { message: 'expected a redis:// URL' }),
   // 0 picks a free port (tests, the demo).
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address the HTTP server binds: loopback unless told (the Docker image sets 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
   DISPATCH_TZ: z
     .string()
     .default('Asia/Shanghai')

@@ -1,6 +1,9 @@
 // `npm start`: configuration, then the service; SIGTERM/SIGINT stop it in order.
 import { ConfigError, loadConfig } from './config.js';
 
+/** Exit code for an unrecoverable fault after start (EX_SOFTWARE). 2: bad configuration; 1: failed to start. */
+const EXIT_FAULT = 70;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -15,6 +18,16 @@ async function main(): Promise<void> {
   // Imported only once the configuration is known good, so a bad environment never gets further.
   const { startService } = await import('./service.js');
   const service = await startService(config);
+  // What nothing handled (a bug, a broken invariant) leaves the process in an unknown state:
+  // log it as JSON, stop what can be stopped within a few seconds, and exit non-zero so the
+  // supervisor (Compose's restart: unless-stopped, systemd, Kubernetes) starts a clean one.
+  const fatal = (kind: string) => (e: unknown) => {
+    service.ctx.logger.fatal({ kind, err: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined }, 'unrecoverable fault; exiting for a restart');
+    setTimeout(() => process.exit(EXIT_FAULT), 5000).unref();
+    void service.stop().finally(() => process.exit(EXIT_FAULT));
+  };
+  process.on('uncaughtException', fatal('uncaughtException'));
+  process.on('unhandledRejection', fatal('unhandledRejection'));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

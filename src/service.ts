@@ -32,9 +32,9 @@ export async function startService(config: Config, overrides: AppContextOverride
     if (config.RUN_HTTP) {
       // Health and metrics are served in both modes; /lark/events only matters for webhooks.
       const http = new HttpServer({ ...ctx, metrics, dispatcher, encryptKey: config.LARK_ENCRYPT_KEY, verificationToken: config.LARK_VERIFICATION_TOKEN });
-      port = await http.start(config.PORT);
+      port = await http.start(config.PORT, config.HOST);
       stops.push(() => http.stop());
-      log.info({ port, mode: config.LARK_MODE }, 'http server listening');
+      log.info({ host: config.HOST, port, mode: config.LARK_MODE }, 'http server listening');
     }
     if (config.LARK_MODE === 'ws') {
       const ws = startLongConnection({ appId: config.LARK_APP_ID, appSecret: config.LARK_APP_SECRET, domain: config.LARK_DOMAIN, logger: log, dispatcher });

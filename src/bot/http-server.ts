@@ -35,7 +35,7 @@ export class HttpServer {
 
   constructor(private readonly deps: HttpServerDeps) {}
 
-  async start(port: number, host = '0.0.0.0'): Promise<number> {
+  async start(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = http.createServer((req, res) => void this.route(req, res));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -86,14 +86,25 @@ export class HttpServer {
 
   private async larkEvents(req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
     const started = process.hrtime.bigint();
+    const raw = await readBody(req);
+    if (raw === TOO_LARGE) {
+      // Answered only once the body is read (or cut off far beyond the limit), so the client
+      // sees a 413 instead of a reset connection.
+      res.setHeader('connection', 'close');
+      send(res, 413, { error: 'body too large' });
+      return 413;
+    }
     let body: unknown;
+    const rawBody = raw.toString('utf8');
     try {
-      body = JSON.parse((await readBody(req)).toString('utf8'));
-    } catch (e) {
-      send(res, 400, { error: (e as Error).message.includes('too large') ? 'body too large' : 'invalid JSON' });
+      body = JSON.parse(rawBody);
+    } catch {
+      send(res, 400, { error: 'invalid JSON' });
       return 400;
     }
-    const result = await handleWebhook(this.deps.dispatcher, this.deps, { headers: req.headers, body });
+    // The wall clock judges a delivery's timestamp, never the service's business clock (which
+    // tests and the demo move to any date): Feishu signs with the time it sends.
+    const result = await handleWebhook(this.deps.dispatcher, { encryptKey: this.deps.encryptKey, verificationToken: this.deps.verificationToken, now: Date.now }, { headers: req.headers, body, rawBody });
     if (result.status !== 200) this.deps.logger.warn({ status: result.status, reason: result.body }, 'lark delivery refused');
     send(res, result.status, result.body);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -107,20 +118,25 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+const TOO_LARGE = Symbol('too-large');
+/** Past this much, an oversized body is cut off rather than read to its end. */
+const DISCARD_LIMIT = 16 * MAX_BODY;
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | typeof TOO_LARGE> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
+      if (size > DISCARD_LIMIT) {
         req.destroy();
+        resolve(TOO_LARGE);
         return;
       }
-      chunks.push(c);
+      if (size > MAX_BODY) chunks.length = 0;
+      else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > MAX_BODY ? TOO_LARGE : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

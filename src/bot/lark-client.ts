@@ -1,6 +1,7 @@
 // The only module that imports the Feishu SDK. Every outbound call goes through here:
 // idempotent sends (uuid), pacing under Feishu's limits, retry with backoff, coded errors.
 import * as lark from '@larksuiteoapi/node-sdk';
+import { sdkLogText } from './sdk-log.js';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../errors.js';
 import { larkCodeError, larkErrorFrom } from './lark-errors.js';
@@ -80,13 +81,9 @@ class TokenCache {
   }
 }
 
-/** The SDK logs whole axios errors (request headers included); pass on messages only. */
-function sdkLogger(log: Logger) {
-  const flatten = (args: unknown[]) =>
-    args
-      .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : ''))
-      .filter(Boolean)
-      .join(' ');
+/** The SDK logs whole axios errors (request headers included); pass on messages only (sdk-log.ts). */
+function sdkLogger(log: Logger, secrets: readonly string[]) {
+  const flatten = (args: unknown[]) => sdkLogText(args, secrets);
   // Our own retry log line says what failed; the SDK's copy of an HTTP error adds nothing.
   const quiet = (...a: unknown[]) => {
     const msg = flatten(a);
@@ -121,7 +118,7 @@ export class LarkClient {
       appSecret: opts.appSecret,
       domain: resolveDomain(opts.domain),
       cache: this.cache,
-      logger: sdkLogger(this.log),
+      logger: sdkLogger(this.log, [opts.appSecret]),
     });
   }
 

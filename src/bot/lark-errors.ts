@@ -51,12 +51,15 @@ function classify(op: string, status: number, code: number | undefined, msg: str
   if (code === QUOTA_CODE) {
     return new AppError('LARK_QUOTA_EXCEEDED', what, { ...base, retryable: false, userMessage: '飞书本月接口调用额度已用完' });
   }
-  if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || (status === 429 && code === undefined)) {
+  // Any 429 is a rate limit whatever code its body carries: a code we do not know is no reason
+  // to give a message up for good (only the monthly quota above is).
+  if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || status === 429) {
     return new AppError('LARK_RATE_LIMITED', what, { ...base, retryable: true, retryAfterMs });
   }
   if (code !== undefined && TOKEN_CODES.has(code)) {
     return new AppError('LARK_AUTH', what, { ...base, retryable: true });
   }
+  // A 5xx is the server's trouble, whatever its body says; a locked card is busy, not refused.
   if (status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code)) || (msg?.includes(CARD_LOCK_TEXT) ?? false)) {
     return new AppError('LARK_TRANSIENT', what, { ...base, retryable: true });
   }

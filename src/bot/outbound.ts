@@ -7,6 +7,13 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ReceiveIdType } from '../db/schema.js';
 import type { Card, LarkClient } from './lark-client.js';
+import { isAppError } from '../errors.js';
+
+/**
+ * Opens `last_error` of a message Feishu refused for good (a retry cannot help: the receiver is
+ * out of the bot's scope, the card is invalid), so recovery leaves it to an admin's `cycle resend`.
+ */
+export const PERMANENT_FAILURE_MARK = '[permanent] ';
 
 export type OutboundMessage = {
   /** Stable key naming the message, e.g. `prompt:c12:p345`. Hashed into Feishu's 50-char uuid. */
@@ -67,7 +74,7 @@ export async function sendOnce(deps: { db: Db; lark: LarkClient }, msg: Outbound
   } catch (e) {
     await deps.db
       .updateTable('outbound_messages')
-      .set({ state: 'failed', last_error: (e as Error).message.slice(0, 500), updated_at: new Date() })
+      .set({ state: 'failed', last_error: ((isAppError(e) && !e.retryable ? PERMANENT_FAILURE_MARK : '') + (e as Error).message).slice(0, 500), updated_at: new Date() })
       .where('uuid', '=', uuid)
       .execute();
     throw e;

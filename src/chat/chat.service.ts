@@ -52,7 +52,9 @@ export async function acceptMessage(deps: Pick<ChatDeps, 'db' | 'queues' | 'logg
     chatId: evt.message.chat_id,
     chatType: evt.message.chat_type,
     messageType: evt.message.message_type,
-    content: evt.message.content,
+    // PostgreSQL cannot store NUL (raw or as a JSON escape); it carries no meaning in a chat.
+    // eslint-disable-next-line no-control-regex
+    content: String(evt.message.content ?? '').replace(/\u0000|\\u0000/g, ''),
     mentionKeys: (evt.message.mentions ?? []).map((m) => m.key),
   };
   const key = messageKey(messageId);

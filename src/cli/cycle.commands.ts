@@ -21,6 +21,7 @@ import { cycleStatus, formatCycleStatus } from '../cycle/cycle-status.js';
 import { formatLocalTime, kindLabel } from '../cycle/cycle-format.js';
 import { sendOwnerPrompts, sendOwnerReminder, type OwnerSendResult } from '../cycle/prompt.service.js';
 import type { CliCommand, CliIo } from './command.js';
+import { jobIds } from '../cycle/job-ids.js';
 
 const kindOption = { kind: { type: 'string' as const }, period: { type: 'string' as const } };
 
@@ -153,6 +154,59 @@ const statusCommand: CliCommand = {
   },
 };
 
+const resendCommand: CliCommand = {
+  name: 'cycle resend',
+  summary: 'send again the prompts that failed (e.g. after a receiver was put back in the app\'s scope)',
+  usage: 'cycle resend --kind weekly|monthly [--period …] [--inline]',
+  needsContext: true,
+  async run(args, ctx, io) {
+    const { values } = parseArgs({ args, options: { ...kindOption, inline: { type: 'boolean', default: false } } });
+    const c = ctx!;
+    const cycle = await resolveCycle(c, parseKind(values.kind, true), values.period, values.period === undefined);
+    if (cycle.state !== 'open') {
+      io.out(`${cycleName(cycle)} 已截止，不再重发填报通知。`);
+      return 1;
+    }
+    const { failedPrompts } = await cycleStatus(c.db, cycle);
+    if (failedPrompts.length === 0) {
+      io.out(`${cycleName(cycle)}：没有发送失败的填报通知。`);
+      return 0;
+    }
+    io.out(`${cycleName(cycle)}：重发 ${failedPrompts.length} 名负责人的填报通知：${failedPrompts.map((f) => f.name).join('、')}`);
+    if (values.inline) {
+      const results: OwnerSendResult[] = [];
+      const failures: string[] = [];
+      for (const f of failedPrompts) {
+        try {
+          results.push(await sendOwnerPrompts(c, cycle.id, f.personId));
+        } catch (e) {
+          failures.push(`${f.name}：${(e as Error).message.slice(0, 120)}`);
+        }
+      }
+      io.out(summarise(results));
+      for (const line of failures) io.err(`仍然失败 ${line}`);
+      return failures.length > 0 ? 1 : 0;
+    }
+    // The job of a prompt given up is kept as failed; a retry runs it again under its own id
+    // (messages already sent are skipped by their key), a missing one is enqueued afresh.
+    const queue = c.queues.queue('outbound');
+    const fresh: { payload: { cycleId: number; ownerId: number }; jobId: string }[] = [];
+    for (const f of failedPrompts) {
+      const jobId = jobIds.prompt(cycle.id, f.personId);
+      const job = await queue.getJob(jobId);
+      if (job && (await job.isFailed())) await job.retry('failed');
+      else if (!job) fresh.push({ payload: { cycleId: cycle.id, ownerId: f.personId }, jobId });
+      else if (await job.isCompleted()) {
+        await job.remove();
+        fresh.push({ payload: { cycleId: cycle.id, ownerId: f.personId }, jobId });
+      }
+    }
+    if (fresh.length > 0) await c.queues.enqueueBulk('prompt.send', fresh);
+    await noteWorkers(c, io, false);
+    return 0;
+  },
+};
+
 async function printRescheduled(ctx: AppContext, io: CliIo): Promise<void> {
   const tz = cycleSettings(ctx.config).tz;
   for (const r of await rescheduleOpenCycles(ctx)) {
@@ -212,4 +266,4 @@ const calendarRemove: CliCommand = {
 };
 
 /** Register with `...cycleCommands` in src/cli.ts; includes the calendar commands. */
-export const cycleCommands: CliCommand[] = [openCommand, remindCommand, closeCommand, statusCommand, calendarAddOff, calendarList, calendarRemove];
+export const cycleCommands: CliCommand[] = [openCommand, remindCommand, closeCommand, statusCommand, resendCommand, calendarAddOff, calendarList, calendarRemove];

@@ -6,6 +6,7 @@ import type { CycleKind } from '../db/schema.js';
 import { periodLabel } from '../domain/period.js';
 import type { CycleRow } from './cycle.repository.js';
 import { formatLocalTime, kindLabel } from './cycle-format.js';
+import { PERMANENT_FAILURE_MARK } from '../bot/outbound.js';
 
 export type RegionStatus = {
   regionId: number;
@@ -40,13 +41,15 @@ export type CycleStatus = {
   unmatchedOwners: { personId: number; name: string; projects: number }[];
   /** Outbound messages of this cycle by kind and state ('prompt' → { sent: 40, failed: 1 }). */
   messages: Record<string, Record<string, number>>;
+  /** Owners with a prompt that failed and is not sent yet (`cycle resend` sends them again). */
+  failedPrompts: { personId: number; name: string; error: string; permanent: boolean }[];
 };
 
 const n = (v: string | number | bigint | null): number => Number(v ?? 0);
 
 export async function cycleStatus(db: Db, cycle: CycleRow): Promise<CycleStatus> {
   const count = (status: string) => sql<string>`count(*) filter (where cp.status = ${status})`;
-  const [regionRows, unmatched, messages] = await Promise.all([
+  const [regionRows, unmatched, messages, failed] = await Promise.all([
     db
       .selectFrom('cycle_projects as cp')
       .innerJoin('regions as r', 'r.id', 'cp.region_id')
@@ -83,7 +86,24 @@ export async function cycleStatus(db: Db, cycle: CycleRow): Promise<CycleStatus>
       .where('cycle_id', '=', cycle.id)
       .groupBy(['kind', 'state'])
       .execute(),
+    db
+      .selectFrom('outbound_messages as m')
+      .innerJoin('people as pe', 'pe.id', 'm.person_id')
+      .select(['pe.id', 'pe.name', 'm.last_error'])
+      .where('m.cycle_id', '=', cycle.id)
+      .where('m.kind', '=', 'prompt')
+      .where('m.state', '=', 'failed')
+      .orderBy('pe.name')
+      .orderBy('m.id')
+      .execute(),
   ]);
+  const failedPrompts = new Map<number, CycleStatus['failedPrompts'][number]>();
+  for (const f of failed) {
+    if (failedPrompts.has(f.id)) continue;
+    const err = f.last_error ?? '';
+    const permanent = err.startsWith(PERMANENT_FAILURE_MARK);
+    failedPrompts.set(f.id, { personId: f.id, name: f.name, error: permanent ? err.slice(PERMANENT_FAILURE_MARK.length) : err, permanent });
+  }
   const regions: RegionStatus[] = regionRows.map((r) => ({
     regionId: r.region_id,
     region: r.region,
@@ -126,6 +146,7 @@ export async function cycleStatus(db: Db, cycle: CycleRow): Promise<CycleStatus>
     },
     unmatchedOwners: unmatched.map((u) => ({ personId: u.id, name: u.name, projects: n(u.projects) })),
     messages: byKind,
+    failedPrompts: [...failedPrompts.values()],
   };
 }
 
@@ -167,6 +188,10 @@ export function formatCycleStatus(s: CycleStatus, tz: string): string[] {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, states]) => `${MESSAGE_KIND[kind] ?? kind} ${Object.entries(states).map(([st, k]) => `${STATE[st] ?? st}${k}`).join('/')}`);
   if (msg.length > 0) lines.push('', `消息：${msg.join('；')}`);
+  if (s.failedPrompts.length > 0) {
+    lines.push('', `填报通知发送失败的负责人（排除原因后用 npm run cli -- cycle resend --kind ${c.kind} 重发）：`);
+    for (const f of s.failedPrompts) lines.push(`  ${f.name}：${f.permanent ? '飞书拒收，不再自动重试' : '暂时失败，系统将自动重试'}（${f.error.slice(0, 120)}）`);
+  }
   return lines;
 }
 

@@ -6,6 +6,22 @@ import { notifyAdmins } from './admin-notify.js';
 import { runTick } from './cycle-tick.js';
 import { closeCycle, openCycle, remindCycle } from './cycle.service.js';
 import { sendOwnerPrompts, sendOwnerReminder } from './prompt.service.js';
+import { isFinalAttempt, reportGivenUpSend } from './send-failure-report.js';
+import type { Job } from 'bullmq';
+
+/** Runs an owner's send; when it fails for the last time, the admins are told before it fails. */
+async function reportingGiveUp<T>(ctx: AppContext, what: 'prompt' | 'reminder', cycleId: number, ownerId: number, job: Job, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (e) {
+    if (isFinalAttempt(e, job)) {
+      await reportGivenUpSend(ctx, what, cycleId, ownerId, e).catch((err: unknown) =>
+        ctx.logger.error({ cycleId, ownerId, err: (err as Error).message }, 'could not report a given-up send to the admins'),
+      );
+    }
+    throw e;
+  }
+}
 
 export type CycleJobName = 'cycle.tick' | 'cycle.open' | 'cycle.remind' | 'cycle.close' | 'prompt.send' | 'reminder.send' | 'admin.notify';
 export type CycleProcessors = { [N in CycleJobName]: Processor<N> };
@@ -19,8 +35,8 @@ export function cycleProcessors(ctx: AppContext): CycleProcessors {
     },
     'cycle.remind': (p) => remindCycle(ctx, p.cycleId, p.final),
     'cycle.close': (p) => closeCycle(ctx, p.cycleId),
-    'prompt.send': (p) => sendOwnerPrompts(ctx, p.cycleId, p.ownerId),
-    'reminder.send': (p) => sendOwnerReminder(ctx, p.cycleId, p.ownerId, p.final),
+    'prompt.send': (p, job) => reportingGiveUp(ctx, 'prompt', p.cycleId, p.ownerId, job, () => sendOwnerPrompts(ctx, p.cycleId, p.ownerId)),
+    'reminder.send': (p, job) => reportingGiveUp(ctx, 'reminder', p.cycleId, p.ownerId, job, () => sendOwnerReminder(ctx, p.cycleId, p.ownerId, p.final)),
     'admin.notify': (p) => notifyAdmins(ctx, p.key, p.text),
   };
 }

@@ -24,6 +24,7 @@ import { cycleStatus } from './cycle-status.js';
 import { jobCatalogue } from '../jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
+import { PERMANENT_FAILURE_MARK } from '../bot/outbound.js';
 
 export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
 
@@ -161,6 +162,13 @@ export async function promptNewlyMatchedOwners(deps: CycleDeps, kind: CycleKind)
 export const PROMPT_RECOVERY_GRACE_MS = 5 * 60 * 1000;
 
 /**
+ * Send attempts (outbound_messages.attempts) after which recovery stops retrying a prompt that
+ * keeps failing for passing reasons: about five runs of the job's own eight attempts. Past it,
+ * the prompt waits for `cycle resend`, so nothing is retried for ever.
+ */
+export const RECOVERY_MAX_SEND_ATTEMPTS = 40;
+
+/**
  * Owners of open cycles who were never prompted: matched (open_id), with something pending, and
  * no prompt in the outbound log. That is what is left when 'cycle.open' committed the cycle but
  * used up its attempts before its prompt jobs were enqueued (Redis down during enqueueBulk):
@@ -183,16 +191,32 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
     .where('cp.status', '=', 'pending')
     .where('p.open_id', 'is not', null)
     .where((eb) =>
-      eb.not(
+      eb.or([
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('outbound_messages as m')
+              .select('m.id')
+              .whereRef('m.cycle_id', '=', 'c.id')
+              .where('m.kind', '=', 'prompt')
+              .whereRef('m.person_id', '=', 'p.id'),
+          ),
+        ),
+        // A prompt that failed for a passing reason (5xx, 429, timeouts outlasting the job's
+        // attempts) is tried again, a bounded number of times; one refused for good is not:
+        // the admins were told and `cycle resend` sends it once the cause is fixed.
         eb.exists(
           eb
             .selectFrom('outbound_messages as m')
             .select('m.id')
             .whereRef('m.cycle_id', '=', 'c.id')
             .where('m.kind', '=', 'prompt')
-            .whereRef('m.person_id', '=', 'p.id'),
+            .whereRef('m.person_id', '=', 'p.id')
+            .where('m.state', '=', 'failed')
+            .where('m.attempts', '<', RECOVERY_MAX_SEND_ATTEMPTS)
+            .where((w) => w.or([w('m.last_error', 'is', null), w('m.last_error', 'not like', `${PERMANENT_FAILURE_MARK}%`)])),
         ),
-      ),
+      ]),
     )
     .orderBy('c.id')
     .orderBy('p.id')

@@ -11,10 +11,25 @@ pg.types.setTypeParser(NUMERIC_OID, (v) => v);
 
 export type Db = Kysely<Database>;
 
-export function createDb(connectionString: string, opts: { max?: number; onIdleError?: (e: Error) => void } = {}): Db {
+export type CreateDbOptions = {
+  max?: number;
+  /** An idle pooled connection was lost (the pool replaces it). */
+  onIdleError?: (e: Error) => void;
+  /** A checked-out connection was lost mid-work (that work fails with an error; the pool replaces it). */
+  onClientError?: (e: Error) => void;
+};
+
+export function createDb(connectionString: string, opts: CreateDbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // An idle client whose server goes away (a restart, a failover, an admin's terminate) makes the
   // pool emit 'error'; unheard, that would end the process. The pool replaces the client by itself.
   pool.on('error', (e) => opts.onIdleError?.(e));
+  // The pool listens only to idle clients: a checked-out client (a transaction between two
+  // statements) whose connection dies emits 'error' on itself, and with no listener that is an
+  // uncaught exception that ends the process. The work using it fails on its next query and its
+  // transaction rolls back; the pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (e) => (opts.onClientError ?? opts.onIdleError)?.(e));
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -33,6 +33,13 @@ const MIXED = /^([+-]?)(¥?)([0-9][0-9.,]*)亿([0-9][0-9.,]*)万元?$/;
 
 const fail = (reason: string): AmountResult => ({ ok: false, reason });
 
+/** A character NFKC turns into digits that is neither an ASCII nor a full-width digit. */
+function isDecoratedDigit(c: string): boolean {
+  if (/[0-9\uFF10-\uFF19]/.test(c)) return false;
+  const folded = c.normalize('NFKC');
+  return folded !== c && /[0-9]/.test(folded);
+}
+
 /**
  * Parses an amount typed by a person into 万元.
  * - A bare number is already 万元 ("500" → 500); "元" alone is yuan ("5000000元" → 500).
@@ -48,6 +55,10 @@ export function parseAmountWan(input: string | number, opts: ParseAmountOptions 
     if (!Number.isFinite(input)) return fail('金额不是有效数字');
     return finish(new Dec(input), opts, false);
   }
+  // NFKC would also turn superscripts, subscripts, circled and Roman digits into plain ones —
+  // "5²" into 52, "⑤" into 5 — a different number from the one shown: refuse those first.
+  const decorated = [...input].find(isDecoratedDigit);
+  if (decorated) return fail(`“${decorated}”不是普通数字，请用阿拉伯数字填写，${EXAMPLE}`);
   // NFKC folds full-width digits, "，", "．", "－", "￥" and the ideographic space.
   // U+2212 (math minus) survives NFKC; people paste it from spreadsheets.
   const s = input.normalize('NFKC').replace(/\u2212/g, '-').replace(/\s+/g, ' ').trim();

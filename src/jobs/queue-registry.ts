@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { jobCatalogue, QUEUE_NAMES, type JobName, type JobPayload, type QueueName } from './catalogue.js';
 import { withLogContext } from '../logger.js';
 import { isAppError } from '../errors.js';
+import { throttledErrorLog } from './connection-errors.js';
 
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type Processors = { [N in JobName]: Processor<N> };
@@ -40,6 +41,7 @@ export class QueueRegistry {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.redis, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTS });
+      q.on('error', throttledErrorLog(this.logger, `queue ${name}`));
       this.queues.set(name, q);
     }
     return q;
@@ -71,6 +73,7 @@ export class QueueRegistry {
     if (missing.length) throw new Error(`no processor for jobs: ${missing.join(', ')}`);
     for (const queueName of QUEUE_NAMES) {
       const connection = this.redis.duplicate({ maxRetriesPerRequest: null });
+      connection.on('error', throttledErrorLog(this.logger, `redis (worker ${queueName})`));
       this.workerConnections.push(connection);
       const worker = new Worker(
         queueName,
@@ -99,7 +102,7 @@ export class QueueRegistry {
       worker.on('failed', (job, err) =>
         this.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
       );
-      worker.on('error', (err) => this.logger.error({ err: err.message }, 'worker error'));
+      worker.on('error', throttledErrorLog(this.logger, `worker ${queueName}`));
       this.workers.push(worker);
     }
   }

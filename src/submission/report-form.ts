@@ -21,6 +21,10 @@ const FIELD_NAMES = Object.values(REPORT_FIELDS) as ReportField[];
 /** Select values meaning "no problem" (an empty select, or an explicit 无 option). */
 const NO_CATEGORY = new Set(['', 'none', '无']);
 
+/** C0 controls other than tab, line feed and carriage return, and DEL. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 const formValueSchema = z.record(z.string(), z.unknown());
 
 /**
@@ -112,6 +116,12 @@ export function validateReportForm(typed: TypedForm, basis: FilingBasis): FormCh
   if ([...reason].length > MAX_REASON_CHARS) errors[F.stageReason] ??= `变更原因最多 ${MAX_REASON_CHARS} 字`;
 
   const problem = checkProblem(typed, errors);
+
+  // PostgreSQL text cannot hold NUL, and other C0 controls are never typed on purpose: say so
+  // under the field instead of failing the whole save with a database error.
+  for (const name of FIELD_NAMES) {
+    if (CONTROL_CHARS.test(typed[name] ?? '')) errors[name] = '内容含有不可见的控制字符（可能是复制粘贴带入的），请删除后重新填写';
+  }
 
   if (Object.keys(errors).length > 0 || periodInvestment === null) return { ok: false, errors };
   return {

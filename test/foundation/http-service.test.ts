@@ -90,18 +90,33 @@ describe('health and metrics', () => {
 describe('npm run cli -- sandbox', () => {
   it('keeps serving until it is told to stop', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--port', '0'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: process.cwd() });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 100 && !/listening on (http:\S+)/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
-    const base = /listening on (http:\S+)/.exec(stdout)?.[1];
-    expect(base).toBeDefined();
-    await new Promise((r) => setTimeout(r, 300));
-    const stats = await fetch(`${base}/_sandbox/stats`);
-    expect(stats.status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  });
+    try {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      // Waits on the line itself, not a fixed time: tsx's start-up takes long on a busy machine.
+      const base = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        const timer = setTimeout(() => reject(new Error(`sandbox did not start within 60 s; stdout: ${stdout}`)), 60_000);
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /listening on (http:\S+)/.exec(stdout);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`sandbox exited early with ${code}`));
+        });
+      });
+      const stats = await fetch(`${base}/_sandbox/stats`);
+      expect(stats.status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
 });
 
 describe('npm start without configuration', () => {

@@ -21,7 +21,15 @@ export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions
   const budget = opts.callbackBudgetMs ?? CALLBACK_BUDGET_MS;
   return {
     onMessage: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptMessage(ctx, evt)),
-    onCardAction: (evt) => withLogContext({ eventId: evt.event_id }, () => answerCardAction(ctx, evt, budget)),
+    onCardAction: (evt) => {
+      // The long connection reaches here without the webhook's checks: no event id, no
+      // exactly-once key, so nothing is done (the webhook refuses such a delivery with a 400).
+      if (typeof evt.event_id !== 'string' || evt.event_id === '') {
+        ctx.logger.warn({ operator: evt.operator?.open_id }, 'card action without an event id refused');
+        return Promise.resolve(reply('error', '无法识别本次操作，未保存，请重试'));
+      }
+      return withLogContext({ eventId: evt.event_id }, () => answerCardAction(ctx, evt, budget));
+    },
   };
 }
 
@@ -44,9 +52,12 @@ async function answerCardAction(ctx: AppContext, evt: LarkCardActionEvent, budge
   } catch (e) {
     // Never a non-200: Feishu would show the user a bare error code (200671).
     log.error({ eventId: evt.event_id, err: (e as Error).message }, 'card action failed');
-    return reply('error', '系统繁忙，请稍后再试');
+    return reply('error', NOT_SAVED_TEXT);
   }
 }
+
+/** The answer when the work failed in time (e.g. the database restarted): its transaction rolled back. */
+export const NOT_SAVED_TEXT = '系统繁忙，本次操作未保存，请稍后重试';
 
 /** Said on the card when the work failed after the interim "已收到，正在保存": nothing was saved. */
 export const LATE_FAILURE_TEXT = '保存失败，本次填写的内容没有保存。请发送“填报”重新获取卡片后重新提交。';
