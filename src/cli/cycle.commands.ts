@@ -68,11 +68,15 @@ function summarise(results: OwnerSendResult[]): string {
   return `本机发送 ${sent} 条，此前已发 ${already} 条，未匹配飞书账号跳过 ${unmatched} 人`;
 }
 
+/** Without --inline the messages are only queued for the service's workers to send. */
+const inlineSendsToFeishu = (args: string[]) => ({ feishu: args.includes('--inline') });
+
 const openCommand: CliCommand = {
   name: 'cycle open',
   summary: 'open a cycle (default: the period containing now) and send the prompts',
   usage: 'cycle open --kind weekly|monthly [--period 2026-W47|2026-11] [--inline]',
   needsContext: true,
+  needs: inlineSendsToFeishu,
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { ...kindOption, inline: { type: 'boolean', default: false } } });
     const c = ctx!;
@@ -104,6 +108,7 @@ const remindCommand: CliCommand = {
   summary: 'remind owners who have not reported (--final: the last call at the due time)',
   usage: 'cycle remind --kind weekly|monthly [--period …] [--final] [--inline]',
   needsContext: true,
+  needs: inlineSendsToFeishu,
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { ...kindOption, final: { type: 'boolean', default: false }, inline: { type: 'boolean', default: false } } });
     const c = ctx!;
@@ -127,6 +132,7 @@ const closeCommand: CliCommand = {
   summary: 'close a cycle now: projects not reported become missed',
   usage: 'cycle close --kind weekly|monthly [--period …]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: kindOption });
     const c = ctx!;
@@ -142,6 +148,7 @@ const statusCommand: CliCommand = {
   summary: 'per-region reporting status of a cycle (default: the latest)',
   usage: 'cycle status [--kind weekly|monthly] [--period …] [--json]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { ...kindOption, json: { type: 'boolean', default: false } } });
     const c = ctx!;
@@ -168,6 +175,7 @@ const calendarAddOff: CliCommand = {
   summary: 'add a local day off (times on it move to the next working day)',
   usage: 'calendar add-off 2026-12-01 [--note 县庆]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { note: { type: 'string' } } });
     const day = positionals[0];
@@ -184,6 +192,7 @@ const calendarList: CliCommand = {
   summary: 'list local days off (and extra working days)',
   usage: 'calendar list [--year 2026]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { year: { type: 'string' } } });
     const year = values.year === undefined ? undefined : Number(values.year);
@@ -200,6 +209,7 @@ const calendarRemove: CliCommand = {
   summary: 'remove a local day off',
   usage: 'calendar remove 2026-12-01',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     const day = positionals[0];
