@@ -2,7 +2,7 @@
 // the Feishu client and the queues. Every entry point (service, worker, CLI, demo) goes through here.
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createServiceLogger, type Logger } from './logger.js';
 import { createDb, type Db } from './db/database.js';
 import { LarkClient, type LarkLimits } from './bot/lark-client.js';
 import { RedisSendPacer } from './bot/send-pacer.js';
@@ -26,10 +26,12 @@ export type AppContextOverrides = {
   now?: () => Date;
   larkLimits?: Partial<LarkLimits>;
   larkRetry?: ConstructorParameters<typeof LarkClient>[0]['retry'];
+  /** A Feishu client to use instead of one built from the config (the CLI's commands that need none). */
+  lark?: LarkClient;
 };
 
 export function createAppContext(config: Config, overrides: AppContextOverrides = {}): AppContext {
-  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = overrides.logger ?? createServiceLogger(config);
   const db = createDb(config.DATABASE_URL, {
     onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
     onClientError: (e) => logger.warn({ err: e.message }, 'database connection lost during work; that work fails and is answered as not saved'),
@@ -41,7 +43,7 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
   // Redis outage turns into a retried Feishu call (and a clear error) rather than a hung import.
   const pacerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 3000 });
   pacerRedis.on('error', throttledErrorLog(logger, 'redis (pacer) connection'));
-  const lark = new LarkClient({
+  const lark = overrides.lark ?? new LarkClient({
     appId: config.LARK_APP_ID,
     appSecret: config.LARK_APP_SECRET,
     domain: config.LARK_DOMAIN,

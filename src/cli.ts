@@ -1,7 +1,9 @@
 // `npm run cli -- <command> [args]`: the admin's tool. Each area keeps its commands in src/cli/*.commands.ts.
-import { ConfigError, loadConfig } from './config.js';
+import { createInterface } from 'node:readline/promises';
+import { ConfigError, processEnv } from './config.js';
+import { feishuNotConfigured, parseCliConfig } from './cli/cli-config.js';
 import { createAppContext, type AppContext } from './app-context.js';
-import { createLogger } from './logger.js';
+import { createCliLogger } from './logger.js';
 import { isAppError } from './errors.js';
 import type { CliCommand, CliIo } from './cli/command.js';
 import { dbCommands } from './cli/db.commands.js';
@@ -40,8 +42,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let ctx: AppContext | undefined;
   try {
     if (found.command.needsContext) {
-      const config = loadConfig();
-      ctx = createAppContext(config, { logger: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, { stderr: true }) });
+      const needs = { redis: true, feishu: true, ...found.command.needs?.(found.rest) };
+      const config = parseCliConfig(needs, processEnv());
+      ctx = createAppContext(config, {
+        logger: createCliLogger(config),
+        lark: needs.feishu ? undefined : feishuNotConfigured(found.command.name),
+      });
     }
     return await found.command.run(found.rest, ctx, io);
   } catch (e) {
@@ -54,9 +60,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+async function askYes(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(yes|y|是)$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli.ts') || process.argv[1]?.endsWith('/cli.js');
 if (isMain) {
-  const io: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  const io: CliIo = {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+    confirm: process.stdin.isTTY ? askYes : undefined,
+  };
   runCli(process.argv.slice(2), io).then(
     (code) => process.exit(code),
     (e: unknown) => {

@@ -38,6 +38,8 @@ export const configSchema = z.object({
     .default('Asia/Shanghai')
     .refine(isValidTimeZone, { message: 'not a known IANA time zone' }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // auto: readable lines on a terminal outside production, JSON otherwise (src/logger.ts).
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   // Which roles run in this process: the HTTP intake, the job workers, the cron scheduler.
   RUN_HTTP: bool.default(true),
   RUN_WORKERS: bool.default(true),
@@ -112,4 +114,14 @@ export function loadConfig(opts: { envFile?: string } = {}): Config {
 /** Raw access for the few tools that must look before a Config exists (e.g. `cli sandbox`). */
 export function envValue(name: string): string | undefined {
   return process.env[name];
+}
+
+/**
+ * The process environment with a `.env` file in the working directory filled in, for entry points
+ * that validate only the part of the configuration they use (the CLI, see src/cli/cli-config.ts).
+ */
+export function processEnv(opts: { envFile?: string } = {}): Record<string, string | undefined> {
+  const file = opts.envFile ?? '.env';
+  if (existsSync(file)) process.loadEnvFile(file);
+  return process.env;
 }

@@ -3,6 +3,7 @@
 import type { Config } from './config.js';
 import { createAppContext, type AppContext, type AppContextOverrides } from './app-context.js';
 import { migrateToLatest } from './db/migrate.js';
+import { explainDatabaseError } from './db/database-setup.js';
 import { createEventDispatcher, startLongConnection } from './bot/lark-intake.js';
 import { HttpServer } from './bot/http-server.js';
 import { createMetrics } from './bot/metrics.js';
@@ -17,7 +18,9 @@ export async function startService(config: Config, overrides: AppContextOverride
   const log = ctx.logger;
   const stops: (() => Promise<void> | void)[] = [];
   try {
-    const applied = await migrateToLatest(ctx.db);
+    const applied = await migrateToLatest(ctx.db).catch((e: unknown) => {
+      throw explainDatabaseError(e, config.DATABASE_URL);
+    });
     if (applied.length) log.info({ applied }, 'migrations applied');
 
     const metrics = createMetrics();

@@ -16,7 +16,8 @@ import { periodKeyFor, periodLabel } from '../domain/period.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { addDayOff, listOverrides, removeOverride } from '../cycle/calendar.repository.js';
 import { findCycleByPeriod, latestCycle, openCycles, ownersOfCycle, type CycleRow } from '../cycle/cycle.repository.js';
-import { closeCycle, openCycle, remindCycle, rescheduleOpenCycles } from '../cycle/cycle.service.js';
+import { closeCycle, openCycle, plannedCycleTimes, remindCycle, rescheduleOpenCycles } from '../cycle/cycle.service.js';
+import { lateOpenTimes } from './late-open.js';
 import { cycleStatus, formatCycleStatus } from '../cycle/cycle-status.js';
 import { formatLocalTime, kindLabel } from '../cycle/cycle-format.js';
 import { sendOwnerPrompts, sendOwnerReminder, type OwnerSendResult } from '../cycle/prompt.service.js';
@@ -69,18 +70,33 @@ function summarise(results: OwnerSendResult[]): string {
   return `本机发送 ${sent} 条，此前已发 ${already} 条，未匹配飞书账号跳过 ${unmatched} 人`;
 }
 
+/** Without --inline the messages are only queued for the service's workers to send. */
+const inlineSendsToFeishu = (args: string[]) => ({ feishu: args.includes('--inline') });
+
 const openCommand: CliCommand = {
   name: 'cycle open',
   summary: 'open a cycle (default: the period containing now) and send the prompts',
-  usage: 'cycle open --kind weekly|monthly [--period 2026-W47|2026-11] [--inline]',
+  usage: 'cycle open --kind weekly|monthly [--period 2026-W47|2026-11] [--due "2026-12-02 18:00" | --force] [--inline]',
   needsContext: true,
+  needs: inlineSendsToFeishu,
   async run(args, ctx, io) {
-    const { values } = parseArgs({ args, options: { ...kindOption, inline: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      args,
+      options: { ...kindOption, inline: { type: 'boolean', default: false }, due: { type: 'string' }, force: { type: 'boolean', default: false } },
+    });
     const c = ctx!;
     const kind = parseKind(values.kind, true)!;
     const tz = cycleSettings(c.config).tz;
     const period = values.period ?? periodKeyFor(kind, c.now(), tz);
-    const r = await openCycle(c, kind, period);
+    let late: ReturnType<typeof lateOpenTimes> = {};
+    if (!(await findCycleByPeriod(c.db, kind, period))) {
+      const { times } = await plannedCycleTimes(c, kind, period);
+      late = lateOpenTimes({ kind, period, planned: times, now: c.now(), tz, due: values.due, force: values.force });
+    } else if (values.due !== undefined) {
+      throw new AppError('VALIDATION', 'cycle already open', { userMessage: `${kindLabel(kind)} ${period} 已经开启，--due 只能用于尚未开启的期次` });
+    }
+    if (late.warning) io.out(late.warning);
+    const r = await openCycle(c, kind, period, { remindAt: late.remindAt, dueAt: late.dueAt });
     const cycle = r.cycle;
     io.out(`${r.created ? '已开启' : '此前已开启'} ${cycleName(cycle)}${cycle.state === 'closed' ? '，且已截止' : ''}`);
     io.out(`开启 ${formatLocalTime(cycle.open_at, tz)} · 催报 ${formatLocalTime(cycle.remind_at, tz)} · 截止 ${formatLocalTime(cycle.due_at, tz)}`);
@@ -105,6 +121,7 @@ const remindCommand: CliCommand = {
   summary: 'remind owners who have not reported (--final: the last call at the due time)',
   usage: 'cycle remind --kind weekly|monthly [--period …] [--final] [--inline]',
   needsContext: true,
+  needs: inlineSendsToFeishu,
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { ...kindOption, final: { type: 'boolean', default: false }, inline: { type: 'boolean', default: false } } });
     const c = ctx!;
@@ -128,6 +145,7 @@ const closeCommand: CliCommand = {
   summary: 'close a cycle now: projects not reported become missed',
   usage: 'cycle close --kind weekly|monthly [--period …]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: kindOption });
     const c = ctx!;
@@ -143,6 +161,7 @@ const statusCommand: CliCommand = {
   summary: 'per-region reporting status of a cycle (default: the latest)',
   usage: 'cycle status [--kind weekly|monthly] [--period …] [--json]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { ...kindOption, json: { type: 'boolean', default: false } } });
     const c = ctx!;
@@ -222,6 +241,7 @@ const calendarAddOff: CliCommand = {
   summary: 'add a local day off (times on it move to the next working day)',
   usage: 'calendar add-off 2026-12-01 [--note 县庆]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { note: { type: 'string' } } });
     const day = positionals[0];
@@ -238,6 +258,7 @@ const calendarList: CliCommand = {
   summary: 'list local days off (and extra working days)',
   usage: 'calendar list [--year 2026]',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { values } = parseArgs({ args, options: { year: { type: 'string' } } });
     const year = values.year === undefined ? undefined : Number(values.year);
@@ -254,6 +275,7 @@ const calendarRemove: CliCommand = {
   summary: 'remove a local day off',
   usage: 'calendar remove 2026-12-01',
   needsContext: true,
+  needs: () => ({ feishu: false }),
   async run(args, ctx, io) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     const day = positionals[0];

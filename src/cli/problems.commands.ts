@@ -45,6 +45,7 @@ export const problemCommands: CliCommand[] = [
     summary: 'list the problem ledger (问题台账), newest first',
     usage: 'problems list [--status open|in_coordination|resolved|confirmed|reopened|unclosed|all] [--region 区县] [--json]',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const { values } = parseArgs({ args, options: { status: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean', default: false } } });
       const statuses = parseStatus(values.status);
@@ -82,6 +83,7 @@ export const problemCommands: CliCommand[] = [
     summary: 'one problem with its full history',
     usage: 'problems show <编号，如 WT2026-0001>',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const number = args[0];
       if (!number) throw new AppError('VALIDATION', 'problem number missing', { userMessage: '请给出问题编号，如 problems show WT2026-0001' });

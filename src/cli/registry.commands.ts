@@ -47,12 +47,14 @@ function defaultActor(): string {
 
 /** Shared wrapping: usage errors → exit 2, coded errors → their Chinese message and exit 1. */
 function command(
-  spec: Omit<CliCommand, 'run' | 'needsContext'>,
+  spec: Omit<CliCommand, 'run' | 'needsContext' | 'needs'> & { feishu: boolean | ((args: string[]) => boolean) },
   run: (args: string[], ctx: AppContext, io: CliIo) => Promise<number>,
 ): CliCommand {
+  const { feishu, ...rest } = spec;
   return {
-    ...spec,
+    ...rest,
     needsContext: true,
+    needs: (args) => ({ feishu: typeof feishu === 'function' ? feishu(args) : feishu }),
     async run(args, ctx, io) {
       if (!ctx) {
         io.err('该命令需要数据库连接（请检查 DATABASE_URL 等配置）');
@@ -90,6 +92,8 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'import',
+      // A dry run and --no-match never reach Feishu; a real import matches people by mobile.
+      feishu: (args) => !args.includes('--dry-run') && !args.includes('--no-match'),
       summary: '导入项目清单（.xlsx/.csv）：按项目编号新增或更新，并匹配飞书用户',
       usage: 'import <file.xlsx|file.csv> [--dry-run] [--sheet NAME] [--retire-missing] [--actor NAME] [--no-match] [--year YYYY]',
     },
@@ -124,7 +128,7 @@ export const registryCommands: CliCommand[] = [
     },
   ),
   command(
-    { name: 'people sync', summary: '为尚未匹配的人员重新查找飞书账号（按手机号/邮箱）', usage: 'people sync' },
+    { name: 'people sync', feishu: true, summary: '为尚未匹配的人员重新查找飞书账号（按手机号/邮箱）', usage: 'people sync' },
     async (args, ctx, io) => {
       parse(args, {}, 0);
       try {
@@ -141,6 +145,7 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'people grant',
+      feishu: false,
       summary: '授予管理员（admin）或某项目的联络员（delegate）权限',
       usage: 'people grant <mobile> admin|delegate [--project CODE] [--name 姓名] [--actor NAME]',
     },
@@ -160,6 +165,7 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'people revoke',
+      feishu: false,
       summary: '撤销管理员或联络员权限',
       usage: 'people revoke <mobile> admin|delegate [--project CODE] [--actor NAME]',
     },
@@ -179,7 +185,7 @@ export const registryCommands: CliCommand[] = [
     },
   ),
   command(
-    { name: 'people list', summary: '列出人员、飞书匹配状态和角色', usage: 'people list [--unmatched] [--json]' },
+    { name: 'people list', feishu: false, summary: '列出人员、飞书匹配状态和角色', usage: 'people list [--unmatched] [--json]' },
     async (args, ctx, io) => {
       const { values } = parse(args, { unmatched: { type: 'boolean' }, json: { type: 'boolean' } }, 0);
       const people = await listPeople(ctx.db, { unmatched: values.unmatched === true });
@@ -191,6 +197,7 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'projects list',
+      feishu: false,
       summary: '列出项目清单及本年累计完成投资（可按地区、阶段、清单筛选）',
       usage: 'projects list [--region 地区] [--stage 阶段] [--list 清单] [--inactive|--all] [--json]',
     },
@@ -224,6 +231,7 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'departments list',
+      feishu: false,
       summary: '列出责任单位及其联系人、飞书匹配状态、在用项目数和待办问题数',
       usage: 'departments list [--json]',
     },
@@ -238,6 +246,7 @@ export const registryCommands: CliCommand[] = [
   command(
     {
       name: 'departments contact',
+      feishu: true,
       summary: '设置责任单位联系人（问题由其受理办结），并匹配其飞书账号',
       usage: 'departments contact <部门名称> <mobile> [--name 姓名] [--actor NAME]',
     },

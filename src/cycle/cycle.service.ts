@@ -45,11 +45,10 @@ export type OpenResult = {
  * owner. Opening twice is harmless: the cycle row is unique per (kind, period), coverage is
  * frozen in the same transaction, and the prompt jobs and messages are keyed.
  */
-export async function openCycle(deps: CycleDeps, kind: CycleKind, periodKey: string): Promise<OpenResult> {
-  parsePeriodKey(periodKey, kind);
-  const settings = cycleSettings(deps.config);
-  const calendar = await loadWorkCalendar(deps.db);
-  const times = cycleTimes(kind, periodKey, settings.schedule, calendar, settings.tz);
+export async function openCycle(
+  deps: CycleDeps, kind: CycleKind, periodKey: string, override: { remindAt?: Date; dueAt?: Date } = {},
+): Promise<OpenResult> {
+  const { times, calendar } = await plannedCycleTimes(deps, kind, periodKey);
   const year = periodYear(kind, periodKey);
   const missing = [...new Set([...times.calendarMissingYears, ...(calendar.hasDataForYear(year) ? [] : [year])])].sort((a, b) => a - b);
   if (missing.length > 0) await reportCalendarGap(deps, missing, kind, periodKey);
@@ -58,8 +57,9 @@ export async function openCycle(deps: CycleDeps, kind: CycleKind, periodKey: str
     kind,
     periodKey,
     openAt: times.openAt,
-    remindAt: times.remindAt,
-    dueAt: times.dueAt,
+    // An admin opening a period late gives it a new due time (`cycle open --due`).
+    remindAt: override.remindAt ?? times.remindAt,
+    dueAt: override.dueAt ?? times.dueAt,
     openedAt: deps.now(),
   });
   const owners = await ownersOfCycle(deps.db, cycle.id);
@@ -84,6 +84,14 @@ export async function openCycle(deps: CycleDeps, kind: CycleKind, periodKey: str
     created ? 'cycle opened' : 'cycle was open already; prompts re-enqueued',
   );
   return result;
+}
+
+/** When the schedule and the work calendar put a period's open, reminder and due times. */
+export async function plannedCycleTimes(deps: Pick<CycleDeps, 'db' | 'config'>, kind: CycleKind, periodKey: string) {
+  parsePeriodKey(periodKey, kind);
+  const settings = cycleSettings(deps.config);
+  const calendar = await loadWorkCalendar(deps.db);
+  return { times: cycleTimes(kind, periodKey, settings.schedule, calendar, settings.tz), calendar };
 }
 
 /**

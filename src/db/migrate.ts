@@ -24,3 +24,11 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 export async function migrateDown(db: Kysely<any>): Promise<string[]> {
   return unwrap(await migrator(db).migrateDown());
 }
+
+export type MigrationState = { applied: string[]; pending: string[] };
+
+/** Which migrations the database has and which it lacks, in order. */
+export async function migrationState(db: Kysely<any>): Promise<MigrationState> {
+  const all = await migrator(db).getMigrations();
+  return { applied: all.filter((m) => m.executedAt).map((m) => m.name), pending: all.filter((m) => !m.executedAt).map((m) => m.name) };
+}

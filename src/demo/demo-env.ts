@@ -9,6 +9,8 @@ import { FakeFeishu, FeishuDriver } from '../sandbox/index.js';
 import { startService, type Service } from '../service.js';
 import { QUEUE_NAMES } from '../jobs/catalogue.js';
 import { deleteKeysByPrefix } from '../jobs/redis-keys.js';
+import { ensureLocalServices } from '../devservices/local-services.js';
+import { redactUrl } from '../db/database-setup.js';
 
 /** Shaped like a real app id (cli_ + 16 hex): the SDK's long-connection client insists on it. */
 export const DEMO_APP = { appId: 'cli_d15a7c4b0e2f9a31', appSecret: 'demo-secret', verificationToken: 'demo-token', encryptKey: 'demo-encrypt-key' };
@@ -27,9 +29,19 @@ export type DemoEnv = {
 };
 
 export async function startDemoEnv(opts: { seedFile: string; leaveOut: string[]; extraUsers: { name: string; mobile: string }[] }): Promise<DemoEnv> {
-  const adminUrl = envValue('DEMO_ADMIN_DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const redisUrl = envValue('DEMO_REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  const databaseUrl = await freshDatabase(adminUrl, envValue('DEMO_DATABASE') ?? 'dispatch_demo');
+  const services = await ensureLocalServices({
+    DATABASE_URL: envValue('DEMO_ADMIN_DATABASE_URL') ?? envValue('DATABASE_URL'),
+    REDIS_URL: envValue('DEMO_REDIS_URL') ?? envValue('REDIS_URL'),
+  });
+  for (const s of services.started) console.log(`(started ${s} for the demo; it is removed at the end)`);
+  const redisUrl = services.redisUrl;
+  let databaseUrl: string;
+  try {
+    databaseUrl = await freshDatabase(services.postgresAdminUrl, envValue('DEMO_DATABASE') ?? 'dispatch_demo');
+  } catch (e) {
+    await services.stop();
+    throw e;
+  }
 
   const fake = new FakeFeishu({ apps: { [DEMO_APP.appId]: DEMO_APP.appSecret }, unmatchedMobiles: opts.leaveOut });
   const fakeUrl = await fake.start();
@@ -86,21 +98,35 @@ export async function startDemoEnv(opts: { seedFile: string; leaveOut: string[];
       await service.stop();
       await fake.stop();
       await deleteKeysByPrefix(config.REDIS_URL, config.QUEUE_PREFIX);
+      await services.stop();
     },
   };
 }
 
-/** Drops and recreates the demo database, so every run starts from nothing; it is kept afterwards to look at. */
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+/** What the demo writes on the database it creates; only a database carrying it is ever dropped. */
+export const DEMO_DATABASE_MARK = 'created by npm run demo (dispatch-bot); dropped and recreated by every run';
+
+/**
+ * Drops and recreates the demo database, so every run starts from nothing; it is kept afterwards
+ * to look at. A database of that name the demo did not create (no mark) is refused, never dropped.
+ */
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: adminUrl });
   try {
     await admin.connect();
   } catch (e) {
-    throw new Error(`PostgreSQL is not reachable at ${adminUrl} (${(e as Error).message}); the demo needs a local PostgreSQL, see README.`);
+    throw new Error(`PostgreSQL is not reachable at ${redactUrl(adminUrl)} (${(e as Error).message}); the demo needs a local PostgreSQL, see README.`);
   }
   try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
+    const existing = await admin.query<{ mark: string | null }>(
+      `select shobj_description(oid, 'pg_database') as mark from pg_database where datname = $1`, [name]);
+    if (existing.rows[0] && existing.rows[0].mark !== DEMO_DATABASE_MARK) {
+      throw new Error(`A database "${name}" exists that the demo did not create, so the demo will not drop it. `
+        + `Run the demo on another database with DEMO_DATABASE=<name>, or drop "${name}" yourself if it is not needed.`);
+    }
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
+    await admin.query(`comment on database ${pg.escapeIdentifier(name)} is ${pg.escapeLiteral(DEMO_DATABASE_MARK)}`);
   } finally {
     await admin.end();
   }

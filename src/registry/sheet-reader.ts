@@ -1,5 +1,5 @@
 // Spreadsheet bytes → rows of cells with their spreadsheet row numbers. Reads .xlsx/.xls
-// (first sheet or a named one; merged cells are filled from their top-left cell because
+// (the first sheet holding a header row, or a named one; merged cells are filled from their top-left cell because
 // offices merge a region over all its projects) and CSV in UTF-8 (with or without BOM) or
 // GBK, which is what Excel on a Chinese Windows saves "CSV" as.
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import * as XLSX from '@e965/xlsx';
 import iconv from 'iconv-lite';
 import { AppError } from '../errors.js';
 import { cellText, type Cell } from './cell-parsers.js';
+import { mapHeaders } from './header-map.js';
 
 export type { Cell } from './cell-parsers.js';
 
@@ -64,10 +65,23 @@ export function readSheet(file: SourceFile, opts: { sheet?: string } = {}): Shee
   const format = detectFormat(file);
   if (format === 'csv') {
     if (opts.sheet) throw invalid('--sheet given for a CSV file', 'CSV 文件没有工作表，请不要使用 --sheet');
+    const binary = binaryKind(file.bytes);
+    if (binary) {
+      throw invalid(`not a spreadsheet (${binary})`, `文件“${file.fileName}”不是 .xlsx 或 .csv 表格（看起来是${binary}），请提供项目清单的 Excel 或 CSV 文件`);
+    }
     const { text, encoding } = decodeCsvBytes(file.bytes);
     return { format, sheetName: null, sheetNames: [], encoding, rows: nonBlank(csvRecords(text)) };
   }
   return readWorkbook(file, opts.sheet);
+}
+
+/** What a file read as text plainly is not: a PDF, an image, or binary (a NUL byte no CSV has). */
+function binaryKind(b: Buffer): string | undefined {
+  if (b.subarray(0, 5).toString('latin1') === '%PDF-') return ' PDF 文件';
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x89504e47) return ' PNG 图片';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return ' JPEG 图片';
+  if (b.subarray(0, 8192).includes(0)) return '二进制文件';
+  return undefined;
 }
 
 /** Valid UTF-8 (BOM or not) is UTF-8; anything else is GBK (read as GB18030, its superset). */
@@ -148,20 +162,32 @@ function readWorkbook(file: SourceFile, sheet: string | undefined): SheetData {
     });
   }
   const sheetNames = wb.SheetNames;
-  const name = sheet === undefined ? sheetNames[0] : sheetNames.find((n) => n === sheet) ?? sheetNames.find((n) => n.trim() === sheet.trim());
-  if (name === undefined) {
-    throw invalid(`sheet ${sheet ?? '(first)'} not found`, sheet === undefined
-      ? `文件“${file.fileName}”中没有工作表`
-      : `找不到工作表“${sheet}”，文件中的工作表有：${sheetNames.join('、')}`);
+  if (sheetNames.length === 0) throw invalid('no sheets', `文件“${file.fileName}”中没有工作表`);
+  if (sheet !== undefined) {
+    const name = sheetNames.find((n) => n === sheet) ?? sheetNames.find((n) => n.trim() === sheet.trim());
+    if (name === undefined) throw invalid(`sheet ${sheet} not found`, `找不到工作表“${sheet}”，文件中的工作表有：${sheetNames.join('、')}`);
+    return { format: 'xlsx', sheetName: name, sheetNames, encoding: null, rows: worksheetRows(wb, name) };
   }
+  // Offices often put an introduction (说明) or a cover first: the list is the first sheet with a header row.
+  const first = sheetNames[0];
+  if (sheetNames.length === 1) return { format: 'xlsx', sheetName: first, sheetNames, encoding: null, rows: worksheetRows(wb, first) };
+  for (const name of sheetNames) {
+    const rows = worksheetRows(wb, name);
+    if (mapHeaders(rows).ok) return { format: 'xlsx', sheetName: name, sheetNames, encoding: null, rows };
+  }
+  throw invalid('no sheet with a header row', `文件“${file.fileName}”的工作表（${sheetNames.join('、')}）中都找不到表头（“项目编号”“项目名称”等列名）；`
+    + `请用 --sheet 指定项目清单所在的工作表，如 --sheet "${sheetNames.find((n) => !/说明|封面|填表/.test(n)) ?? first}"`);
+}
+
+function worksheetRows(wb: XLSX.WorkBook, name: string): SheetRow[] {
   const ws = wb.Sheets[name];
-  if (!ws?.['!ref']) return { format: 'xlsx', sheetName: name, sheetNames, encoding: null, rows: [] };
+  if (!ws?.['!ref']) return [];
   const range = XLSX.utils.decode_range(ws['!ref']);
   const grid = XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null, blankrows: true });
   const cells: Cell[][] = grid.map((r) => r.map(toCell));
   for (const m of ws['!merges'] ?? []) fillMerge(cells, m, range.s);
   const rows = cells.map((c, i) => ({ rowNumber: range.s.r + i + 1, cells: c }));
-  return { format: 'xlsx', sheetName: name, sheetNames, encoding: null, rows: nonBlank(rows) };
+  return nonBlank(rows);
 }
 
 function toCell(v: unknown): Cell {

@@ -49,7 +49,8 @@ describe('xlsx', () => {
 
   it('picks a sheet by name and lists the sheets when the name is wrong', () => {
     const bytes = gridToXlsx([['项目编号'], ['XM1']], { sheetName: '清单', extraSheets: ['说明'] });
-    expect(readSheet(sourceFromBytes('a.xlsx', bytes)).sheetName).toBe('说明');
+    // No sheet holds a header row here: the sheets are listed and --sheet suggested (issue 14).
+    expect(() => readSheet(sourceFromBytes('a.xlsx', bytes))).toThrow(expect.objectContaining({ userMessage: expect.stringContaining('（说明、清单）中都找不到表头') }));
     expect(readSheet(sourceFromBytes('a.xlsx', bytes), { sheet: '清单' }).rows[1]?.cells).toEqual(['XM1']);
     try {
       readSheet(sourceFromBytes('a.xlsx', bytes), { sheet: '没有' });
