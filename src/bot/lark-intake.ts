@@ -120,7 +120,11 @@ export async function handleWebhook(
   // Even when signed, the token inside must be ours (a different app's delivery is refused).
   if (token !== undefined && !safeEqual(String(token), opts.verificationToken)) return { status: 401, body: { error: 'bad verification token' } };
 
-  const result: unknown = await dispatcher.invoke(data);
+  // The SDK's own signature check, then its dispatch of the body already decrypted above: left to
+  // itself, invoke() would decrypt the same body a second time.
+  if (opts.encryptKey && !dispatcher.requestHandle?.checkIsEventValidated(data)) return { status: 401, body: { error: 'signature check failed' } };
+  const plainData = Object.assign(Object.create({ headers: req.headers }) as object, plain);
+  const result: unknown = await dispatcher.invoke(plainData, { needCheck: false });
   if (result === undefined) return { status: 401, body: { error: 'signature check failed' } };
   if (typeof result === 'string' && result.startsWith('no ')) return { status: 200, body: {} };
   if (result === ACCEPTED) return { status: 200, body: {} };

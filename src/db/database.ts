@@ -11,8 +11,22 @@ pg.types.setTypeParser(NUMERIC_OID, (v) => v);
 
 export type Db = Kysely<Database>;
 
-export function createDb(connectionString: string, opts: { max?: number; onIdleError?: (e: Error) => void } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+export type PoolOptions = {
+  max?: number;
+  /** Idle connections are closed after this long. */
+  idleMs?: number;
+  /** A query waiting longer than this for a free connection fails instead of waiting on. */
+  waitMs?: number;
+  onIdleError?: (e: Error) => void;
+};
+
+export function createDb(connectionString: string, opts: PoolOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.max ?? 10,
+    ...(opts.idleMs ? { idleTimeoutMillis: opts.idleMs } : {}),
+    ...(opts.waitMs ? { connectionTimeoutMillis: opts.waitMs } : {}),
+  });
   // An idle client whose server goes away (a restart, a failover, an admin's terminate) makes the
   // pool emit 'error'; unheard, that would end the process. The pool replaces the client by itself.
   pool.on('error', (e) => opts.onIdleError?.(e));
