@@ -80,10 +80,12 @@ export const configSchema = z.object({
   DB_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(30_000),
   // How long a query may wait for a free connection before it fails (and its caller answers).
   DB_POOL_WAIT_MS: z.coerce.number().int().min(100).default(10_000),
-  // Back-pressure: card callbacks being worked on at once. One more is refused at once with
-  // 「系统繁忙，请稍后再试」 and nothing stored, so every accepted one is answered with its real
-  // result well inside Feishu's 3 s (README, Benchmarks). 0 turns the limit off.
-  INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(64),
+  // Back-pressure: card callbacks worked on at once; one more waits for a slot at most
+  // INTAKE_MAX_WAIT_MS, then is refused with 「系统繁忙，请稍后再试」 and nothing stored, so every
+  // accepted one is answered with its real result inside Feishu's 3 s (README, Benchmarks).
+  // 0 turns the limit off.
+  INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(Math.max(4, availableParallelism() * 4)),
+  INTAKE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
 });
 
 // The SDK's WSClient silently refuses app ids not shaped like Feishu's (cli_ + 16 hex digits).

@@ -18,7 +18,8 @@ describe('performance configuration', () => {
     const c = parseConfig(valid);
     expect(larkLimitsFrom(c)).toEqual(FEISHU_LIMITS);
     expect(c.DB_POOL_MAX).toBe(Math.max(4, availableParallelism() * 4));
-    expect(c.INTAKE_MAX_IN_FLIGHT).toBe(64);
+    expect(c.INTAKE_MAX_IN_FLIGHT).toBe(c.DB_POOL_MAX);
+    expect(c.INTAKE_MAX_WAIT_MS).toBe(1000);
   });
 
   it('raises every window past the published limits when a tenant quota allows it', () => {
