@@ -116,12 +116,15 @@ export async function run(): Promise<Record<string, unknown>> {
     const revisions = async () => Number((await db!.selectFrom('report_revisions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
     // (1) closed loop, reference first, then the service.
+    progress(`serving process ready (idle RSS ${mb(idle.rss)} MB); closed loop, reference`);
     const ref = await closedLoop(total, inFlight, () => submit(reference, true));
     const before = await stats(child);
     const rev0 = await revisions();
+    progress('closed loop, service');
     const svc = await closedLoop(total, inFlight, () => submit(service, false));
     const atEnd = await stats(child);
     const rev1 = await revisions();
+    progress('waiting for work after the load');
     const settle = await settled(revisions, rev1);
     const later = await (async () => {
       await sleep(settleSeconds * 1000);
@@ -149,6 +152,7 @@ export async function run(): Promise<Record<string, unknown>> {
     // (1b) open loop at fixed arrival rates.
     const open: Record<string, unknown>[] = [];
     for (const rate of RATES) {
+      progress(`open loop ${rate}/s`);
       const s0 = await stats(child);
       const r0 = await revisions();
       const o = await openLoop(rate, openSeconds, () => submit(service, false));
@@ -374,6 +378,7 @@ function print(f: Record<string, unknown>): void {
   console.log('serving RSS (MB)', JSON.stringify(f.memory), '; work after load:', JSON.stringify({ s: closed.service.workAfterLoadSeconds, stored: closed.service.storedAfterLoad }));
 }
 
+const progress = (line: string) => process.stderr.write(`load bench: ${line}\n`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = (env: NodeJS.ProcessEnv, names: string[]) => Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n] as string]));
