@@ -111,7 +111,9 @@ export async function runAt(multiplier: number, shape: FanoutShape): Promise<Fan
     }
     const last = Math.max(...fake.messages().map((m) => m.created_at));
     const elapsedSeconds = (last - t0) / 1000;
-    const min = minimumSeconds(expected, limits.appPerSecond, limits.appPerMinute);
+    // Whole-second bursts make the minimum 0 for fewer cards than one second's worth; the even
+    // spread the pacer keeps needs n / perSecond at least.
+    const min = Math.max(minimumSeconds(expected, limits.appPerSecond, limits.appPerMinute), expected / limits.appPerSecond);
     const uuids = new Set(fake.messages().map((m) => m.uuid));
     // A duplicate is a second card for the same (receiver, cycle prompt): same receiver and same card body.
     const seen = new Set<string>();
