@@ -110,16 +110,24 @@ async function parseAndInsert(db: ReturnType<typeof createDb>, bytes: Buffer): P
   const wb = XLSX.read(bytes, { type: 'buffer', cellDates: true });
   const grid = XLSX.utils.sheet_to_json<unknown[]>(wb.Sheets[wb.SheetNames[0]], { header: 1, raw: true, defval: null });
   const [head, ...body] = grid;
-  const cols = (head as unknown[]).map((_, i) => `c${i}`);
+  const cols = (head).map((_, i) => `c${i}`);
   await sql.raw(`create table bench_reference_rows (${cols.map((c) => `${c} text`).join(', ')})`).execute(db);
   for (let i = 0; i < body.length; i += 1000) {
     const chunk = body.slice(i, i + 1000);
-    const values = chunk.map((r) => sql`(${sql.join(cols.map((_, j) => { const v = r[j]; return v instanceof Date ? v.toISOString() : v == null ? null : String(v); }))})`);
+    const values = chunk.map((r) => sql`(${sql.join(cols.map((_, j) => cellText(r[j])))})`);
     await sql`insert into bench_reference_rows (${sql.raw(cols.join(', '))}) values ${sql.join(values)}`.execute(db);
   }
   const seconds = (performance.now() - t0) / 1000;
   await sql`drop table bench_reference_rows`.execute(db);
   return seconds;
+}
+
+function cellText(v: unknown): string | null {
+  if (v == null) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
 }
 
 function summary(outcome: ImportOutcome): string {

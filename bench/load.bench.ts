@@ -128,7 +128,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const settle = await settled(revisions, rev1);
     const later = await (async () => {
       await sleep(settleSeconds * 1000);
-      return stats(child!);
+      return stats(child);
     })();
     const storedInWindow = rev1 - rev0;
     const storedAll = settle.count - rev0;
@@ -365,7 +365,7 @@ async function seed(db: Db, count: number): Promise<Target[]> {
 function print(f: Record<string, unknown>): void {
   const closed = f.closedLoop as { reference: Record<string, unknown>; service: Record<string, unknown> };
   const cols = ['n', 'perSecond', 'p50', 'p95', 'p99', 'max', 'over3s', 'standIn', 'busy', 'wrong', 'errors', 'storedPerSecond', 'statementsPerStored'];
-  const row = (name: string, r: Record<string, unknown>) => [name, ...cols.map((c) => String(r[c] ?? '-'))];
+  const row = (name: string, r: Record<string, unknown>) => [name, ...cols.map((c) => String((r[c] as string | number | null | undefined) ?? '-'))];
   const rows = [
     ['', ...cols],
     row('reference (closed)', closed.reference),

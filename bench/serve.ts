@@ -15,6 +15,7 @@ import { createLogger } from '../src/logger.js';
 import { benchClock } from './bench-support.js';
 
 let statements = 0;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply() below
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
   statements++;
