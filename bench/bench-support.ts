@@ -67,3 +67,14 @@ export async function cleanup(label: string, steps: (() => Promise<unknown>)[]):
     }
   }
 }
+
+/**
+ * A clock that starts at `startIso` and then runs at real speed, so a bench sees the same place in
+ * its cycle (after the open, before the due time) on whatever day it is run.
+ */
+export function benchClock(startIso: string): () => Date {
+  const start = new Date(startIso).getTime();
+  if (Number.isNaN(start)) throw new Error(`benchClock: not a date: ${startIso}`);
+  const t0 = performance.now();
+  return () => new Date(start + Math.round(performance.now() - t0));
+}

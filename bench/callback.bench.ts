@@ -30,17 +30,19 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { NO, REPORT_FIELDS as F, YES } from '../src/bot/cards/card-actions.js';
 import { FakeFeishu, FeishuDriver, type DeliveryResult } from '../src/sandbox/index.js';
-import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase, type BenchDatabase } from './bench-support.js';
+import { benchAdminUrl, benchClock, benchRedisUrl, cleanup, createBenchDatabase, type BenchDatabase } from './bench-support.js';
 
 const APP = { id: 'cli_bench_callback', secret: 'bench-secret', verificationToken: 'bench-token', encryptKey: 'bench-encrypt-key' };
-const PROJECTS = 300;
+const PROJECTS = Number(process.env.BENCH_CALLBACK_PROJECTS ?? 300);
 const CORRECTION_CONCURRENCY = 20;
-const DUPLICATES = 100;
-const INVALID = 100;
+const DUPLICATES = Math.min(100, PROJECTS);
+const INVALID = Math.min(100, PROJECTS);
 const FEISHU_LIMIT_MS = 3000;
 const BOT_BUDGET_MS = 2500;
 /** What the bot answers when the work outlives its budget (intake-handlers.ts); the real card follows. */
 const INTERIM_TOAST = '已收到，正在保存';
+const PERIOD = '2026-06';
+const CLOCK_START = '2026-06-22T10:00:00+08:00';
 
 type Body = { toast?: { type: string; content: string }; card?: unknown };
 type Target = { projectId: number; openId: string; messageId: string };
@@ -73,7 +75,9 @@ export async function run(): Promise<void> {
     const url = await fake.start();
     fakeStarted = true;
 
-    const periodKey = currentMonth('Asia/Shanghai');
+    // A fixed month and a clock inside its reporting window (opened the 20th, due the 25th at
+    // 18:00): on the real clock the bench failed from each month's due date to its end.
+    const periodKey = PERIOD;
     const year = Number(periodKey.slice(0, 4));
     const owners = await seed(setupDb, fake, year);
 
@@ -91,7 +95,7 @@ export async function run(): Promise<void> {
       RUN_WORKERS: 'true',
       RUN_SCHEDULER: 'false',
     });
-    service = await startService(config, { logger: createLogger('silent') });
+    service = await startService(config, { logger: createLogger('silent'), now: benchClock(CLOCK_START) });
     const driver = new FeishuDriver({
       targetUrl: `http://127.0.0.1:${service.port}/lark/events`,
       appId: APP.id,
@@ -328,13 +332,6 @@ async function seed(db: Db, fake: FakeFeishu, year: number): Promise<{ projectId
     .returning('id')
     .execute();
   return projects.map((p, i) => ({ projectId: p.id, openId: owners[i].openId }));
-}
-
-/** YYYY-MM of the current month in the dispatch time zone (the cycle a submission would target now). */
-function currentMonth(timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date());
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}`;
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; results in input order. */

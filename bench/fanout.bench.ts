@@ -21,11 +21,15 @@ import { cycleProcessors } from '../src/cycle/cycle.processors.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { FakeFeishu, DEFAULT_LIMITS } from '../src/sandbox/index.js';
 import { benchAdminUrl, benchRedisUrl, cleanup, createBenchDatabase } from './bench-support.js';
+import { envNumber, round, writeResults } from './results.js';
 
 const APP = { id: 'cli_bench_fanout', secret: 'bench-secret' };
 
 export type FanoutShape = { regularOwners: number; projectsEach: number; busyOwners: number; busyProjects: number };
-const SHAPE: FanoutShape = { regularOwners: 380, projectsEach: 5, busyOwners: 4, busyProjects: 25 };
+/** BENCH_FANOUT_PROJECTS (default 10,000): owners of 5 projects each, and 4 owners of 25. */
+export function shapeFor(projects: number): FanoutShape {
+  return { regularOwners: Math.max(1, Math.floor((projects - 100) / 5)), projectsEach: 5, busyOwners: 4, busyProjects: 25 };
+}
 
 export type FanoutResult = {
   projects: number;
@@ -35,6 +39,11 @@ export type FanoutResult = {
   ratio: number;
   rateLimited: number;
   failedJobs: number;
+  multiplier: number;
+  allowedPerSecond: number;
+  achievedPerSecond: number;
+  shareOfAllowed: number;
+  duplicates: number;
 };
 
 /**
@@ -49,11 +58,25 @@ export function minimumSeconds(n: number, perSecond: number, perMinute: number):
   return 60 * Math.floor(i / perMinute) + Math.floor((i % perMinute) / perSecond);
 }
 
-export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
+/** Both runs: at Feishu's published limits and at ten times them (a tenant with a raised quota). */
+export async function run(): Promise<FanoutResult[]> {
+  const shape = shapeFor(envNumber('BENCH_FANOUT_PROJECTS', 10_000));
+  const results = [await runAt(1, shape), await runAt(10, shape)];
+  writeResults('fanout', {
+    note: 'the machine is shared (worker, sandbox, Postgres, Redis); achieved rates under contention are noisy',
+    target: { shareOfAllowed: '≥ 0.95', duplicates: 0, failedJobs: 0 },
+    runs: results.map((r) => ({ ...r, elapsedSeconds: round(r.elapsedSeconds, 1), ratio: round(r.ratio, 3), achievedPerSecond: round(r.achievedPerSecond, 1), shareOfAllowed: round(r.shareOfAllowed, 3) })),
+  });
+  return results;
+}
+
+/** One fan-out with the tenant's limits and the bot's configured limits both `multiplier` × Feishu's. */
+export async function runAt(multiplier: number, shape: FanoutShape): Promise<FanoutResult> {
+  const limits = { ...DEFAULT_LIMITS, appPerSecond: DEFAULT_LIMITS.appPerSecond * multiplier, appPerMinute: DEFAULT_LIMITS.appPerMinute * multiplier };
   const redisUrl = benchRedisUrl();
   const benchDb = await createBenchDatabase(benchAdminUrl());
 
-  const fake = new FakeFeishu({ apps: { [APP.id]: APP.secret }, limits: DEFAULT_LIMITS });
+  const fake = new FakeFeishu({ apps: { [APP.id]: APP.secret }, limits });
   const url = await fake.start();
   const setupDb = createDb(benchDb.url);
   const config = parseConfig({
@@ -64,7 +87,8 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
     DATABASE_URL: benchDb.url,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
-    ...(process.env.BENCH_SEND_RATE ? { SEND_RATE_PER_SECOND: process.env.BENCH_SEND_RATE } : {}),
+    SEND_RATE_PER_SECOND: String(limits.appPerSecond),
+    SEND_RATE_PER_MINUTE: String(limits.appPerMinute),
   });
   const ctx = createAppContext(config, { logger: createLogger('warn'), now: () => new Date('2026-11-16T09:00:30+08:00') });
   try {
@@ -87,20 +111,36 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
     }
     const last = Math.max(...fake.messages().map((m) => m.created_at));
     const elapsedSeconds = (last - t0) / 1000;
-    const min = minimumSeconds(expected, DEFAULT_LIMITS.appPerSecond, DEFAULT_LIMITS.appPerMinute);
+    // Whole-second bursts make the minimum 0 for fewer cards than one second's worth; the even
+    // spread the pacer keeps needs n / perSecond at least.
+    const min = Math.max(minimumSeconds(expected, limits.appPerSecond, limits.appPerMinute), expected / limits.appPerSecond);
+    const uuids = new Set(fake.messages().map((m) => m.uuid));
+    // A duplicate is a second card for the same (receiver, cycle prompt): same receiver and same card body.
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (const m of fake.messages()) {
+      const key = `${m.open_id ?? m.receive_id}|${JSON.stringify(m.content)}`;
+      if (seen.has(key)) duplicates++;
+      seen.add(key);
+    }
+    const messages = fake.stats().messages;
     const result: FanoutResult = {
       projects,
-      messages: fake.stats().messages,
+      messages,
       elapsedSeconds,
       minimumSeconds: min,
       ratio: elapsedSeconds / min,
       rateLimited: fake.stats().rateLimited,
       failedJobs,
+      multiplier,
+      allowedPerSecond: messages / Math.max(min, 1e-9),
+      achievedPerSecond: messages / elapsedSeconds,
+      shareOfAllowed: min / elapsedSeconds,
+      duplicates: Math.max(duplicates, messages - uuids.size),
     };
-    const uuids = new Set(fake.messages().map((m) => m.uuid));
-    const causes = rateLimitCauses(fake);
-    console.log(`fan-out: ${result.projects} projects, ${result.messages} cards (${expected} expected, ${uuids.size} distinct uuids)`);
-    console.log(`elapsed ${elapsedSeconds.toFixed(1)} s vs minimum ${min} s under 50/s, 1000/min, 5/s per user → ratio ${result.ratio.toFixed(3)} (target ≤ 1.10)`);
+    const causes = rateLimitCauses(fake, limits);
+    console.log(`fan-out ×${multiplier} (${limits.appPerSecond}/s, ${limits.appPerMinute}/min): ${result.projects} projects, ${result.messages} cards (${expected} expected, ${uuids.size} distinct uuids, ${result.duplicates} duplicates)`);
+    console.log(`elapsed ${elapsedSeconds.toFixed(1)} s vs minimum ${min} s → ${result.achievedPerSecond.toFixed(1)}/s of ${result.allowedPerSecond.toFixed(1)}/s allowed = ${(100 * result.shareOfAllowed).toFixed(1)}% (target ≥ 95%)`);
     console.log(`rate-limit answers (429) seen: ${result.rateLimited} (${Object.entries(causes).map(([k, v]) => `${k} ${v}`).join(', ')}), all retried after x-ogw-ratelimit-reset; failed jobs: ${failedJobs}`);
     return result;
   } finally {
@@ -117,15 +157,15 @@ export async function run(shape: FanoutShape = SHAPE): Promise<FanoutResult> {
 }
 
 /** Which window each 429 hit, judged from the sends the tenant had admitted just before it. */
-function rateLimitCauses(fake: FakeFeishu): Record<string, number> {
+function rateLimitCauses(fake: FakeFeishu, limits: typeof DEFAULT_LIMITS): Record<string, number> {
   const sends = fake.requests().filter((r) => r.method === 'POST' && r.path === '/open-apis/im/v1/messages');
   const admitted = sends.filter((r) => r.status === 200);
-  const causes: Record<string, number> = { 'app 50/s': 0, 'app 1000/min': 0, 'user 5/s': 0, other: 0 };
+  const causes: Record<string, number> = { 'app per second': 0, 'app per minute': 0, 'user 5/s': 0, other: 0 };
   for (const r of sends.filter((s) => s.status === 429)) {
     const within = (ms: number) => admitted.filter((a) => a.at > r.at - ms && a.at <= r.at);
-    if (within(1000).filter((a) => a.receiveId === r.receiveId).length >= DEFAULT_LIMITS.perReceiverPerSecond) causes['user 5/s']++;
-    else if (within(1000).length >= DEFAULT_LIMITS.appPerSecond) causes['app 50/s']++;
-    else if (within(60_000).length >= DEFAULT_LIMITS.appPerMinute) causes['app 1000/min']++;
+    if (within(1000).filter((a) => a.receiveId === r.receiveId).length >= limits.perReceiverPerSecond) causes['user 5/s']++;
+    else if (within(1000).length >= limits.appPerSecond) causes['app per second']++;
+    else if (within(60_000).length >= limits.appPerMinute) causes['app per minute']++;
     else causes.other++;
   }
   return causes;
@@ -192,7 +232,7 @@ async function seed(db: ReturnType<typeof createDb>, fake: FakeFeishu, shape: Fa
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   run().then(
-    (r) => process.exit(r.messages > 0 && r.failedJobs === 0 ? 0 : 1),
+    (rs) => process.exit(rs.every((r) => r.messages > 0 && r.failedJobs === 0 && r.duplicates === 0) ? 0 : 1),
     (e: unknown) => {
       console.error(e);
       process.exit(1);

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createServiceLogger, type Logger } from './logger.js';
 import { createDb, type Db } from './db/database.js';
-import { LarkClient, type LarkLimits } from './bot/lark-client.js';
+import { LarkClient, larkLimitsFrom, type LarkLimits } from './bot/lark-client.js';
 import { RedisSendPacer } from './bot/send-pacer.js';
 import { QueueRegistry } from './jobs/queue-registry.js';
 import { throttledErrorLog } from './jobs/connection-errors.js';
@@ -33,6 +33,9 @@ export type AppContextOverrides = {
 export function createAppContext(config: Config, overrides: AppContextOverrides = {}): AppContext {
   const logger = overrides.logger ?? createServiceLogger(config);
   const db = createDb(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX,
+    idleMs: config.DB_POOL_IDLE_MS,
+    waitMs: config.DB_POOL_WAIT_MS,
     onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
     onClientError: (e) => logger.warn({ err: e.message }, 'database connection lost during work; that work fails and is answered as not saved'),
   });
@@ -49,11 +52,7 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
     domain: config.LARK_DOMAIN,
     logger,
     pacer: new RedisSendPacer(pacerRedis, `${config.QUEUE_PREFIX}:pace`),
-    limits: {
-      sendPerSecond: config.SEND_RATE_PER_SECOND,
-      sendPerReceiverPerSecond: config.SEND_RATE_PER_RECEIVER,
-      ...overrides.larkLimits,
-    },
+    limits: { ...larkLimitsFrom(config), ...overrides.larkLimits },
     retry: overrides.larkRetry,
   });
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX, logger);

@@ -1,10 +1,14 @@
 // The one place that reads process.env. Everything else receives a typed Config.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A rate limit: a whole number of calls, at least 1, with its published value as the default. */
+const rate = (published: number) => z.coerce.number().int().min(1).max(1_000_000).default(published);
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -56,9 +60,36 @@ export const configSchema = z.object({
   LIGHT_YELLOW_LAG_POINTS: z.coerce.number().min(0).default(5),
   LIGHT_RED_LAG_POINTS: z.coerce.number().min(0).default(15),
   LIGHT_RED_CONSECUTIVE_MISSED: z.coerce.number().int().min(1).default(2),
-  // Outbound send rates kept just under Feishu's published limits (50/s per app, 5/s per user).
-  SEND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(50).default(50),
-  SEND_RATE_PER_RECEIVER: z.coerce.number().int().min(1).max(5).default(5),
+  // Outbound call rates. The defaults are Feishu's published limits (feishu-facts §1: 50/s and
+  // 1000/min per API and app, 5/s per receiver, 5/s per card message); raise one only as far as
+  // your own tenant's quota for that API allows, or Feishu answers 429 and the calls wait.
+  SEND_RATE_PER_SECOND: rate(50),
+  SEND_RATE_PER_MINUTE: rate(1000),
+  SEND_RATE_PER_RECEIVER: rate(5),
+  PATCH_RATE_PER_SECOND: rate(50),
+  PATCH_RATE_PER_MINUTE: rate(1000),
+  PATCH_RATE_PER_MESSAGE: rate(5),
+  CARD_UPDATE_RATE_PER_SECOND: rate(50),
+  CARD_UPDATE_RATE_PER_MINUTE: rate(1000),
+  URGENT_RATE_PER_SECOND: rate(50),
+  URGENT_RATE_PER_MINUTE: rate(1000),
+  CONTACT_RATE_PER_SECOND: rate(50),
+  CONTACT_RATE_PER_MINUTE: rate(1000),
+  IMAGE_RATE_PER_SECOND: rate(50),
+  IMAGE_RATE_PER_MINUTE: rate(1000),
+  // Database connections per process. The default suits the machine (4 per core): enough to keep
+  // Postgres busy while others wait on the network, few enough that a burst queues in the pool
+  // (bounded by the intake limit below) rather than in Postgres.
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(Math.max(4, availableParallelism() * 4)),
+  DB_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(30_000),
+  // How long a query may wait for a free connection before it fails (and its caller answers).
+  DB_POOL_WAIT_MS: z.coerce.number().int().min(100).default(10_000),
+  // Back-pressure: card callbacks worked on at once; one more waits for a slot at most
+  // INTAKE_MAX_WAIT_MS, then is refused with 「系统繁忙，请稍后再试」 and nothing stored, so every
+  // accepted one is answered with its real result inside Feishu's 3 s (README, Benchmarks).
+  // 0 turns the limit off.
+  INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(Math.max(4, availableParallelism() * 4)),
+  INTAKE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
 });
 
 // The SDK's WSClient silently refuses app ids not shaped like Feishu's (cli_ + 16 hex digits).

@@ -12,18 +12,63 @@ export type LarkLimits = {
   sendPerSecond: number;
   sendPerMinute: number;
   sendPerReceiverPerSecond: number;
+  patchPerSecond: number;
+  patchPerMinute: number;
   patchPerMessagePerSecond: number;
-  apiPerSecond: number;
+  cardUpdatePerSecond: number;
+  cardUpdatePerMinute: number;
+  urgentPerSecond: number;
+  urgentPerMinute: number;
+  contactPerSecond: number;
+  contactPerMinute: number;
+  imagePerSecond: number;
+  imagePerMinute: number;
 };
 
-/** Feishu's published limits for the calls we make (see feishu-facts §1). */
+/** Feishu's published limits for the calls we make (see feishu-facts §1): 50/s and 1000/min per API. */
 export const FEISHU_LIMITS: LarkLimits = {
   sendPerSecond: 50,
   sendPerMinute: 1000,
   sendPerReceiverPerSecond: 5,
+  patchPerSecond: 50,
+  patchPerMinute: 1000,
   patchPerMessagePerSecond: 5,
-  apiPerSecond: 50,
+  cardUpdatePerSecond: 50,
+  cardUpdatePerMinute: 1000,
+  urgentPerSecond: 50,
+  urgentPerMinute: 1000,
+  contactPerSecond: 50,
+  contactPerMinute: 1000,
+  imagePerSecond: 50,
+  imagePerMinute: 1000,
 };
+
+/** The limits a deployment configured (each defaults to the published one). */
+export function larkLimitsFrom(c: {
+  SEND_RATE_PER_SECOND: number; SEND_RATE_PER_MINUTE: number; SEND_RATE_PER_RECEIVER: number;
+  PATCH_RATE_PER_SECOND: number; PATCH_RATE_PER_MINUTE: number; PATCH_RATE_PER_MESSAGE: number;
+  CARD_UPDATE_RATE_PER_SECOND: number; CARD_UPDATE_RATE_PER_MINUTE: number;
+  URGENT_RATE_PER_SECOND: number; URGENT_RATE_PER_MINUTE: number;
+  CONTACT_RATE_PER_SECOND: number; CONTACT_RATE_PER_MINUTE: number;
+  IMAGE_RATE_PER_SECOND: number; IMAGE_RATE_PER_MINUTE: number;
+}): LarkLimits {
+  return {
+    sendPerSecond: c.SEND_RATE_PER_SECOND,
+    sendPerMinute: c.SEND_RATE_PER_MINUTE,
+    sendPerReceiverPerSecond: c.SEND_RATE_PER_RECEIVER,
+    patchPerSecond: c.PATCH_RATE_PER_SECOND,
+    patchPerMinute: c.PATCH_RATE_PER_MINUTE,
+    patchPerMessagePerSecond: c.PATCH_RATE_PER_MESSAGE,
+    cardUpdatePerSecond: c.CARD_UPDATE_RATE_PER_SECOND,
+    cardUpdatePerMinute: c.CARD_UPDATE_RATE_PER_MINUTE,
+    urgentPerSecond: c.URGENT_RATE_PER_SECOND,
+    urgentPerMinute: c.URGENT_RATE_PER_MINUTE,
+    contactPerSecond: c.CONTACT_RATE_PER_SECOND,
+    contactPerMinute: c.CONTACT_RATE_PER_MINUTE,
+    imagePerSecond: c.IMAGE_RATE_PER_SECOND,
+    imagePerMinute: c.IMAGE_RATE_PER_MINUTE,
+  };
+}
 
 /**
  * The SDK's HTTP client (axios) has no timeout of its own, so a stalled connection would hang a
@@ -158,14 +203,14 @@ export class LarkClient {
   /** Replaces a sent card. Feishu requires update_multi: true on both versions, and 14 days at most. */
   async patchCard(opts: { messageId: string; card: Card }): Promise<void> {
     await this.call('im.message.patch', [
-      { key: 'patch', limit: this.limits.apiPerSecond, windowMs: 1000 },
+      ...this.apiWindows('patch', this.limits.patchPerSecond, this.limits.patchPerMinute),
       { key: `patch:${opts.messageId}`, limit: this.limits.patchPerMessagePerSecond, windowMs: 1000 },
     ], () => this.sdk.im.message.patch({ path: { message_id: opts.messageId }, data: { content: JSON.stringify(opts.card) } }));
   }
 
   /** Delayed update with a callback's token: valid 30 minutes, twice at most; call after answering. */
   async delayedUpdateCard(opts: { token: string; card: Card }): Promise<void> {
-    await this.call('interactive.card.update', [{ key: 'card-update', limit: this.limits.apiPerSecond, windowMs: 1000 }], () =>
+    await this.call('interactive.card.update', this.apiWindows('card-update', this.limits.cardUpdatePerSecond, this.limits.cardUpdatePerMinute), () =>
       this.sdk.request({ method: 'POST', url: '/open-apis/interactive/v1/card/update', data: { token: opts.token, card: opts.card } }),
     );
   }
@@ -174,7 +219,7 @@ export class LarkClient {
     if (image.length === 0) throw new AppError('VALIDATION', 'image is empty', { userMessage: '图片为空' });
     if (image.length > 10 * 1024 * 1024) throw new AppError('VALIDATION', 'image over 10 MB', { userMessage: '图片不能超过 10 MB' });
     // The SDK unwraps this call's envelope and returns {image_key} itself (code-gen/projects/im.ts).
-    const res = await this.callRaw('im.image.create', [{ key: 'image', limit: this.limits.apiPerSecond, windowMs: 1000 }], () =>
+    const res = await this.callRaw('im.image.create', this.apiWindows('image', this.limits.imagePerSecond, this.limits.imagePerMinute), () =>
       this.sdk.im.image.create({ data: { image_type: 'message', image } }),
     );
     const key = (res as { image_key?: string } | null)?.image_key ?? (res as Envelope<{ image_key: string }> | null)?.data?.image_key;
@@ -192,7 +237,7 @@ export class LarkClient {
       const e = emails.slice(i, i + 50);
       const data = await this.call<{ user_list?: { user_id?: string; mobile?: string; email?: string }[] }>(
         'contact.user.batchGetId',
-        [{ key: 'contact', limit: this.limits.apiPerSecond, windowMs: 1000 }],
+        this.apiWindows('contact', this.limits.contactPerSecond, this.limits.contactPerMinute),
         () =>
           this.sdk.contact.user.batchGetId({
             params: { user_id_type: 'open_id' },
@@ -208,7 +253,7 @@ export class LarkClient {
 
   /** Buzzes recipients of a message in-app (加急). */
   async urgentApp(opts: { messageId: string; openIds: string[] }): Promise<{ invalid: string[] }> {
-    const data = await this.call<{ invalid_user_id_list?: string[] }>('im.message.urgentApp', [{ key: 'urgent', limit: this.limits.apiPerSecond, windowMs: 1000 }], () =>
+    const data = await this.call<{ invalid_user_id_list?: string[] }>('im.message.urgentApp', this.apiWindows('urgent', this.limits.urgentPerSecond, this.limits.urgentPerMinute), () =>
       this.sdk.im.message.urgentApp({
         path: { message_id: opts.messageId },
         params: { user_id_type: 'open_id' },
@@ -220,9 +265,16 @@ export class LarkClient {
 
   private sendWindows(receiveId: string): RateWindow[] {
     return [
-      { key: 'send:s', limit: this.limits.sendPerSecond, windowMs: 1000 },
-      { key: 'send:m', limit: this.limits.sendPerMinute, windowMs: 60_000 },
+      ...this.apiWindows('send', this.limits.sendPerSecond, this.limits.sendPerMinute),
       { key: `send:to:${receiveId}`, limit: this.limits.sendPerReceiverPerSecond, windowMs: 1000 },
+    ];
+  }
+
+  /** An API's per-app windows: Feishu counts both the second and the minute (feishu-facts §1). */
+  private apiWindows(api: string, perSecond: number, perMinute: number): RateWindow[] {
+    return [
+      { key: `${api}:s`, limit: perSecond, windowMs: 1000 },
+      { key: `${api}:m`, limit: perMinute, windowMs: 60_000 },
     ];
   }
 

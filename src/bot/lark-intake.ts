@@ -134,7 +134,11 @@ export async function handleWebhook(
   // another, so it is refused rather than answered with some other delivery's answer.
   if (!eventIdOf(plain)) return { status: 400, body: { error: 'missing event id' } };
 
-  const result: unknown = await dispatcher.invoke(data);
+  // The SDK's own signature check, then its dispatch of the body already decrypted above: left to
+  // itself, invoke() would decrypt the same body a second time.
+  if (opts.encryptKey && !dispatcher.requestHandle?.checkIsEventValidated(data)) return { status: 401, body: { error: 'signature check failed' } };
+  const plainData = Object.assign(Object.create({ headers: req.headers }) as object, plain);
+  const result: unknown = await dispatcher.invoke(plainData, { needCheck: false });
   if (result === undefined) return { status: 401, body: { error: 'signature check failed' } };
   if (typeof result === 'string' && result.startsWith('no ')) return { status: 200, body: {} };
   if (result === ACCEPTED) return { status: 200, body: {} };

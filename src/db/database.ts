@@ -13,6 +13,10 @@ export type Db = Kysely<Database>;
 
 export type CreateDbOptions = {
   max?: number;
+  /** Idle connections are closed after this long. */
+  idleMs?: number;
+  /** A query waiting longer than this for a free connection fails instead of waiting on. */
+  waitMs?: number;
   /** An idle pooled connection was lost (the pool replaces it). */
   onIdleError?: (e: Error) => void;
   /** A checked-out connection was lost mid-work (that work fails with an error; the pool replaces it). */
@@ -20,7 +24,12 @@ export type CreateDbOptions = {
 };
 
 export function createDb(connectionString: string, opts: CreateDbOptions = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.max ?? 10,
+    ...(opts.idleMs ? { idleTimeoutMillis: opts.idleMs } : {}),
+    ...(opts.waitMs ? { connectionTimeoutMillis: opts.waitMs } : {}),
+  });
   // An idle client whose server goes away (a restart, a failover, an admin's terminate) makes the
   // pool emit 'error'; unheard, that would end the process. The pool replaces the client by itself.
   pool.on('error', (e) => opts.onIdleError?.(e));

@@ -9,16 +9,31 @@ import { reply } from '../../submission/callback-answer.js';
 import { buildNoticeCard } from '../cards/notice.card.js';
 import { routeCardAction } from './card-action.router.js';
 import { answerWithin } from './deadline.js';
+import { IntakeGate } from '../intake-gate.js';
 
 /** Feishu allows 3 s; half a second is left for the network and the SDK's signature check. */
 export const CALLBACK_BUDGET_MS = 2500;
 /** A delayed update sent before (or with) the callback answer fails or is reverted (feishu-facts §2). */
 const LATE_UPDATE_DELAY_MS = 1000;
 
-export type IntakeHandlerOptions = { callbackBudgetMs?: number };
+export type IntakeHandlerOptions = { callbackBudgetMs?: number; gate?: IntakeGate | null };
+
+/** The refusal under load: nothing was stored, and tapping again later works. */
+export const BUSY_TEXT = '系统繁忙，请稍后再试';
 
 export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions = {}): IntakeHandlers {
   const budget = opts.callbackBudgetMs ?? CALLBACK_BUDGET_MS;
+  const gate = opts.gate !== undefined ? opts.gate : intakeGateFor(ctx.config, budget);
+  const answer = (evt: LarkCardActionEvent) =>
+    gate
+      ? gate.run(
+          (waitedMs) => answerCardAction(ctx, evt, budget - waitedMs),
+          () => {
+            ctx.logger.warn({ eventId: evt.event_id, ...gate.stats() }, 'card action refused: too many in flight');
+            return reply('error', BUSY_TEXT);
+          },
+        )
+      : answerCardAction(ctx, evt, budget);
   return {
     onMessage: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptMessage(ctx, evt)),
     onCardAction: (evt) => {
@@ -28,9 +43,15 @@ export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions
         ctx.logger.warn({ operator: evt.operator?.open_id }, 'card action without an event id refused');
         return Promise.resolve(reply('error', '无法识别本次操作，未保存，请重试'));
       }
-      return withLogContext({ eventId: evt.event_id }, () => answerCardAction(ctx, evt, budget));
+      return withLogContext({ eventId: evt.event_id }, () => answer(evt));
     },
   };
+}
+
+/** The configured gate, its wait kept well inside the callback budget; none when the limit is 0. */
+export function intakeGateFor(config: Pick<AppContext['config'], 'INTAKE_MAX_IN_FLIGHT' | 'INTAKE_MAX_WAIT_MS'>, budget = CALLBACK_BUDGET_MS): IntakeGate | null {
+  if (config.INTAKE_MAX_IN_FLIGHT <= 0) return null;
+  return new IntakeGate({ maxInFlight: config.INTAKE_MAX_IN_FLIGHT, maxWaitMs: Math.min(config.INTAKE_MAX_WAIT_MS, budget / 2) });
 }
 
 async function answerCardAction(ctx: AppContext, evt: LarkCardActionEvent, budget: number): Promise<CardCallbackResponse> {

@@ -1,0 +1,70 @@
+// The serving process for the load bench (bench/load.bench.ts forks it): the real service (HTTP
+// intake, workers) on its own clock, and beside it a reference endpoint that does only what any
+// endpoint must — read the body, verify the signature, decrypt and parse with the SDK's own
+// RequestHandle and AESCipher — and answers a fixed toast. Both in this one process so they meet
+// the same machine; the load generator is another process.
+//
+// Every SQL statement the process sends is counted at the pg driver (Client.query), so the bench
+// can divide by submissions. IPC: parent sends 'stats' → { statements, rss, gate }, 'stop'.
+import http from 'node:http';
+import pg from 'pg';
+import * as lark from '@larksuiteoapi/node-sdk';
+import { parseConfig } from '../src/config.js';
+import { startService } from '../src/service.js';
+import { createLogger } from '../src/logger.js';
+import { benchClock } from './bench-support.js';
+
+let statements = 0;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply() below
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  statements++;
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+const env = JSON.parse(process.env.BENCH_SERVE_ENV ?? '{}') as Record<string, string>;
+const clockStart = process.env.BENCH_SERVE_CLOCK ?? '';
+
+const config = parseConfig(env);
+const service = await startService(config, { logger: createLogger('silent'), now: benchClock(clockStart) });
+
+const reference = referenceEndpoint(config.LARK_ENCRYPT_KEY, config.LARK_VERIFICATION_TOKEN);
+await new Promise<void>((resolve) => reference.listen(0, '127.0.0.1', resolve));
+const refAddress = reference.address();
+const refPort = typeof refAddress === 'object' && refAddress ? refAddress.port : 0;
+
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'stats') {
+    process.send?.({ type: 'stats', statements, rss: process.memoryUsage().rss });
+  } else if (m.type === 'stop') {
+    reference.close();
+    void service.stop().finally(() => process.exit(0));
+  }
+});
+process.send?.({ type: 'ready', port: service.port, refPort, rss: process.memoryUsage().rss });
+
+/** Verify, decrypt, parse; the 40-line endpoint the issue measures the bot against. */
+function referenceEndpoint(encryptKey: string, verificationToken: string): http.Server {
+  const dispatcher = new lark.EventDispatcher({ encryptKey, verificationToken, logger: { error() {}, warn() {}, info() {}, debug() {}, trace() {} } });
+  const cipher = new lark.AESCipher(encryptKey);
+  return http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let status = 200;
+      let answer: unknown = { toast: { type: 'success', content: '已提交' } };
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { encrypt: string };
+        const data = Object.assign(Object.create({ headers: req.headers }) as object, body);
+        if (!dispatcher.requestHandle?.checkIsEventValidated(data)) throw new Error('bad signature');
+        const plain = JSON.parse(cipher.decrypt(body.encrypt)) as { event?: { action?: { form_value?: unknown } } };
+        if (!plain.event?.action?.form_value) throw new Error('no form');
+      } catch {
+        status = 401;
+        answer = { error: 'refused' };
+      }
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(answer));
+    });
+  });
+}
