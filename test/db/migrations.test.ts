@@ -29,7 +29,7 @@ describe('migrations', () => {
     // Down, one migration at a time, to an empty database.
     const reverted: string[] = [];
     for (let r = await migrateDown(t.db); r.length; r = await migrateDown(t.db)) reverted.push(...r);
-    expect(reverted).toEqual(['Down 20261121T0900-lookup-indexes', 'Down 20261121T0800-core-schema']);
+    expect(reverted).toEqual(['Down 20261201T1000-league', 'Down 20261121T0900-lookup-indexes', 'Down 20261121T0800-core-schema']);
     expect(await tableNames(t)).toEqual([]);
     await migrateToLatest(t.db);
   });

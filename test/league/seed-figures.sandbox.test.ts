@@ -26,9 +26,9 @@ const FIGURES: Record<string, [string, string, string]> = {
 beforeAll(async () => {
   h = await startScenario('2026-11-21T10:00');
   const grid = fixtureGrid();
-  const header = [...(grid[0] as string[]), '1-10月完成投资(万元)', '开工以来累计完成投资(万元)'];
-  const rows = [...grid.slice(1).filter((r) => ['XM2026001', 'XM2026002', 'XM2026003'].includes(r[0] as string)), EXTRA]
-    .map((r) => [...r, FIGURES[r[0] as string]![0], FIGURES[r[0] as string]![1]]);
+  const header = [...(grid[0]), '1-10月完成投资(万元)', '开工以来累计完成投资(万元)'];
+  const rows = [...grid.slice(1).filter((r) => ['XM2026001', 'XM2026002', 'XM2026003'].includes(r[0])), EXTRA]
+    .map((r) => [...r, FIGURES[r[0]][0], FIGURES[r[0]][1]]);
   expectOk(await runImport(deps(h.ctx.db, { now: h.clock.now }), '清单.csv', gridToCsv([header, ...rows])));
 }, 60_000);
 
@@ -61,7 +61,7 @@ describe('seed figures through import and submission', () => {
         const res = await h.driver.cardAction({
           operatorOpenId: person.openId, messageId: cards.get(p.name)!, name: 'report_submit',
           value: { a: 'report.submit', projectId: p.id, cycleId: november },
-          formValue: reportForm({ [F.periodInvestment]: FIGURES[p.code]![2], [F.progress]: `${p.name}形象进度` }),
+          formValue: reportForm({ [F.periodInvestment]: FIGURES[p.code][2], [F.progress]: `${p.name}形象进度` }),
         });
         expect(JSON.stringify(res.body)).not.toContain('"error"');
       }
