@@ -9,6 +9,15 @@ import { buildLeagueCards, type LeagueView } from '../../src/bot/cards/league.ca
 import { cardStats } from '../../src/bot/cards/report-form.card.js';
 import { sendOnce } from '../../src/bot/outbound.js';
 import { addPerson, addProject, openCycle, startScenario, until, type Scenario } from '../submission/scenario.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as XLSX from '@e965/xlsx';
+import JSZip from 'jszip';
+import { leagueCommands } from '../../src/cli/league.commands.js';
+import { computeLeague } from '../../src/league/league.data.js';
+import { headline } from '../../src/league/league.view.js';
+import { runCommand } from '../registry/registry-helpers.js';
 
 let h: Scenario;
 let cycleId: number;
@@ -32,6 +41,10 @@ beforeAll(async () => {
     project_id: lagging.id, cycle_id: cycleId, level: 1, reasons: ['lag'], reason_text: '低于序时进度71.7个百分点', target_person_id: leader.id,
   }).returning('id').executeTakeFirstOrThrow();
   await db.insertInto('escalation_actions').values({ escalation_id: esc.id, actor_id: leader.id, action: 'instruct', text: '请县政府本周内协调用地' }).execute();
+  await db.insertInto('problems').values({
+    number: 'WT2026-0007', project_id: lagging.id, cycle_id: cycleId, category: '用地', description: '用地指标未落实', needs_city_coordination: true,
+    raised_by: leader.id, raised_at: new Date('2026-11-21T02:00:00Z'),
+  }).execute();
 
   chats.dispatch = h.fake.addChat({ name: '市重点项目调度群' });
   chats.tiancheng = h.fake.addChat({ name: '天城县项目群' });
@@ -114,5 +127,76 @@ describe('league posts after a close', () => {
     }
     const chart = (cards[0].body as CardJson['body'])!.elements!.find((e) => e.tag === 'chart') as unknown as { chart_spec: { data: { values: unknown[] }[] } };
     expect(chart.chart_spec.data[0].values).toHaveLength(30);
+  });
+});
+
+describe('meeting papers', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'league-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exports the spreadsheet: numbers as numbers, figures equal to the database, frozen header and a title row', async () => {
+    const out = join(dir, '调度表.xlsx');
+    const res = await runCommand(leagueCommands, h.ctx, ['export', '--cycle', '2026-11', '--out', out]);
+    expect(res.code).toBe(0);
+    const bytes = readFileSync(out);
+    const wb = XLSX.read(bytes, { cellNF: true });
+    expect(wb.SheetNames).toEqual(['项目调度表', '擂台排名', '问题与督办']);
+    const rows = XLSX.utils.sheet_to_json<unknown[]>(wb.Sheets['项目调度表'], { header: 1 });
+    expect(rows[0][0]).toBe('2026年11月重点项目调度表（序时进度 91.7%）');
+    const head = rows[1] as string[];
+    const col = (name: string) => head.indexOf(name);
+    const db = await h.ctx.db.selectFrom('projects').select(['code', 'ytd_investment', 'ytd_year', 'annual_plan', 'total_investment']).orderBy('code').execute();
+    const data = rows.slice(2);
+    // A project with no year-to-date known for 2026 (ytd_year null) has a blank cell, not 0.
+    expect(data.map((r) => [r[col('项目编号')], r[col('本年累计完成投资（万元）')] ?? null, r[col('年度计划投资（万元）')], r[col('总投资（万元）')]])).toEqual(
+      db.map((p) => [p.code, p.ytd_year === 2026 ? Number(p.ytd_investment) : null, Number(p.annual_plan), Number(p.total_investment)]),
+    );
+    const lagRow = data.find((r) => r[col('项目名称')] === '天城滞后项目')!;
+    expect(lagRow[col('年度计划完成率')]).toBe(0.2);
+    expect(lagRow[col('灯号')]).toBe('红灯');
+    expect(lagRow[col('报送情况')]).toBe('缺报');
+    expect(String(lagRow[col('存在问题')])).toContain('WT2026-0007 用地：用地指标未落实');
+    // Formats: 万元 with two decimals, percentages as percentages.
+    const sheet = wb.Sheets['项目调度表'];
+    const ref = (name: string, row: number) => XLSX.utils.encode_cell({ r: row, c: col(name) });
+    expect(sheet[ref('总投资（万元）', 2)]!.z).toBe('#,##0.00');
+    expect(sheet[ref('年度计划完成率', 2)]!.z).toBe('0.0%');
+
+    const league = XLSX.utils.sheet_to_json<unknown[]>(wb.Sheets['擂台排名'], { header: 1 }).slice(2);
+    const total = await h.ctx.db.selectFrom('projects').select((eb) => eb.fn.sum<string>('ytd_investment').as('s')).executeTakeFirstOrThrow();
+    expect(league.at(-1)!.slice(1, 6)).toEqual(['全市', '', 5, 40000, Number(total.s)]);
+    expect(league.map((r) => [r[0], r[1]])).toEqual([['1', '东山县'], ['2', '天城县'], ['3', '河西区'], ['—', '高新区'], ['', '全市']]);
+
+    const zip = await JSZip.loadAsync(bytes);
+    const sheetXml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    expect(sheetXml).toMatch(/<pane[^>]*ySplit="2"[^>]*state="frozen"/);
+    expect(sheetXml).toMatch(/<col [^>]*width="32/);
+    const problems = XLSX.utils.sheet_to_json<unknown[]>(wb.Sheets['问题与督办'], { header: 1 }).slice(2);
+    expect(problems.map((r) => [r[0], r[2]])).toEqual([['问题', '天城滞后项目'], ['督办', '天城滞后项目']]);
+    expect(problems[1][9]).toBe('请县政府本周内协调用地');
+  });
+
+  it('writes the 通报 draft with the same figures as the tables', async () => {
+    const out = join(dir, '11月通报.docx');
+    const res = await runCommand(leagueCommands, h.ctx, ['report', '--cycle', '2026-11', '--out', out]);
+    expect(res.code).toBe(0);
+    const xml = await (await JSZip.loadAsync(readFileSync(out))).file('word/document.xml')!.async('string');
+    const text = xml.replace(/<[^>]+>/g, '');
+    const expected = headline(await computeLeague(h.ctx.db, { kind: 'monthly', periodKey: '2026-11' }));
+    expect(expected.startsWith('1—11月，全市5个重点项目累计完成投资2.29亿元，占年度计划的57.3%，低于序时进度34.4个百分点；开复工率100.0%')).toBe(true);
+    expect(text).toContain(expected);
+    expect(text).toContain('2026年11月全市重点项目建设情况通报');
+    expect(text).toContain('红榜：东山县、天城县、河西区。');
+    expect(text).toContain('天城滞后项目天城县红灯');
+    expect(text).toContain('1. 天城滞后项目（天城县）：用地，用地指标未落实');
+    expect(text).toContain('领导批示：请县政府本周内协调用地');
+  });
+
+  it('refuses a bad cycle or output name with a clear message', async () => {
+    await expect(runCommand(leagueCommands, h.ctx, ['export', '--cycle', '2026-13', '--out', join(dir, 'x.xlsx')])).rejects.toMatchObject({ userMessage: expect.stringContaining('不是期次') });
+    await expect(runCommand(leagueCommands, h.ctx, ['report', '--cycle', '2026-11', '--out', join(dir, 'x.doc')])).rejects.toMatchObject({ userMessage: expect.stringContaining('.docx') });
   });
 });
