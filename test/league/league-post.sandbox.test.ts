@@ -18,6 +18,7 @@ import { leagueCommands } from '../../src/cli/league.commands.js';
 import { computeLeague } from '../../src/league/league.data.js';
 import { headline } from '../../src/league/league.view.js';
 import { runCommand } from '../registry/registry-helpers.js';
+import { grant } from '../submission/scenario.js';
 
 let h: Scenario;
 let cycleId: number;
@@ -198,5 +199,36 @@ describe('meeting papers', () => {
   it('refuses a bad cycle or output name with a clear message', async () => {
     await expect(runCommand(leagueCommands, h.ctx, ['export', '--cycle', '2026-13', '--out', join(dir, 'x.xlsx')])).rejects.toMatchObject({ userMessage: expect.stringContaining('不是期次') });
     await expect(runCommand(leagueCommands, h.ctx, ['report', '--cycle', '2026-11', '--out', join(dir, 'x.doc')])).rejects.toMatchObject({ userMessage: expect.stringContaining('.docx') });
+  });
+});
+
+describe('groups and ranking in chat', () => {
+  const say = async (openId: string, chatId: string, text: string) => {
+    const r = await h.driver.sendMessageEvent({
+      senderOpenId: openId, text: `@_user_1 ${text}`, chatType: 'group', chatId,
+      mentions: [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '调度助手' }],
+    });
+    return until(() => h.fake.messages().find((m) => m.replyTo === r.messageId));
+  };
+
+  it('an admin binds a group by typing 绑定 <地区>; others are refused; 排名 in a region group gives its own card', async () => {
+    const admin = await addPerson(h, '林主任');
+    await grant(h.ctx.db, admin.id, 'admin');
+    const someone = await addPerson(h, '路人乙');
+    const chat = h.fake.addChat({ name: '东山县项目群' });
+    const refused = await say(someone.openId, chat, '绑定 东山县');
+    expect((refused.content as { text: string }).text).toBe('只有管理员可以绑定或解绑群。');
+    const unknown = await say(admin.openId, chat, '绑定 南山县');
+    expect((unknown.content as { text: string }).text).toContain('没有名为“南山县”的地区。可绑定：调度群、');
+    const ok = await say(admin.openId, chat, '绑定 东山县');
+    expect((ok.content as { text: string }).text).toContain('已将本群绑定到东山县');
+    const row = await h.ctx.db.selectFrom('chat_groups').innerJoin('regions', 'regions.id', 'chat_groups.region_id').select(['regions.name', 'chat_groups.purpose']).where('chat_id', '=', chat).executeTakeFirstOrThrow();
+    expect(row).toEqual({ name: '东山县', purpose: 'region' });
+    const ranking = await say(someone.openId, chat, '排名');
+    expect(JSON.stringify(ranking.content)).toContain('综合排名第1名（共3个地区）');
+    const table = await say(someone.openId, chats.dispatch, '排名');
+    expect(JSON.stringify(table.content)).toContain('"tag":"table"');
+    const res = await runCommand(leagueCommands, h.ctx, ['groups', 'list']);
+    expect(res.out.join('\n')).toContain('东山县');
   });
 });
