@@ -7,6 +7,7 @@
 // the key Feishu's docs name for this event) and enqueues 'chat.message'; the job decides and
 // answers, retrying on transient Feishu errors, and every answer is keyed so a retry never
 // answers twice.
+import { leagueChatAnswer } from '../league/league.chat.js';
 import type { AppContext } from '../app-context.js';
 import type { Card } from '../bot/lark-client.js';
 import type { LarkMessageEvent } from '../bot/lark-intake.js';
@@ -98,6 +99,8 @@ async function answersFor(deps: ChatDeps, m: StoredMessage, messageId: string, p
   const intent = decoded.kind === 'text' ? parseIntent(decoded.text) : null;
   // Help needs nobody to be known; everything else is about someone's projects.
   if (intent?.kind === 'help') return [card('help', buildHelpCard(), false)];
+  const league = decoded.kind === 'text' ? await leagueChatAnswer(deps, m, decoded.text, person) : null;
+  if (league) return league;
   if (!person) return [text('unregistered', NOT_REGISTERED)];
   deps.logger.info({ messageId, personId: person.id, intent: intent?.kind ?? 'image' }, 'chat message');
   if (decoded.kind === 'image') return photos(deps, person, decoded.imageKeys, messageId);

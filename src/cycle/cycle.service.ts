@@ -131,6 +131,8 @@ export async function closeCycle(deps: CycleDeps, cycleId: number): Promise<{ cl
   await requireCycle(deps, cycleId);
   const result = await closeCycleRow(deps.db, cycleId, deps.now());
   deps.logger.info({ cycleId, ...result }, result.closed ? 'cycle closed' : 'cycle was closed already');
+  // Also when closed already: a crash between the close and this enqueue must not lose the post.
+  await deps.queues.enqueue('league.post', { cycleId }, { jobId: `league-post-${cycleId}` });
   return result;
 }
 

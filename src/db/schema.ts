@@ -89,6 +89,8 @@ export interface ProjectsTable {
   ytd_year: number | null;
   ytd_investment: ColumnType<string, string | number | undefined, string | number>;
   active: Generated<boolean>;
+  /** 开工以来累计完成投资, 万元; null when never known (migration 20261201T1000-league). */
+  since_start_investment: ColumnType<string | null, string | number | null | undefined, string | number | null>;
   retired_at: Timestamp | null;
   last_import_id: number | null;
   created_at: Generated<Date>;
@@ -164,6 +166,8 @@ interface ReportFields {
   source_message_id: string | null;
   source_event_id: string | null;
   created_at: Generated<Date>;
+  /** 开工以来累计, carried by monthly reports; null when the project's figure is unknown. */
+  since_start_investment?: ColumnType<string | null, string | number | null | undefined, string | number | null>;
 }
 
 export interface ReportsTable extends ReportFields {
@@ -277,6 +281,8 @@ export interface ChatGroupsTable {
   region_id: number | null;
   purpose: Generated<'dispatch' | 'region' | 'leaders'>;
   created_at: Generated<Date>;
+  bound_by?: ColumnType<string | null, string | null | undefined, string | null>;
+  bound_at?: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface LeagueSnapshotsTable {
@@ -309,6 +315,24 @@ export interface Database {
   inbound_events: InboundEventsTable;
   chat_groups: ChatGroupsTable;
   league_snapshots: LeagueSnapshotsTable;
+  region_baselines: RegionBaselinesTable;
+  region_league_exemptions: RegionLeagueExemptionsTable;
+}
+
+export interface RegionBaselinesTable {
+  region_id: number;
+  year: number;
+  through_month: number;
+  amount: Numeric;
+  updated_by: string;
+  updated_at: Generated<Date>;
+}
+
+export interface RegionLeagueExemptionsTable {
+  region_id: number;
+  reason: string;
+  created_by: string;
+  created_at: Generated<Date>;
 }
 
 export type Project = Selectable<ProjectsTable>;

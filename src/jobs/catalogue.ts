@@ -29,6 +29,8 @@ export const jobCatalogue = {
   'admin.notify': { queue: 'outbound', payload: z.object({ key: z.string().max(40), text: z.string() }) },
   /** Daily housekeeping: forget inbound de-duplication keys Feishu can no longer re-send. */
   'maintenance.prune': { queue: 'control', payload: z.object({}) },
+  /** After a close: the league table to the dispatch group and each region's card to its groups (league/league.post.ts). */
+  'league.post': { queue: 'outbound', payload: z.object({ cycleId: z.number().int() }) },
   /** Retry matching people to Feishu users. */
   'people.sync': { queue: 'control', payload: z.object({}) },
 } as const;

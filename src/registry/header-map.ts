@@ -9,7 +9,7 @@ import { isAmbiguousYtdHeader, parseYtdHeader, type YtdHeader } from './ytd-colu
 
 export type FieldKey =
   | 'code' | 'name' | 'legalEntity' | 'location' | 'region' | 'industry' | 'stage' | 'lists'
-  | 'frequency' | 'totalInvestment' | 'annualPlan' | 'ytdInvestment' | 'investorType' | 'plannedStart' | 'plannedFinish'
+  | 'frequency' | 'totalInvestment' | 'annualPlan' | 'ytdInvestment' | 'sinceStartInvestment' | 'investorType' | 'plannedStart' | 'plannedFinish'
   | 'ownerName' | 'ownerMobile' | 'ownerEmail'
   | 'leaderName' | 'leaderMobile' | 'leaderEmail'
   | 'viceMayorName' | 'viceMayorMobile' | 'viceMayorEmail'
@@ -61,6 +61,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'annualPlan', label: '年度计划投资', required: false, money: true, synonyms: ['年度计划投资', '年度计划', '计划投资', '年计划投资', '本年计划投资', '当年计划投资', '年度投资计划', '本年度计划投资', '年度计划完成投资', '计划完成投资'] },
   // Matched by pattern too (parseYtdHeader): "1-10月完成投资", "2026年累计完成投资" and the like.
   { key: 'ytdInvestment', label: '年度累计完成投资', required: false, money: true, synonyms: ['年度累计完成投资', '本年累计完成投资', '今年累计完成投资', '年初至今完成投资', '截至上月累计完成投资'] },
+  // The project's whole cumulative since it started, against 总投资 (league/since-start.ts).
+  { key: 'sinceStartInvestment', label: '开工以来累计完成投资', required: false, money: true, synonyms: ['开工以来累计完成投资', '开工以来累计投资', '开工累计完成投资', '自开工以来累计完成投资', '开工至今累计完成投资', '项目累计完成投资', '建设以来累计完成投资'] },
   { key: 'investorType', label: '投资主体', required: false, money: false, synonyms: ['投资主体', '投资类型', '投资性质', '投资主体类型'] },
   { key: 'plannedStart', label: '计划开工日期', required: false, money: false, synonyms: ['计划开工日期', '计划开工时间', '开工日期', '开工时间', '计划开工'] },
   { key: 'plannedFinish', label: '计划竣工日期', required: false, money: false, synonyms: ['计划竣工日期', '计划竣工时间', '竣工日期', '竣工时间', '计划竣工', '计划完工日期', '计划完工时间', '完工时间'] },

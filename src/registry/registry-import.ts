@@ -19,6 +19,7 @@ import { nameOnlyResolver, ROLE_COLUMN, upsertSheetPeople } from './sheet-people
 import { readSheet, type SourceFile } from './sheet-reader.js';
 import { validateSheet, type CheckedSheet, type SheetYtd } from './sheet-validation.js';
 import { ytdToApply } from './ytd-apply.js';
+import { applySinceStart } from '../league/since-start.import.js';
 
 export type RegistryDeps = {
   db: Db; lark?: LarkClient; logger: Logger; now: () => Date;
@@ -200,6 +201,7 @@ async function writeRegistry(
   const createdIds = await store.insertProjects(trx, diff.created.map((c) => ({ code: c.code, ...c.values })), meta);
   await store.updateProjects(trx, diff.updated.map((u) => ({ id: u.id, ytd_set: ytd.values.has(u.code), ...u.values })), meta);
   await store.retireProjects(trx, diff.retired.map((r) => r.id), meta);
+  const sinceStartWarnings = await applySinceStart(trx, projects, columns, meta);
 
   const labels = await labeller(trx, diff);
   const records: store.ChangeRecord[] = [
@@ -225,7 +227,7 @@ async function writeRegistry(
   return {
     ok: true,
     personIds: [...people.idByKey.values()],
-    warnings: [...contacts.warnings, ...ytd.warnings],
+    warnings: [...contacts.warnings, ...ytd.warnings, ...sinceStartWarnings],
     summary: {
       ok: true,
       dryRun: opts.dryRun ?? false,

@@ -32,6 +32,8 @@ export type ProjectRow = {
   annualPlan?: string;
   /** 万元; null: the cell was empty, nothing known, the stored figure stays. */
   ytdInvestment?: string | null;
+  /** 开工以来累计完成投资, 万元; null: empty cell, the stored figure stays. */
+  sinceStartInvestment?: string | null;
   plannedStart?: string | null;
   plannedFinish?: string | null;
   department?: string | null;
@@ -99,6 +101,7 @@ export function rowSchema(columns: ColumnMap) {
     frequency: parsed(parseFrequency).optional(),
     annualPlan: money('annualPlan', '年度计划投资', false).optional(),
     ytdInvestment: ytdMoney.optional(),
+    sinceStartInvestment: parsed((cell): Parsed<string | null> => parseMoney(cell, f.sinceStartInvestment?.unit ?? '万元')).optional(),
     plannedStart: parsed(parseDate).optional(),
     plannedFinish: parsed(parseDate).optional(),
     department: optionalText.optional(),
@@ -137,6 +140,13 @@ export function rowSchema(columns: ColumnMap) {
         code: 'custom', path: ['ytdInvestment'],
         message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元`,
       });
+    }
+    const sinceStart = row.sinceStartInvestment;
+    if (isText(total) && isText(sinceStart) && new Decimal(sinceStart).gt(total)) {
+      ctx.addIssue({ code: 'custom', path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元大于总投资 ${total} 万元` });
+    }
+    if (isText(ytd) && isText(sinceStart) && new Decimal(ytd).gt(sinceStart)) {
+      ctx.addIssue({ code: 'custom', path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元小于年度累计完成投资 ${ytd} 万元` });
     }
     const start = row.plannedStart;
     const finish = row.plannedFinish;
@@ -280,7 +290,7 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
       stage: result.data.stage,
       totalInvestment: result.data.totalInvestment as string,
     };
-    const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'ytdInvestment', 'plannedStart', 'plannedFinish', 'department'] as const;
+    const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'ytdInvestment', 'sinceStartInvestment', 'plannedStart', 'plannedFinish', 'department'] as const;
     for (const key of optional) if (present.has(key)) (project as Record<string, unknown>)[key] = v[key];
     for (const r of PERSON_ROLES) {
       const person = personFrom(present.has(r.name) ? v : {}, r);

@@ -9,6 +9,7 @@ import { raiseProblem, resolveDepartment, sameProblemOnReport, type RaisedProble
 import type { FilingContext } from './filing.repository.js';
 import { loadDepartments } from '../cycle/report-card.data.js';
 import type { ValidReport } from './report-form.js';
+import { sinceStartOf } from '../domain/league/since-start.js';
 
 export type StoreInput = {
   ctx: FilingContext;
@@ -27,9 +28,17 @@ export type StoredReport = { reportId: number; revision: number; late: boolean; 
 
 export async function storeReport(trx: Kysely<Database>, s: StoreInput): Promise<StoredReport> {
   const { ctx, report: r } = s;
+  const sinceStart = sinceStartOf({
+    kind: ctx.cycle.kind,
+    periodInvestment: r.periodInvestment,
+    registry: ctx.project.since_start_investment,
+    existing: ctx.existing ? { periodInvestment: ctx.existing.period_investment, sinceStart: ctx.existing.since_start_investment ?? null } : null,
+    laterMonthly: Boolean(ctx.laterSameKind),
+  });
   const fields = {
     period_investment: r.periodInvestment,
     ytd_investment: r.ytd,
+    since_start_investment: sinceStart,
     stage: r.stage,
     started: r.started,
     completed: r.completed,
@@ -64,7 +73,7 @@ export async function storeReport(trx: Kysely<Database>, s: StoreInput): Promise
     .values({ ...fields, report_id: reportId, cycle_id: ctx.cycle.id, project_id: ctx.project.id, revision, late: s.late, reason: r.stageReason })
     .execute();
   await markReported(trx, ctx.cycle.id, ctx.project.id, s.at, s.late);
-  await updateProject(trx, s);
+  await updateProject(trx, s, sinceStart);
 
   let problem: RaisedProblem | null = null;
   const p = r.problem;
@@ -101,7 +110,7 @@ export async function storeReport(trx: Kysely<Database>, s: StoreInput): Promise
  * chain's first report may start from without counting anything twice. It is written unless a
  * later monthly report of the year holds a newer total, and never steps back into an earlier year.
  */
-async function updateProject(trx: Kysely<Database>, s: StoreInput): Promise<void> {
+async function updateProject(trx: Kysely<Database>, s: StoreInput, sinceStart: string | null): Promise<void> {
   const { ctx, report: r } = s;
   const p = ctx.project;
   const day = localDay(s.at, s.tz);
@@ -120,6 +129,8 @@ async function updateProject(trx: Kysely<Database>, s: StoreInput): Promise<void
           registered_on: milestone(r.registered, p.registered, p.registered_on),
         }),
     ...(writesYtd ? { ytd_investment: r.ytd, ytd_year: ctx.year } : {}),
+    // Carried like the year-to-date: the latest monthly total is the next month's base.
+    ...(sinceStart !== null && !ctx.laterSameKind ? { since_start_investment: sinceStart } : {}),
   };
   const changes = diff(p, next);
   if (Object.keys(changes).length === 0) return;

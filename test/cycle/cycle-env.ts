@@ -12,6 +12,7 @@ import { createAppContext, type AppContext } from '../../src/app-context.js';
 import { jobCatalogue, type JobName } from '../../src/jobs/catalogue.js';
 import type { Processors } from '../../src/jobs/queue-registry.js';
 import { cycleProcessors } from '../../src/cycle/cycle.processors.js';
+import { leagueProcessors } from '../../src/league/league.processors.js';
 import { FakeFeishu } from '../../src/sandbox/index.js';
 import { createTestDatabase, uniqueQueuePrefix, deleteRedisKeys, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
@@ -113,8 +114,8 @@ export function cycleOnlyProcessors(ctx: AppContext): Processors {
       },
     ]),
   );
-  // The daily prune is enqueued by the scheduler's tick, so it runs for real here too.
-  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx) } as Processors;
+  // The daily prune is enqueued by the scheduler's tick, and the league post by the close, so they run for real here too.
+  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx), ...leagueProcessors(ctx) } as Processors;
 }
 
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -1,0 +1,87 @@
+// After a cycle closes: the league table to the dispatch group and each region's own card to its
+// bound groups. A job (league.post) enqueued by the close; idempotent by message keys (sendOnce
+// uuids), so a re-run, a retried job or a second instance posts nothing twice. The snapshot the
+// first run saves is what the next cycle's movement is measured against.
+import type { AppContext } from '../app-context.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { sendOnce } from '../bot/outbound.js';
+import { buildLeagueCards, buildRegionLeagueCard, type LeagueView } from '../bot/cards/league.card.js';
+import { quarterRollup } from '../domain/league/ranking.js';
+import { movementText } from '../domain/league/ranking.js';
+import { computeLeague, isQuarterEnd, quarterSnapshots, saveSnapshot, snapshotOf, type LeagueResult } from './league.data.js';
+import { leagueView, regionView, type OpenEscalation } from './league.view.js';
+import { listGroups } from './groups.repository.js';
+
+export type LeaguePostDeps = Pick<AppContext, 'db' | 'lark' | 'logger'>;
+
+export const leagueMessageKey = (cycleId: number, chatId: string, page = 1) => `league:c${cycleId}:${chatId}${page > 1 ? `:n${page}` : ''}`;
+
+/** Escalations not yet resolved for these projects, with the leaders' instructions. */
+export async function openEscalations(db: Kysely<Database>, r: LeagueResult): Promise<OpenEscalation[]> {
+  const ids = r.projects.map((p) => p.projectId);
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('escalations as e')
+    .innerJoin('projects as p', 'p.id', 'e.project_id')
+    .select(['e.id', 'e.project_id', 'p.name', 'p.region_id', 'e.level', 'e.state', 'e.reason_text'])
+    .where('e.project_id', 'in', ids)
+    .where('e.state', '!=', 'resolved')
+    .orderBy('e.level', 'desc')
+    .orderBy('e.id')
+    .execute();
+  const actions = rows.length === 0 ? [] : await db
+    .selectFrom('escalation_actions')
+    .select(['escalation_id', 'text'])
+    .where('escalation_id', 'in', rows.map((e) => e.id))
+    .where('action', '=', 'instruct')
+    .orderBy('created_at')
+    .execute();
+  return rows.map((e) => ({
+    projectId: e.project_id, projectName: e.name, regionId: e.region_id, level: e.level, state: e.state, reasonText: e.reason_text,
+    instructions: actions.filter((a) => a.escalation_id === e.id && a.text).map((a) => a.text as string),
+  }));
+}
+
+/** The league and its 季考评 roll-up when the cycle is a quarter's last month. Saves the snapshot. */
+export async function leagueWithQuarter(db: Kysely<Database>, cycleId: number): Promise<{ result: LeagueResult; view: LeagueView }> {
+  const result = await computeLeague(db, cycleId);
+  await saveSnapshot(db, result, snapshotOf(result, movementText));
+  let quarter: LeagueView['quarter'] = null;
+  if (isQuarterEnd(result.cycle)) {
+    const months = await quarterSnapshots(db, result.frame.year, result.frame.month);
+    const rolled = quarterRollup(months);
+    const names = new Map(result.regions.map((g) => [g.regionId, g.name]));
+    quarter = {
+      title: `${result.frame.year}年第${result.frame.month / 3}季度考评（${months.length}个月综合名次平均）`,
+      rows: [...rolled].sort((a, b) => a[1].rank - b[1].rank).map(([id, q]) => ({ rank: String(q.rank), name: names.get(id) ?? String(id), average: q.average.toDecimalPlaces(2).toString() })),
+    };
+  }
+  return { result, view: leagueView(result, quarter) };
+}
+
+export async function postLeague(deps: LeaguePostDeps, cycleId: number): Promise<{ dispatchCards: number; regionCards: number; alreadySent: number }> {
+  const { result, view } = await leagueWithQuarter(deps.db, cycleId);
+  const groups = await listGroups(deps.db);
+  const escalations = await openEscalations(deps.db, result);
+  let dispatchCards = 0;
+  let regionCards = 0;
+  let alreadySent = 0;
+  const cards = buildLeagueCards(view);
+  for (const g of groups.filter((x) => x.purpose === 'dispatch')) {
+    for (const [i, card] of cards.entries()) {
+      const sent = await sendOnce(deps, { key: leagueMessageKey(cycleId, g.chatId, i + 1), kind: 'league.table', receiveId: g.chatId, receiveIdType: 'chat_id', cycleId, card });
+      if (sent.alreadySent) alreadySent++;
+      else dispatchCards++;
+    }
+  }
+  const inCycle = new Set(result.regions.map((r) => r.regionId));
+  for (const g of groups.filter((x) => x.purpose === 'region' && x.regionId !== null && inCycle.has(x.regionId))) {
+    const card = buildRegionLeagueCard(regionView(result, g.regionId as number, escalations));
+    const sent = await sendOnce(deps, { key: leagueMessageKey(cycleId, g.chatId), kind: 'league.region', receiveId: g.chatId, receiveIdType: 'chat_id', cycleId, card });
+    if (sent.alreadySent) alreadySent++;
+    else regionCards++;
+  }
+  deps.logger.info({ cycleId, dispatchCards, regionCards, alreadySent }, 'league posted');
+  return { dispatchCards, regionCards, alreadySent };
+}
