@@ -5,6 +5,7 @@
 // console of a real app; without a callback URL deliveries go over the long
 // connection, as an app in long-connection mode receives them.
 import { FeishuDriver } from './callback-driver.js';
+import { attachConsole } from './console/console-server.js';
 import { FakeFeishu, SANDBOX_APP_ID, SANDBOX_APP_SECRET, type SandboxLogger } from './fake-feishu.js';
 import { normalizeMobile, type NewUser } from './directory.js';
 
@@ -58,6 +59,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<SandboxHan
     fake,
   });
   driver.viaWebSocket = !options.callbackUrl;
+  // The console delivers what a person does through the same driver, so it is as strict as Feishu.
+  attachConsole(fake, { driver });
   const bound = fake.listening();
   print(`Sandbox Feishu listening on ${url}${bound && bound.address !== '127.0.0.1' ? ` (bound to ${bound.address}:${bound.port})` : ''}`);
   print(`  domain:             ${url}`);
@@ -67,6 +70,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<SandboxHan
   print(`  verification_token: ${verificationToken}`);
   print(`  deliveries:         ${options.callbackUrl ? `POST ${options.callbackUrl}` : 'long connection (WSClient)'}`);
   print(`  users:              ${fake.users().length}${options.seedFile ? ` (${seeded} seeded from ${options.seedFile})` : ''}`);
+  print(`  console:            ${url}/  (a Feishu client for any person in the tenant)`);
   print(`  inspect:            ${url}/_sandbox/messages  ${url}/_sandbox/requests  ${url}/_sandbox/users`);
 
   let markStopped: () => void = () => undefined;
