@@ -1,5 +1,4 @@
 // Database and sandbox commands.
-import { parseArgs } from 'node:util';
 import type { CliCommand } from './command.js';
 import { migrateCommand } from './migrate.command.js';
 import { runSandbox } from '../sandbox/standalone.js';
