@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as coreSchema from './20261121T0800-core-schema.js';
 import * as lookupIndexes from './20261121T0900-lookup-indexes.js';
+import * as escalation from './20261201T0900-escalation.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
   '20261121T0900-lookup-indexes': lookupIndexes,
+  '20261201T0900-escalation': escalation,
 };
