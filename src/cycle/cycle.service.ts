@@ -24,6 +24,7 @@ import { cycleStatus } from './cycle-status.js';
 import { jobCatalogue } from '../jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
+import { enqueueEscalationRun } from '../escalation/escalation.service.js';
 
 export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
 
@@ -121,6 +122,8 @@ export async function remindCycle(deps: CycleDeps, cycleId: number, final: boole
 export async function closeCycle(deps: CycleDeps, cycleId: number): Promise<{ closed: boolean; missed: number }> {
   await requireCycle(deps, cycleId);
   const result = await closeCycleRow(deps.db, cycleId, deps.now());
+  // Lights and the escalation ladder, also on a repeated close (idempotent), so a run lost to a crash is made up.
+  await enqueueEscalationRun(deps.queues, cycleId);
   deps.logger.info({ cycleId, ...result }, result.closed ? 'cycle closed' : 'cycle was closed already');
   return result;
 }

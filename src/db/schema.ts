@@ -313,6 +313,13 @@ export interface ProjectLightsTable {
   judged_at: Timestamp;
 }
 
+export interface EscalationCardsTable {
+  uuid: string;
+  person_id: number;
+  escalation_ids: number[];
+  created_at: Timestamp;
+}
+
 export interface Database {
   regions: RegionsTable;
   people: PeopleTable;
@@ -337,6 +344,7 @@ export interface Database {
   league_snapshots: LeagueSnapshotsTable;
   light_exemptions: LightExemptionsTable;
   project_lights: ProjectLightsTable;
+  escalation_cards: EscalationCardsTable;
 }
 
 export type Project = Selectable<ProjectsTable>;

@@ -5,7 +5,8 @@ import { cycleProcessors } from '../cycle/cycle.processors.js';
 import { submissionProcessors } from '../submission/submission.processors.js';
 import { peopleProcessors } from '../registry/people.processors.js';
 import { maintenanceProcessors } from './maintenance.processors.js';
+import { escalationProcessors } from '../escalation/escalation.processors.js';
 
 export function createProcessors(ctx: AppContext): Processors {
-  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx), ...maintenanceProcessors(ctx) };
+  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx), ...maintenanceProcessors(ctx), ...escalationProcessors(ctx) };
 }

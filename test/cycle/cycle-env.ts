@@ -3,6 +3,7 @@
 // Only the cycle's processors are real; the other catalogued jobs get processors that fail
 // loudly, since QueueRegistry.startWorkers insists every job has one.
 import { maintenanceProcessors } from '../../src/jobs/maintenance.processors.js';
+import { escalationProcessors } from '../../src/escalation/escalation.processors.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
@@ -114,7 +115,8 @@ export function cycleOnlyProcessors(ctx: AppContext): Processors {
     ]),
   );
   // The daily prune is enqueued by the scheduler's tick, so it runs for real here too.
-  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx) } as Processors;
+  // The close enqueues the escalation run, so the escalation side runs for real too.
+  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx), ...escalationProcessors(ctx) } as Processors;
 }
 
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { causeGone, decideEscalations, escalationResolved, useDigest, type ProjectAtClose, type ResolutionFacts } from '../../src/domain/escalation-rules.js';
+import { causeGone, decideEscalations, escalationResolved, useDigest, type LadderRules, type ProjectAtClose, type ResolutionFacts } from '../../src/domain/escalation-rules.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
 const base: ProjectAtClose = {
   cycleId: 7, periodLabel: '2026年11月', dueText: '11月25日（周三）18:00', light: 'green', lightReasons: ['与序时进度持平'],
   previousLight: null, missed: false, openProblems: [], openLevel1: [], now,
 };
-const yinchuan = { preset: 'yinchuan' as const, problemOpenDays: 14 };
-const sanya = { preset: 'sanya' as const, problemOpenDays: 14 };
+const yinchuan: LadderRules = { preset: 'yinchuan', problemOpenDays: 14 };
+const sanya: LadderRules = { preset: 'sanya', problemOpenDays: 14 };
 const kinds = (p: Partial<ProjectAtClose>, rules = yinchuan) =>
   decideEscalations({ ...base, ...p }, rules).map((d) => [d.level, d.causes.map((c) => c.kind)]);
 const days = (n: number) => new Date(now.getTime() - n * 24 * 3600 * 1000);

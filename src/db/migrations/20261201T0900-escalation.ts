@@ -35,6 +35,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     create index escalations_open_idx on escalations (project_id) where state <> 'resolved';
     create index escalations_target_idx on escalations (target_person_id, state);
 
+    -- Which escalations each leader card shows (a digest shows several), so an action or a
+    -- resolution can update every card that shows it. uuid: outbound_messages.uuid.
+    create table escalation_cards (
+      uuid text primary key,
+      person_id integer not null references people(id),
+      escalation_ids integer[] not null,
+      created_at timestamptz not null default now()
+    );
+    create index escalation_cards_ids_idx on escalation_cards using gin (escalation_ids);
+
     alter table escalation_actions add column deadline date;
     alter table escalation_actions add constraint escalation_actions_supervise_deadline check (action <> 'supervise' or deadline is not null);
   `.execute(db);
@@ -47,6 +57,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     drop index if exists escalations_target_idx;
     drop index if exists escalations_open_idx;
     alter table escalations drop column if exists resolution, drop column if exists resolved_at, drop column if exists causes;
+    drop table if exists escalation_cards;
     drop table if exists project_lights;
     drop table if exists light_exemptions;
   `.execute(db);
