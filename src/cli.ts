@@ -8,8 +8,9 @@ import { dbCommands } from './cli/db.commands.js';
 import { registryCommands } from './cli/registry.commands.js';
 import { problemCommands } from './cli/problems.commands.js';
 import { cycleCommands } from './cli/cycle.commands.js';
+import { escalationCommands } from './cli/escalation.commands.js';
 
-export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...cycleCommands, ...problemCommands];
+export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...cycleCommands, ...problemCommands, ...escalationCommands];
 
 function usage(io: CliIo): void {
   io.out('用法 / usage: npm run cli -- <command> [options]\n');
