@@ -69,6 +69,9 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
       : [],
     projectIds.length ? deps.db.selectFrom('projects').select(['id', 'leader_id', 'vice_mayor_id']).where('id', 'in', projectIds).execute() : [],
   ]);
+  const stillOpen = projectIds.length
+    ? await deps.db.selectFrom('escalations').select(['project_id', 'level', 'causes']).where('project_id', 'in', projectIds).where('state', '!=', 'resolved').where('cycle_id', '!=', cycle.id).execute()
+    : [];
   const missed = new Set(statuses.filter((s) => s.status === 'missed').map((s) => s.project_id));
   const rules = ladderRules(deps.config);
   const label = periodLabel(cycle.kind, cycle.period_key);
@@ -93,7 +96,11 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
       rules,
     );
     const project = projects.find((p) => p.id === l.projectId);
-    for (const d of decisions) {
+    for (const found of decisions) {
+      // A case already open at this level (the same problem, the same light, the same level-1
+      // case) is not raised again each cycle: it stays one case until it resolves.
+      const d = { ...found, causes: found.causes.filter((c) => !stillOpen.some((o) => o.project_id === l.projectId && o.level === found.level && sameCase(c, o.causes as EscalationCause[]))) };
+      if (d.causes.length === 0) continue;
       const target = d.level === 1 ? (project?.leader_id ?? null) : (project?.vice_mayor_id ?? null);
       const res = await deps.db
         .insertInto('escalations')
@@ -231,6 +238,12 @@ export async function recheckProjects(deps: EscalationDeps, projectIds: number[]
     await deps.queues.enqueue('escalation.resolved', { escalationId: e.id }, { jobId: `esc-resolved-${e.id}` });
   }
   return count;
+}
+
+/** Whether `c` is a case an open escalation already carries (a missed report is new each cycle). */
+function sameCase(c: EscalationCause, open: EscalationCause[]): boolean {
+  if (c.kind === 'missed') return false;
+  return open.some((o) => o.kind === c.kind && o.problemId === c.problemId && o.escalationId === c.escalationId);
 }
 
 async function resolvedAmong(db: Q, ids: number[]): Promise<number[]> {
