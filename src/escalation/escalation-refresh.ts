@@ -13,14 +13,14 @@ import { sendEscalationCard, type EscalationDeps } from './escalation.service.js
 const DAY_MS = 24 * 3600 * 1000;
 
 /** One fresh card listing the leader's open escalations; undefined when there are none. */
-export async function sendFreshLeaderCard(deps: EscalationDeps, personId: number, why: 'request' | 'refresh'): Promise<{ count: number; sent: boolean } | undefined> {
+export async function sendFreshLeaderCard(deps: EscalationDeps, personId: number, why: 'request' | 'refresh', requestId = ''): Promise<{ count: number; sent: boolean } | undefined> {
   const open = await listEscalations(deps.db, { targetId: personId, open: true });
   const openId = open[0]?.targetOpenId;
   if (open.length === 0 || !openId) return undefined;
   const { tz } = cycleSettings(deps.config);
   const ids = open.map((e) => e.id);
-  // On request every time (the key carries the moment); by the job once a day.
-  const stamp = why === 'request' ? deps.now().toISOString() : localDay(deps.now(), tz);
+  // On request once per request (a retried chat job sends nothing twice); by the job once a day.
+  const stamp = why === 'request' ? `r${requestId}` : localDay(deps.now(), tz);
   const r = await sendEscalationCard(deps, {
     key: `esc-fresh:p${personId}:${stamp}:${ids.join('-')}`.slice(0, 400),
     personId,
@@ -34,13 +34,13 @@ export async function sendFreshLeaderCard(deps: EscalationDeps, personId: number
 }
 
 /** Fresh department cards for the person's open problems (those they are the contact for). */
-export async function sendFreshProblemCards(deps: EscalationDeps, personId: number, why: 'request' | 'refresh', problemIds?: number[]): Promise<number> {
+export async function sendFreshProblemCards(deps: EscalationDeps, personId: number, why: 'request' | 'refresh', problemIds?: number[], requestId = ''): Promise<number> {
   const { tz } = cycleSettings(deps.config);
   const person = await deps.db.selectFrom('people').select(['id', 'open_id']).where('id', '=', personId).executeTakeFirst();
   if (!person?.open_id) return 0;
   const problems = (await listProblems(deps.db, { statuses: ['open', 'in_coordination', 'reopened'], departmentContactId: personId }))
     .filter((p) => p.departmentContactId === personId && (!problemIds || problemIds.includes(p.id)));
-  const stamp = why === 'request' ? deps.now().toISOString() : localDay(deps.now(), tz);
+  const stamp = why === 'request' ? `r${requestId}` : localDay(deps.now(), tz);
   let sent = 0;
   for (const p of problems.slice(0, 10)) {
     const current = await findProblem(deps.db, p.id);

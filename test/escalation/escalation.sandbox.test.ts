@@ -219,3 +219,84 @@ describe('resolution and the next close', () => {
     expect(open2.out).not.toContain(projects.C.code);
   });
 });
+
+describe('leaders in chat and cards that outlive 14 days', () => {
+  async function say(who: TestPerson, text: string) {
+    const r = await h.driver.sendMessageEvent({ senderOpenId: who.openId, text, chatType: 'p2p', chatId: h.fake.p2pChatId(who.openId)! });
+    expect(r.status).toBe(200);
+    return r.messageId;
+  }
+  const replyTo = (who: TestPerson, needle: string) =>
+    until(() => h.fake.messages({ receive_id: who.openId }).find((m) => m.raw_content.includes(needle)));
+
+  it('我的督办 lists a leader’s open cases; 项目 XM… shows status and light history only to those concerned', async () => {
+    h.clock.set('2026-11-26T09:00');
+    await say(people['周敏'], '我的督办');
+    const list = await replyTo(people['周敏'], '待处理的督办事项');
+    expect(list.raw_content).toContain('项目甲');
+    expect(list.raw_content).toContain('项目乙');
+    await say(people['周敏'], `项目 ${projects.A.code}`);
+    const status = await replyTo(people['周敏'], '预警灯：');
+    expect(status.raw_content).toContain('2026年10月🟡 → 2026年11月🔴');
+    await say(people['赵辉敏'], `项目 ${projects.A.code}`);
+    await replyTo(people['赵辉敏'], '不能查看该项目');
+  });
+
+  it('the daily refresh sends fresh cards for cases whose card is about to expire, once a day', async () => {
+    const { refreshAgingCards } = await import('../../src/escalation/escalation-refresh.js');
+    const before = cardsTo(people['王建国']).length;
+    await refreshAgingCards(h.ctx);
+    await drained(h.ctx);
+    const fresh = cardsTo(people['王建国']).slice(before);
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0].raw_content).toContain('原卡片即将过期');
+    expect(fresh[0].raw_content).toContain('项目丁');
+    // The department contact of D's problem (unchanged since 10-22) gets a fresh problem card.
+    await replyTo(people['发改委联络人'], '原卡片即将过期');
+    const total = h.fake.messages({}).length;
+    await refreshAgingCards(h.ctx);
+    await drained(h.ctx);
+    expect(h.fake.messages({})).toHaveLength(total);
+  });
+
+  it('待办 answers with fresh actionable cards that work: a department resolves a problem raised a month ago, and the city-level case resolves', async () => {
+    await say(people['发改委联络人'], '待办');
+    await replyTo(people['发改委联络人'], '已发送最新的待办卡片');
+    const problem = await h.ctx.db.selectFrom('problems').select(['id', 'raised_at']).where('project_id', '=', projects.D.id).executeTakeFirstOrThrow();
+    expect(h.clock.now().getTime() - problem.raised_at.getTime()).toBeGreaterThan(20 * 24 * 3600 * 1000);
+    const fresh = await replyTo(people['发改委联络人'], '待办问题（最新卡片');
+    const accept = await h.driver.cardAction({ operatorOpenId: people['发改委联络人'].openId, messageId: fresh.message_id, value: { a: 'problem.accept', problemId: problem.id } });
+    expect((accept.body as Body).toast?.type).toBe('success');
+    const resolve = await h.driver.cardAction({
+      operatorOpenId: people['发改委联络人'].openId,
+      messageId: fresh.message_id,
+      value: { a: 'problem.resolve', problemId: problem.id },
+      formValue: { resolution_note: '市级协调会已明确用地指标' },
+    });
+    expect((resolve.body as Body).toast?.type).toBe('success');
+    const told = await until(() => textsTo(people['王建国']).find((m) => m.raw_content.includes('项目丁')));
+    expect(told.raw_content).toContain('问题已解决');
+
+    await say(people['周敏'], '待办');
+    const card = await until(() => cardsTo(people['周敏']).find((m) => m.raw_content.includes('您的待办督办事项')));
+    const nov = (await h.ctx.db.selectFrom('escalations').select('id').where('project_id', '=', projects.A.id).where('cycle_id', '=', november).where('level', '=', 1).executeTakeFirstOrThrow()).id;
+    const read = await h.driver.cardAction({ operatorOpenId: people['周敏'].openId, messageId: card.message_id, value: { a: 'escalation.acknowledge', escalationId: nov } });
+    expect((read.body as Body).toast).toMatchObject({ type: 'success', content: '已标记为已阅' });
+    // The fresh card re-renders whole: both projects, November's case marked as read.
+    const shown = cardText((read.body as Body).card?.data);
+    expect(shown).toContain('项目乙');
+    expect(shown).toContain('已阅 · 周敏');
+  });
+
+  it('exempts a project from lights by CLI, lists and removes the exemption', async () => {
+    const bad = await cli('exempt', projects.A.code, '--until', '2027-02-30', '--reason', '冬季停工').catch((e: Error) => ({ code: 1, out: e.message }));
+    expect(bad.out).toMatch(/--until/);
+    const ok = await cli('exempt', projects.A.code, '--until', '2027-03-01', '--reason', '冬季停工');
+    expect(ok.out).toContain('冬季停工，至 2027-03-01');
+    const list = await cli('exemptions', 'list');
+    expect(list.out).toContain(projects.A.code);
+    const id = (await h.ctx.db.selectFrom('light_exemptions').select('id').executeTakeFirstOrThrow()).id;
+    expect((await cli('exempt', 'remove', String(id))).out).toContain('已撤销');
+    expect((await cli('exemptions', 'list')).out).toBe('没有豁免');
+  });
+});
