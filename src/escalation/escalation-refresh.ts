@@ -2,6 +2,7 @@
 // open escalation or problem gets a fresh card: on request (chat 待办) and, before the old card
 // expires, from the daily refresh job. Fresh cards are keyed by the day they are sent, so a
 // repeated job on the same day sends nothing twice.
+import { sql } from 'kysely';
 import { sendOnce } from '../bot/outbound.js';
 import { buildDepartmentProblemCard } from '../bot/cards/problem.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
@@ -60,7 +61,7 @@ export async function sendFreshProblemCards(deps: EscalationDeps, personId: numb
 
 /**
  * The daily job: leaders whose newest card for an open escalation is older than
- * CARD_REFRESH_DAYS, and department contacts of problems unchanged that long, get a fresh card.
+ * CARD_REFRESH_DAYS, and department contacts of open problems with no step that long, get a fresh card.
  */
 export async function refreshAgingCards(deps: EscalationDeps): Promise<{ leaders: number; problems: number }> {
   const cutoff = new Date(deps.now().getTime() - deps.config.CARD_REFRESH_DAYS * DAY_MS);
@@ -80,7 +81,8 @@ export async function refreshAgingCards(deps: EscalationDeps): Promise<{ leaders
     .innerJoin('departments as d', 'd.id', 'q.department_id')
     .select(['q.id', 'd.contact_person_id'])
     .where('q.status', 'in', ['open', 'in_coordination', 'reopened'])
-    .where('q.updated_at', '<=', cutoff)
+    // The problem's own clock-stamped steps (raised, accepted, resolved), not the row's write time.
+    .where(sql<Date>`greatest(q.raised_at, q.accepted_at, q.resolved_at)`, '<=', cutoff)
     .where('d.contact_person_id', 'is not', null)
     .execute();
   let problemCards = 0;

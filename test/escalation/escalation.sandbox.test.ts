@@ -227,7 +227,8 @@ describe('leaders in chat and cards that outlive 14 days', () => {
     return r.messageId;
   }
   const replyTo = (who: TestPerson, needle: string) =>
-    until(() => h.fake.messages({ receive_id: who.openId }).find((m) => m.raw_content.includes(needle)));
+    // Chat answers are replies in the direct chat; fresh cards go to the person.
+    until(() => [...h.fake.messages({ receive_id: who.openId }), ...h.fake.messages({ chat_id: h.fake.p2pChatId(who.openId)! })].find((m) => m.raw_content.includes(needle)));
 
   it('我的督办 lists a leader’s open cases; 项目 XM… shows status and light history only to those concerned', async () => {
     h.clock.set('2026-11-26T09:00');
