@@ -56,7 +56,7 @@ export function parseIntent(raw: string): ChatIntent {
   if (command) return { kind: command };
 
   const project = /^\/*项目\s*(XM[0-9A-Za-z]+)[。.!！]*$/i.exec(text);
-  if (project) return { kind: 'project_status', code: project[1]! };
+  if (project) return { kind: 'project_status', code: project[1] };
 
   const m = DRAFT.exec(text);
   if (m && m[1]) {

@@ -69,7 +69,7 @@ export async function actOnEscalation(
   return writeOncePerEvent(deps, origin.eventId, `escalation.${action}`, async (trx) => {
     if (action === 'acknowledge') {
       const already = await trx.selectFrom('escalation_actions').select('id').where('escalation_id', '=', escalationId).where('actor_id', '=', origin.operator.id).where('action', '=', 'acknowledge').executeTakeFirst();
-      if (already) throw new Refusal(reply('info', '您已阅过此事项', await render(trx as never)), 'acknowledged already');
+      if (already) throw new Refusal(reply('info', '您已阅过此事项', await render(trx)), 'acknowledged already');
     }
     const row = await trx
       .insertInto('escalation_actions')
@@ -87,7 +87,7 @@ export async function actOnEscalation(
     // Other cards showing this escalation (a fresh copy, the digest) follow after the commit.
     await deps.queues.enqueue('escalation.cards', { escalationIds: [escalationId], skipMessageId: origin.messageId ?? undefined }, { delay: 500 });
     deps.logger.info({ escalationId, action, actor: origin.operator.id }, 'escalation action stored');
-    return reply('success', DONE[action], await render(trx as never));
+    return reply('success', DONE[action], await render(trx));
   });
 }
 

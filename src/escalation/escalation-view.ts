@@ -48,7 +48,7 @@ export async function cardView(db: Q, escalationIds: number[], tz: string, notic
   const records = await findEscalations(db, escalationIds);
   if (records.length === 0) return undefined;
   const items = await itemViews(db, records, tz);
-  const first = records[0]!;
+  const first = records[0];
   const level = Math.max(...records.map((r) => r.level)) as 1 | 2;
   const periods = [...new Set(records.map((r) => periodLabel(r.cycleKind, r.periodKey)))].join('、');
   const title = records.length > 1 ? `督办事项汇总：${records.length} 个项目需要您关注` : `督办提醒：${first.project.name}`;

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { Database } from '../db/schema.js';
 import { messageUuid, sendOnce } from '../bot/outbound.js';
-import { buildEscalationCard, LEVEL_LABEL } from '../bot/cards/escalation.card.js';
+import { buildEscalationCard } from '../bot/cards/escalation.card.js';
 import type { CardNotice } from '../bot/cards/report-form.card.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
@@ -142,11 +142,11 @@ async function sendCycleCards(deps: EscalationDeps, cycleId: number): Promise<nu
   }
   for (const [k, items] of groups) {
     const [level, person] = k.split(':').map(Number) as [1 | 2, number];
-    const openId = items[0]!.targetOpenId!;
+    const openId = items[0].targetOpenId!;
     const batches = useDigest(items.length, deps.config.ESCALATION_DIGEST_FROM) ? [items] : items.map((i) => [i]);
     for (const batch of batches) {
-      const key = batch.length > 1 ? `esc:c${cycleId}:l${level}:p${person}` : `esc:e${batch[0]!.id}:p${person}`;
-      const r = await sendEscalationCard(deps, { key, personId: person, openId, escalationIds: batch.map((b) => b.id), cycleId, projectId: batch.length === 1 ? batch[0]!.project.id : null });
+      const key = batch.length > 1 ? `esc:c${cycleId}:l${level}:p${person}` : `esc:e${batch[0].id}:p${person}`;
+      const r = await sendEscalationCard(deps, { key, personId: person, openId, escalationIds: batch.map((b) => b.id), cycleId, projectId: batch.length === 1 ? batch[0].project.id : null });
       if (r.sent) sent++;
       if (level === 2 && deps.config.ESCALATION_URGENT && r.sent) await urgent(deps, r.messageId, openId);
     }
@@ -275,6 +275,6 @@ export async function refreshShownCards(deps: EscalationDeps, escalationIds: num
     if (!c.messageId || c.messageId === skipMessageId) continue;
     const view = await cardView(deps.db, c.escalationIds, tz);
     if (!view) continue;
-    await deps.queues.enqueue('card.update', { messageId: c.messageId, card: buildEscalationCard(view) as Record<string, unknown> });
+    await deps.queues.enqueue('card.update', { messageId: c.messageId, card: buildEscalationCard(view) });
   }
 }

@@ -3,7 +3,7 @@
 // and the admins' exemptions from judging.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { judgeLight, type Exemption, type JudgedLight, type LightFacts, type LightRules } from '../domain/lights.js';
+import { judgeLight, type Exemption, type JudgedLight, type LightFacts } from '../domain/lights.js';
 import { timeProgress } from '../domain/schedule-lag.js';
 import { localDay } from '../cycle/cycle-format.js';
 import type { CycleRow } from '../cycle/cycle.repository.js';

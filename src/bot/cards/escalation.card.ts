@@ -73,7 +73,7 @@ function item(v: EscalationItemView, numbered: number | null): unknown[] {
           tag: 'column',
           width: 'auto',
           elements: [
-            { ...callbackButton(text!, { a: a as 'escalation.acknowledge', escalationId: v.id }), type, name: `${a!.replace('.', '_')}_${v.id}`, form_action_type: 'submit' },
+            { ...callbackButton(text, { a: a as 'escalation.acknowledge', escalationId: v.id }), type, name: `${a.replace('.', '_')}_${v.id}`, form_action_type: 'submit' },
           ],
         })),
       },
