@@ -19,6 +19,8 @@ import { cardsShowing, listEscalations, type EscalationRecord } from './escalati
 import { cardView } from './escalation-view.js';
 import { judgeAndStoreCycleLights, previousLights } from './lights.repository.js';
 
+const CARD_LIFETIME_MS = 14 * 24 * 3600 * 1000;
+
 export type EscalationDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'config' | 'now'>;
 type Q = Kysely<Database>;
 
@@ -272,7 +274,8 @@ export async function notifyResolved(deps: EscalationDeps, escalationId: number)
 export async function refreshShownCards(deps: EscalationDeps, escalationIds: number[], skipMessageId?: string | null): Promise<void> {
   const { tz } = cycleSettings(deps.config);
   for (const c of await cardsShowing(deps.db, escalationIds)) {
-    if (!c.messageId || c.messageId === skipMessageId) continue;
+    // Feishu refuses updates to cards older than 14 days; the refresh job sends fresh ones instead.
+    if (!c.messageId || c.messageId === skipMessageId || deps.now().getTime() - c.createdAt.getTime() >= CARD_LIFETIME_MS) continue;
     const view = await cardView(deps.db, c.escalationIds, tz);
     if (!view) continue;
     await deps.queues.enqueue('card.update', { messageId: c.messageId, card: buildEscalationCard(view) });
