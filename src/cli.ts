@@ -11,8 +11,9 @@ import { registryCommands } from './cli/registry.commands.js';
 import { problemCommands } from './cli/problems.commands.js';
 import { cycleCommands } from './cli/cycle.commands.js';
 import { leagueCommands } from './cli/league.commands.js';
+import { escalationCommands } from './cli/escalation.commands.js';
 
-export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...cycleCommands, ...problemCommands, ...leagueCommands];
+export const commands: CliCommand[] = [...dbCommands, ...registryCommands, ...cycleCommands, ...problemCommands, ...escalationCommands, ...leagueCommands];
 
 function usage(io: CliIo): void {
   io.out('用法 / usage: npm run cli -- <command> [options]\n');

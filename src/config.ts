@@ -57,9 +57,24 @@ export const configSchema = z.object({
   MONTHLY_OPEN: z.string().default('20 09:00'),
   MONTHLY_REMIND: z.string().default('23 15:00'),
   MONTHLY_DUE: z.string().default('25 18:00'),
-  LIGHT_YELLOW_LAG_POINTS: z.coerce.number().min(0).default(5),
-  LIGHT_RED_LAG_POINTS: z.coerce.number().min(0).default(15),
-  LIGHT_RED_CONSECUTIVE_MISSED: z.coerce.number().int().min(1).default(2),
+  // Warning lights: a named preset of published city rules (src/domain/lights.ts); each LIGHT_*
+  // below, when set, overrides that threshold of the preset.
+  LIGHT_PRESET: z.enum(['yinchuan', 'sanya']).default('yinchuan'),
+  LIGHT_YELLOW_LAG_POINTS: z.coerce.number().min(0).optional(),
+  LIGHT_RED_LAG_POINTS: z.coerce.number().min(0).optional(),
+  LIGHT_YELLOW_CONSECUTIVE_MISSED: z.coerce.number().int().min(1).optional(),
+  LIGHT_RED_CONSECUTIVE_MISSED: z.coerce.number().int().min(1).optional(),
+  LIGHT_NOT_STARTED_YELLOW_MONTHS: z.coerce.number().int().min(0).optional(),
+  LIGHT_NOT_STARTED_RED_MONTHS: z.coerce.number().int().min(0).optional(),
+  LIGHT_UNREGISTERED_YELLOW_MONTHS: z.coerce.number().int().min(0).optional(),
+  LIGHT_UNREGISTERED_RED_MONTHS: z.coerce.number().int().min(0).optional(),
+  // Escalation ladder (src/domain/escalation-rules.ts).
+  ESCALATION_PROBLEM_DAYS: z.coerce.number().int().min(1).default(14),
+  ESCALATION_URGENT: bool.default(false),
+  // A leader with at least this many escalations in one cycle and level gets one digest card.
+  ESCALATION_DIGEST_FROM: z.coerce.number().int().min(2).max(20).default(2),
+  // Fresh cards for open escalations and problems this many days after the last one (Feishu: 14).
+  CARD_REFRESH_DAYS: z.coerce.number().int().min(1).max(13).default(12),
   // Outbound call rates. The defaults are Feishu's published limits (feishu-facts §1: 50/s and
   // 1000/min per API and app, 5/s per receiver, 5/s per card message); raise one only as far as
   // your own tenant's quota for that API allows, or Feishu answers 429 and the calls wait.

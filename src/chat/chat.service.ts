@@ -30,6 +30,7 @@ import { decodeMessage } from './message-content.js';
 import { parseIntent, type ChatIntent } from './intent.js';
 import { myOpenProblems, myProjectRows, openSlots } from './chat.queries.js';
 import { loadStoredMessage, type StoredMessage } from './stored-message.js';
+import { myEscalationsText, projectStatusText, sendTodoCards } from '../escalation/escalation.chat.js';
 
 export type ChatDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'config' | 'now'>;
 
@@ -119,6 +120,13 @@ function command(deps: ChatDeps, person: Person, intent: ChatIntent, messageId: 
       return draft(deps, person, intent, messageId);
     case 'help':
       return [card('help', buildHelpCard(), false)];
+    case 'my_escalations':
+      return myEscalationsText(deps, person).then((t) => [text('my-escalations', t, true)]);
+    case 'project_status':
+      return projectStatusText(deps, person, intent.code).then((t) => [text(`project-${intent.code}`, t, true)]);
+    case 'todo':
+      // Fresh cards are sent (and recorded) by the escalation side; an owner's open slots are 填报's.
+      return sendTodoCards(deps, person, messageId).then(async (t) => (t ? [text('todo', t, true)] : fill(deps, person)));
     case 'unknown':
       return [card('help', buildHelpCard({ notice: `没有理解“${[...intent.text].slice(0, 30).join('')}”，可以这样和我说：` }), false)];
   }

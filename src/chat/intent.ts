@@ -10,6 +10,9 @@ export type ChatIntent =
   | { kind: 'my_projects' }
   | { kind: 'problems' }
   | { kind: 'help' }
+  | { kind: 'my_escalations' }
+  | { kind: 'todo' }
+  | { kind: 'project_status'; code: string }
   | { kind: 'draft'; amountText: string; amount: AmountResult; progress: string }
   | { kind: 'unknown'; text: string };
 
@@ -24,6 +27,10 @@ const COMMANDS: Record<string, ChatIntent['kind']> = {
   问题: 'problems',
   我的问题: 'problems',
   问题台账: 'problems',
+  我的督办: 'my_escalations',
+  督办: 'my_escalations',
+  待办: 'todo',
+  我的待办: 'todo',
   帮助: 'help',
   help: 'help',
   '?': 'help',
@@ -45,8 +52,11 @@ export function parseIntent(raw: string): ChatIntent {
   const text = normalize(raw);
   const bare = text.replace(/^\/+/, '').replace(/[。.!！~～]+$/, '').trim().toLowerCase();
   const command = COMMANDS[bare];
-  if (command === 'draft' || command === 'unknown') return { kind: 'unknown', text };
+  if (command === 'draft' || command === 'unknown' || command === 'project_status') return { kind: 'unknown', text };
   if (command) return { kind: command };
+
+  const project = /^\/*项目\s*(XM[0-9A-Za-z]+)[。.!！]*$/i.exec(text);
+  if (project) return { kind: 'project_status', code: project[1] };
 
   const m = DRAFT.exec(text);
   if (m && m[1]) {

@@ -5,11 +5,12 @@
 import type { Config } from '../config.js';
 import { AppError, isAppError } from '../errors.js';
 import { cycleScheduleFromStrings, type CycleScheduleConfig } from '../domain/cycle-schedule.js';
-import { lightThresholdsSchema, DEFAULT_LIGHT_THRESHOLDS, type LightThresholds } from '../domain/schedule-lag.js';
+import { lightRules, type LightRules } from '../domain/lights.js';
 
 export type CycleSettings = {
   schedule: CycleScheduleConfig;
-  thresholds: LightThresholds;
+  /** The light rules: the configured preset with its LIGHT_* overrides. */
+  thresholds: LightRules;
   tz: string;
   /** Owners with more projects than this get one consolidated card per cycle. */
   consolidateAbove: number;
@@ -37,22 +38,19 @@ export function cycleSettings(config: Config): CycleSettings {
       cause: e,
     });
   }
-  const parsed = lightThresholdsSchema.safeParse({
-    ...DEFAULT_LIGHT_THRESHOLDS,
-    yellowLagPoints: config.LIGHT_YELLOW_LAG_POINTS,
-    redLagPoints: config.LIGHT_RED_LAG_POINTS,
-    redConsecutiveMissed: config.LIGHT_RED_CONSECUTIVE_MISSED,
-    // One missed report is the early (yellow) warning, unless red already comes at one.
-    yellowConsecutiveMissed: Math.min(DEFAULT_LIGHT_THRESHOLDS.yellowConsecutiveMissed, config.LIGHT_RED_CONSECUTIVE_MISSED),
+  const thresholds = lightRules(config.LIGHT_PRESET, {
+    yellowLag: config.LIGHT_YELLOW_LAG_POINTS,
+    redLag: config.LIGHT_RED_LAG_POINTS,
+    yellowMissed: config.LIGHT_YELLOW_CONSECUTIVE_MISSED ?? (config.LIGHT_RED_CONSECUTIVE_MISSED === 1 ? 1 : undefined),
+    redMissed: config.LIGHT_RED_CONSECUTIVE_MISSED,
+    notStartedYellowMonths: config.LIGHT_NOT_STARTED_YELLOW_MONTHS,
+    notStartedRedMonths: config.LIGHT_NOT_STARTED_RED_MONTHS,
+    unregisteredYellowMonths: config.LIGHT_UNREGISTERED_YELLOW_MONTHS,
+    unregisteredRedMonths: config.LIGHT_UNREGISTERED_RED_MONTHS,
   });
-  if (!parsed.success) {
-    throw new AppError('CONFIG_INVALID', `invalid LIGHT_* settings: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {
-      userMessage: '预警灯阈值配置有误，请检查 LIGHT_* 设置',
-    });
-  }
   const settings: CycleSettings = {
     schedule,
-    thresholds: parsed.data,
+    thresholds,
     tz: config.DISPATCH_TZ,
     consolidateAbove: config.CONSOLIDATE_ABOVE,
   };

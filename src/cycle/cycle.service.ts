@@ -25,6 +25,7 @@ import { jobCatalogue } from '../jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
 import { PERMANENT_FAILURE_MARK } from '../bot/outbound.js';
+import { enqueueEscalationRun } from '../escalation/escalation.service.js';
 
 export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
 
@@ -130,6 +131,8 @@ export async function remindCycle(deps: CycleDeps, cycleId: number, final: boole
 export async function closeCycle(deps: CycleDeps, cycleId: number): Promise<{ closed: boolean; missed: number }> {
   await requireCycle(deps, cycleId);
   const result = await closeCycleRow(deps.db, cycleId, deps.now());
+  // Lights and the escalation ladder, also on a repeated close (idempotent), so a run lost to a crash is made up.
+  await enqueueEscalationRun(deps.queues, cycleId);
   deps.logger.info({ cycleId, ...result }, result.closed ? 'cycle closed' : 'cycle was closed already');
   // Also when closed already: a crash between the close and this enqueue must not lose the post.
   await deps.queues.enqueue('league.post', { cycleId }, { jobId: `league-post-${cycleId}` });

@@ -10,7 +10,8 @@
 // card with loadReportCardInput(...) plus `typed`/`errors`.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { light as judgeLight, timeProgress } from '../domain/schedule-lag.js';
+import { timeProgress } from '../domain/schedule-lag.js';
+import { light as judgeLight } from '../domain/lights.js';
 import { periodYear, previousPeriodKey } from '../domain/period.js';
 import type { ReportFormCardInput } from '../bot/cards/report-form.card.js';
 import type { ConsolidatedRow } from '../bot/cards/consolidated-prompt.card.js';

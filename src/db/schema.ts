@@ -237,6 +237,10 @@ export interface EscalationsTable {
   state: Generated<'open' | 'acknowledged' | 'supervising' | 'instructed' | 'resolved'>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Structured causes (src/domain/escalation-rules.ts EscalationCause[]), migration 20261201T0900. */
+  causes: ColumnType<unknown, string | undefined, string>;
+  resolved_at: Timestamp | null;
+  resolution: string | null;
 }
 
 export interface EscalationActionsTable {
@@ -248,6 +252,7 @@ export interface EscalationActionsTable {
   passed_down_at: Timestamp | null;
   source_event_id: string | null;
   created_at: Generated<Date>;
+  deadline: DateOnly | null;
 }
 
 export interface OutboundMessagesTable {
@@ -293,6 +298,34 @@ export interface LeagueSnapshotsTable {
   data: ColumnType<unknown, string, string>;
 }
 
+export interface LightExemptionsTable {
+  id: Generated<number>;
+  project_id: number;
+  reason: string;
+  until: DateOnly;
+  created_by: string;
+  created_at: Generated<Date>;
+  removed_at: Timestamp | null;
+  removed_by: string | null;
+}
+
+export interface ProjectLightsTable {
+  project_id: number;
+  cycle_id: number;
+  preset: string;
+  light: 'green' | 'yellow' | 'red' | 'none';
+  reasons: string[];
+  inputs: ColumnType<unknown, string, string>;
+  judged_at: Timestamp;
+}
+
+export interface EscalationCardsTable {
+  uuid: string;
+  person_id: number;
+  escalation_ids: number[];
+  created_at: Timestamp;
+}
+
 export interface Database {
   regions: RegionsTable;
   people: PeopleTable;
@@ -317,6 +350,9 @@ export interface Database {
   league_snapshots: LeagueSnapshotsTable;
   region_baselines: RegionBaselinesTable;
   region_league_exemptions: RegionLeagueExemptionsTable;
+  light_exemptions: LightExemptionsTable;
+  project_lights: ProjectLightsTable;
+  escalation_cards: EscalationCardsTable;
 }
 
 export interface RegionBaselinesTable {

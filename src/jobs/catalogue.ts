@@ -31,6 +31,18 @@ export const jobCatalogue = {
   'maintenance.prune': { queue: 'control', payload: z.object({}) },
   /** After a close: the league table to the dispatch group and each region's card to its groups (league/league.post.ts). */
   'league.post': { queue: 'outbound', payload: z.object({ cycleId: z.number().int() }) },
+  /** Escalation ladder at a cycle's close: store lights, resolve, decide, send leader cards (src/escalation). */
+  'escalation.close': { queue: 'control', payload: z.object({ cycleId: z.number().int() }) },
+  /** A project's open escalations may have resolved (a report arrived, a problem moved). */
+  'escalation.recheck': { queue: 'control', payload: z.object({ projectId: z.number().int() }) },
+  /** Tell the leader an escalation closed itself; update the cards showing it. */
+  'escalation.resolved': { queue: 'outbound', payload: z.object({ escalationId: z.number().int() }) },
+  /** Pass a leader's 督办 / 批示 down to the owner and the department. */
+  'escalation.passdown': { queue: 'outbound', payload: z.object({ actionId: z.string() }) },
+  /** Re-render the sent cards showing these escalations (after an action). */
+  'escalation.cards': { queue: 'outbound', payload: z.object({ escalationIds: z.array(z.number().int()), skipMessageId: z.string().optional() }) },
+  /** Daily: fresh cards for open escalations and problems before Feishu's 14-day card lifetime ends. */
+  'escalation.refresh': { queue: 'control', payload: z.object({}) },
   /** Retry matching people to Feishu users. */
   'people.sync': { queue: 'control', payload: z.object({}) },
 } as const;

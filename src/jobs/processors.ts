@@ -6,7 +6,8 @@ import { submissionProcessors } from '../submission/submission.processors.js';
 import { peopleProcessors } from '../registry/people.processors.js';
 import { maintenanceProcessors } from './maintenance.processors.js';
 import { leagueProcessors } from '../league/league.processors.js';
+import { escalationProcessors } from '../escalation/escalation.processors.js';
 
 export function createProcessors(ctx: AppContext): Processors {
-  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx), ...maintenanceProcessors(ctx), ...leagueProcessors(ctx) };
+  return { ...cycleProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx), ...maintenanceProcessors(ctx), ...escalationProcessors(ctx), ...leagueProcessors(ctx) };
 }

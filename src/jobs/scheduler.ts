@@ -63,6 +63,7 @@ export async function startScheduler(ctx: AppContext, opts: SchedulerOptions = {
     }
     // Once a day (the job id is the UTC date, so every tick of that day maps to one job).
     await ctx.queues.enqueue('maintenance.prune', {}, { ...TICK_JOB_OPTS, jobId: `prune-${now.toISOString().slice(0, 10)}` });
+    await ctx.queues.enqueue('escalation.refresh', {}, { ...TICK_JOB_OPTS, jobId: `esc-refresh-${now.toISOString().slice(0, 10)}` });
   };
 
   const becomeFollower = async (reason: string): Promise<void> => {

@@ -11,6 +11,7 @@ import { Refusal, reply, writeOncePerEvent } from '../submission/callback-answer
 import type { CallbackOrigin, SubmissionDeps } from '../submission/report.service.js';
 import { applyProblemAction, findProblem, type ProblemRecord } from './problem.repository.js';
 import { enqueueProblemNotice } from './problem.notify.js';
+import { enqueueEscalationRecheck } from '../escalation/escalation.service.js';
 import { ACTION_LABELS, PROBLEM_RULES, type ProblemAction } from './problem.state.js';
 
 const DONE: Record<ProblemAction, string> = {
@@ -62,6 +63,7 @@ export async function actOnProblem(deps: SubmissionDeps, origin: CallbackOrigin,
       throw new Refusal(reply(verdict.already ? 'info' : 'error', verdict.reason, cardFor(current, action, tz)), `problem ${action} refused: ${verdict.reason}`);
     }
     await enqueueProblemNotice(deps.queues, problemId, verdict.eventId!);
+    await enqueueEscalationRecheck(deps.queues, problem.projectId);
     deps.logger.info({ problemId, number: problem.number, action, to: verdict.to }, 'problem moved');
     const updated = await findProblem(trx, problemId);
     return reply('success', DONE[action], cardFor(updated!, action, tz));

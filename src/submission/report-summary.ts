@@ -3,7 +3,8 @@
 // Pure: figures in, text and light out, so the card and the chat answer say the same thing.
 import { formatPercent, formatWan } from '../domain/amount.js';
 import type { CycleKind } from '../domain/period.js';
-import { light, lightEmoji, timeProgress, type Light, type LightThresholds } from '../domain/schedule-lag.js';
+import { lightEmoji, timeProgress, type Light } from '../domain/schedule-lag.js';
+import { light, type LightRules as LightThresholds } from '../domain/lights.js';
 
 export type SummaryInput = {
   kind: CycleKind;

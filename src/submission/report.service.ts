@@ -22,6 +22,7 @@ import { summarizeReport } from './report-summary.js';
 import { storeReport, type StoredReport } from './report.store.js';
 import { Refusal, reply, writeOncePerEvent } from './callback-answer.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';
+import { enqueueEscalationRecheck } from '../escalation/escalation.service.js';
 
 export type SubmissionDeps = Pick<AppContext, 'db' | 'queues' | 'logger' | 'config' | 'now'>;
 /** Who clicked, on which card, in which delivery. */
@@ -86,6 +87,7 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
       sourceEventId: origin.eventId,
     });
     if (stored.problem) await enqueueProblemNotice(deps.queues, stored.problem.id, stored.problem.eventId);
+    await enqueueEscalationRecheck(deps.queues, target.projectId);
     deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
     const current = await trx.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
     const card = await summaryCard(trx, deps, ctx, current, stored);

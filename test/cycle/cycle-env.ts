@@ -3,6 +3,7 @@
 // Only the cycle's processors are real; the other catalogued jobs get processors that fail
 // loudly, since QueueRegistry.startWorkers insists every job has one.
 import { maintenanceProcessors } from '../../src/jobs/maintenance.processors.js';
+import { escalationProcessors } from '../../src/escalation/escalation.processors.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
@@ -114,8 +115,8 @@ export function cycleOnlyProcessors(ctx: AppContext): Processors {
       },
     ]),
   );
-  // The daily prune is enqueued by the scheduler's tick, and the league post by the close, so they run for real here too.
-  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx), ...leagueProcessors(ctx) } as Processors;
+  // The daily prune is enqueued by the scheduler's tick, and the escalation run and the league post by the close, so they run for real here too.
+  return { ...others, ...cycleProcessors(ctx), ...maintenanceProcessors(ctx), ...escalationProcessors(ctx), ...leagueProcessors(ctx) } as Processors;
 }
 
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -119,7 +119,7 @@ describe('prompt fan-out against the simulated tenant', () => {
     expect(formField(card, REPORT_FIELDS.progress)!.default_value).toBe('2号机组汽轮机扣缸完成');
     // 48,000 of a 60,000 plan by the end of W46 (~87.4% of the year): a yellow light.
     expect(JSON.stringify(card)).toContain('48,000 / 年度计划 60,000 万元（80.0%）');
-    expect(JSON.stringify(card)).toMatch(/🟡 黄灯：低于序时进度7\.\d个百分点/);
+    expect(JSON.stringify(card)).toMatch(/🟢 绿灯：低于序时进度7\.\d个百分点/); // under 10 points: green under yinchuan
   });
 
   it('sends nothing again when the cycle is opened again, by hand or by the next tick', async () => {

@@ -285,10 +285,10 @@ describe('answering within the deadline', () => {
   });
 });
 
-describe('buttons that are not ours yet', () => {
-  it('answers an escalation button with a clear refusal', async () => {
+describe('buttons that do not fit', () => {
+  it('answers an escalation button for an escalation that does not exist with a clear refusal', async () => {
     const r = await h.driver.cardAction({ operatorOpenId: owner.openId, messageId: cards.get(projects.a.name)!, value: { a: 'escalation.acknowledge', escalationId: 1 } });
-    expect(r.body).toEqual({ toast: { type: 'error', content: '此操作暂不支持' } });
+    expect(r.body).toEqual({ toast: { type: 'error', content: '督办事项不存在，请联系项目中心' } });
   });
 
   it('answers a malformed value with an error toast, not an error status', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveYtd, ytdBase } from '../../src/submission/ytd.js';
 import { summarizeReport, type SummaryInput } from '../../src/submission/report-summary.js';
-import { DEFAULT_LIGHT_THRESHOLDS } from '../../src/domain/schedule-lag.js';
+import { PRESETS } from '../../src/domain/lights.js';
 import { neighbours, type ReportRef } from '../../src/submission/ytd-basis.js';
 
 describe('year-to-date derivation', () => {
@@ -66,7 +66,7 @@ describe('summarizeReport', () => {
     revision: 1,
     late: false,
     noChange: false,
-    thresholds: DEFAULT_LIGHT_THRESHOLDS,
+    thresholds: PRESETS.yinchuan,
   };
   it('reads as the owner expects', () => {
     const s = summarizeReport(input);

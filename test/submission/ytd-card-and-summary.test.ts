@@ -65,7 +65,7 @@ describe('a project in weekly and monthly cycles of one year', () => {
     w42 = await openCycle(db, '2026-W42', 'weekly');
     const sep = await prompt(september);
     const filedSep = await act(sep.messageId, 'report.submit', september, reportForm({ [F.periodInvestment]: '300' }));
-    expect(cardText(filedSep.card?.data)).toContain('年度累计 4,000 万元 (66.7%) · 序时进度 75.0% · 🟡');
+    expect(cardText(filedSep.card?.data)).toContain('年度累计 4,000 万元 (66.7%) · 序时进度 75.0% · 🟢'); // 8.3 points behind: green under yinchuan (yellow from 10)
     const week = await prompt(w42);
     const filedWeek = await act(week.messageId, 'report.submit', w42, reportForm({ [F.periodInvestment]: '1000', [F.progress]: '第42周：主体结构封顶' }));
     // The weekly chain: its own first report, on the registry's figure (4,000 after September).
@@ -79,7 +79,7 @@ describe('a project in weekly and monthly cycles of one year', () => {
     // September's cumulative, not the weekly 5,000 filed after it; the light where September's summary left it.
     expect(formYtd(card.text)).toEqual({ ytd: '4,000', rate: '66.7%' });
     expect(card.text).toContain('上期（2026年9月）完成投资：300 万元');
-    expect(card.text).toContain('🟡 黄灯：低于序时进度8.3个百分点');
+    expect(card.text).toContain('🟢 绿灯：低于序时进度8.3个百分点'); // green under yinchuan (yellow from 10)
     // State carries over from the latest report of either cadence, as 本期无变化 files it.
     expect(card.text).toContain('"default_value":"第42周：主体结构封顶"');
 

@@ -9,6 +9,7 @@ import { reply } from '../../submission/callback-answer.js';
 import { editReport, pickReport, submitReport, type CallbackOrigin, type SubmissionDeps } from '../../submission/report.service.js';
 import { attachPhotosFromCard } from '../../submission/photo.service.js';
 import { actOnProblem } from '../../problems/problem.service.js';
+import { actOnEscalation } from '../../escalation/escalation-actions.js';
 
 export async function routeCardAction(deps: SubmissionDeps, evt: LarkCardActionEvent): Promise<CardCallbackResponse> {
   const parsed = cardActionValue.safeParse(evt.action?.value);
@@ -17,12 +18,6 @@ export async function routeCardAction(deps: SubmissionDeps, evt: LarkCardActionE
     return reply('error', '无法识别的操作，请使用最新收到的卡片');
   }
   const value = parsed.data;
-  if (value.a === 'escalation.acknowledge' || value.a === 'escalation.supervise' || value.a === 'escalation.instruct') {
-    // Escalations are another issue's; until its handler exists the button must say no, not pretend.
-    deps.logger.warn({ eventId: evt.event_id, action: value.a }, 'escalation action not handled here');
-    return reply('error', '此操作暂不支持');
-  }
-
   const repeated = await storedAnswer(deps.db, evt.event_id);
   if (repeated) {
     deps.logger.info({ eventId: evt.event_id, action: value.a }, 'repeated card action answered from record');
@@ -57,5 +52,11 @@ export async function routeCardAction(deps: SubmissionDeps, evt: LarkCardActionE
       return actOnProblem(deps, origin, 'confirm', value.problemId, form);
     case 'problem.reopen':
       return actOnProblem(deps, origin, 'reopen', value.problemId, form);
+    case 'escalation.acknowledge':
+      return actOnEscalation(deps, origin, 'acknowledge', value.escalationId, form);
+    case 'escalation.supervise':
+      return actOnEscalation(deps, origin, 'supervise', value.escalationId, form);
+    case 'escalation.instruct':
+      return actOnEscalation(deps, origin, 'instruct', value.escalationId, form);
   }
 }

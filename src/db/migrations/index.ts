@@ -2,12 +2,14 @@
 import type { Migration } from 'kysely';
 import * as coreSchema from './20261121T0800-core-schema.js';
 import * as lookupIndexes from './20261121T0900-lookup-indexes.js';
+import * as escalation from './20261201T0900-escalation.js';
 import * as league from './20261201T1000-league.js';
 import * as cycleProjectsByProject from './20261201T1100-cycle-projects-by-project.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
   '20261121T0900-lookup-indexes': lookupIndexes,
+  '20261201T0900-escalation': escalation,
   '20261201T1000-league': league,
   '20261201T1100-cycle-projects-by-project': cycleProjectsByProject,
 };

@@ -1,0 +1,20 @@
+// The escalation side's job processors: thin adapters to the service functions the CLI calls too.
+import type { AppContext } from '../app-context.js';
+import type { Processor } from '../jobs/queue-registry.js';
+import { escalateAtClose, notifyResolved, recheckProjects, refreshShownCards } from './escalation.service.js';
+import { passDown } from './escalation-actions.js';
+import { refreshAgingCards } from './escalation-refresh.js';
+
+export type EscalationJobName = 'escalation.close' | 'escalation.recheck' | 'escalation.resolved' | 'escalation.passdown' | 'escalation.cards' | 'escalation.refresh';
+export type EscalationProcessors = { [N in EscalationJobName]: Processor<N> };
+
+export function escalationProcessors(ctx: AppContext): EscalationProcessors {
+  return {
+    'escalation.close': (p) => escalateAtClose(ctx, p.cycleId),
+    'escalation.recheck': (p) => recheckProjects(ctx, [p.projectId]),
+    'escalation.resolved': (p) => notifyResolved(ctx, p.escalationId),
+    'escalation.passdown': (p) => passDown(ctx, p.actionId),
+    'escalation.cards': (p) => refreshShownCards(ctx, p.escalationIds, p.skipMessageId),
+    'escalation.refresh': () => refreshAgingCards(ctx),
+  };
+}

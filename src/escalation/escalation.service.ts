@@ -1,0 +1,283 @@
+// The escalation ladder at work: at each cycle's close the lights are stored, open escalations
+// are checked for resolution, new ones are decided by the pure rules and stored once per
+// (project, level, cycle) (the table's unique key), and each leader gets one card — a digest
+// when there are several. Every send goes through sendOnce under a key naming what it is about,
+// so a re-run close, a second instance or a retried job sends nothing twice.
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../app-context.js';
+import type { Database } from '../db/schema.js';
+import { messageUuid, sendOnce } from '../bot/outbound.js';
+import { buildEscalationCard } from '../bot/cards/escalation.card.js';
+import type { CardNotice } from '../bot/cards/report-form.card.js';
+import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
+import { periodLabel } from '../domain/period.js';
+import { cycleSettings } from '../cycle/cycle-config.js';
+import { findCycle } from '../cycle/cycle.repository.js';
+import { formatLocalTime } from '../cycle/cycle-format.js';
+import { AppError } from '../errors.js';
+import { cardsShowing, listEscalations, type EscalationRecord } from './escalation.repository.js';
+import { cardView } from './escalation-view.js';
+import { judgeAndStoreCycleLights, previousLights } from './lights.repository.js';
+
+const CARD_LIFETIME_MS = 14 * 24 * 3600 * 1000;
+
+export type EscalationDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'config' | 'now'>;
+type Q = Kysely<Database>;
+
+export function ladderRules(config: AppContext['config']): LadderRules {
+  return { preset: cycleSettings(config).thresholds.preset, problemOpenDays: config.ESCALATION_PROBLEM_DAYS };
+}
+
+/** Enqueued by the close (and by the CLI); the job id makes one run per cycle while it is kept. */
+export async function enqueueEscalationRun(queues: AppContext['queues'], cycleId: number): Promise<void> {
+  await queues.enqueue('escalation.close', { cycleId }, { jobId: `escalate-${cycleId}` });
+}
+
+/** After a report or a problem step: the project's open escalations may have resolved. */
+export async function enqueueEscalationRecheck(queues: AppContext['queues'], projectId: number): Promise<void> {
+  // Delayed a moment: enqueued inside the writing transaction, which should commit first.
+  await queues.enqueue('escalation.recheck', { projectId }, { delay: 300 });
+}
+
+export type CloseRunResult = { lights: number; created: number; resolved: number; cardsSent: number };
+
+export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Promise<CloseRunResult> {
+  const cycle = await findCycle(deps.db, cycleId);
+  if (!cycle) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`, { userMessage: `找不到编号为 ${cycleId} 的调度期次` });
+  if (cycle.state !== 'closed') throw new AppError('VALIDATION', `cycle ${cycleId} is not closed`, { userMessage: '该期次尚未截止，截止后才评灯和升级' });
+  const settings = cycleSettings(deps.config);
+  const now = deps.now();
+  const lights = await judgeAndStoreCycleLights(deps.db, settings, cycle, now);
+  const projectIds = lights.map((l) => l.projectId);
+  // Old cases first: a level-1 case cleared by this close must not climb to level 2.
+  const resolved = await recheckProjects(deps, projectIds);
+
+  const [prev, statuses, problems, openLevel1, projects] = await Promise.all([
+    previousLights(deps.db, cycle, projectIds),
+    deps.db.selectFrom('cycle_projects').select(['project_id', 'status']).where('cycle_id', '=', cycle.id).execute(),
+    projectIds.length
+      ? deps.db.selectFrom('problems').select(['id', 'number', 'description', 'raised_at', 'needs_city_coordination', 'project_id']).where('project_id', 'in', projectIds).where('status', 'in', ['open', 'in_coordination', 'reopened']).execute()
+      : [],
+    projectIds.length
+      ? deps.db
+          .selectFrom('escalations as e')
+          .innerJoin('cycles as c', 'c.id', 'e.cycle_id')
+          .select(['e.id', 'e.project_id', 'c.kind', 'c.period_key'])
+          .where('e.project_id', 'in', projectIds)
+          .where('e.level', '=', 1)
+          .where('e.state', '!=', 'resolved')
+          .where('c.due_at', '<', cycle.due_at)
+          .execute()
+      : [],
+    projectIds.length ? deps.db.selectFrom('projects').select(['id', 'leader_id', 'vice_mayor_id']).where('id', 'in', projectIds).execute() : [],
+  ]);
+  const stillOpen = projectIds.length
+    ? await deps.db.selectFrom('escalations').select(['project_id', 'level', 'causes']).where('project_id', 'in', projectIds).where('state', '!=', 'resolved').where('cycle_id', '!=', cycle.id).execute()
+    : [];
+  const missed = new Set(statuses.filter((s) => s.status === 'missed').map((s) => s.project_id));
+  const rules = ladderRules(deps.config);
+  const label = periodLabel(cycle.kind, cycle.period_key);
+  const dueText = formatLocalTime(cycle.due_at, settings.tz);
+  let created = 0;
+  for (const l of lights) {
+    const decisions = decideEscalations(
+      {
+        cycleId: cycle.id,
+        periodLabel: label,
+        dueText,
+        light: l.light,
+        lightReasons: l.reasons,
+        previousLight: prev.get(l.projectId) ?? null,
+        missed: missed.has(l.projectId),
+        openProblems: problems
+          .filter((p) => p.project_id === l.projectId)
+          .map((p) => ({ id: p.id, number: p.number, description: p.description, raisedAt: p.raised_at, needsCity: p.needs_city_coordination })),
+        openLevel1: openLevel1.filter((e) => e.project_id === l.projectId).map((e) => ({ id: e.id, periodLabel: periodLabel(e.kind, e.period_key) })),
+        now,
+      },
+      rules,
+    );
+    const project = projects.find((p) => p.id === l.projectId);
+    for (const found of decisions) {
+      // A case already open at this level (the same problem, the same light, the same level-1
+      // case) is not raised again each cycle: it stays one case until it resolves.
+      const d = { ...found, causes: found.causes.filter((c) => !stillOpen.some((o) => o.project_id === l.projectId && o.level === found.level && sameCase(c, o.causes as EscalationCause[]))) };
+      if (d.causes.length === 0) continue;
+      const target = d.level === 1 ? (project?.leader_id ?? null) : (project?.vice_mayor_id ?? null);
+      const res = await deps.db
+        .insertInto('escalations')
+        .values({
+          project_id: l.projectId,
+          cycle_id: cycle.id,
+          level: d.level,
+          reasons: d.causes.map((c) => c.kind),
+          reason_text: d.causes.map((c) => c.text).join('；'),
+          target_person_id: target,
+          problem_id: d.causes.find((c) => c.problemId !== undefined)?.problemId ?? null,
+          causes: JSON.stringify(d.causes),
+          resolved_at: null,
+          resolution: null,
+        })
+        .onConflict((oc) => oc.columns(['project_id', 'level', 'cycle_id']).doNothing())
+        .executeTakeFirst();
+      created += Number(res.numInsertedOrUpdatedRows ?? 0);
+    }
+  }
+  const cardsSent = await sendCycleCards(deps, cycle.id);
+  deps.logger.info({ cycleId, lights: lights.length, created, resolved, cardsSent }, 'escalations decided at close');
+  return { lights: lights.length, created, resolved, cardsSent };
+}
+
+/** One card per leader and level for the cycle's open escalations; a digest from the threshold on. */
+async function sendCycleCards(deps: EscalationDeps, cycleId: number): Promise<number> {
+  const all = (await listEscalations(deps.db, { cycleId })).filter((e) => e.state !== 'resolved');
+  const groups = new Map<string, EscalationRecord[]>();
+  let sent = 0;
+  for (const e of all) {
+    if (e.targetId === null || !e.targetOpenId) {
+      // Visible in `escalations list` (no target); the registry import reports missing leaders.
+      deps.logger.warn({ escalationId: e.id, project: e.project.code, level: e.level, target: e.target }, 'escalation has no reachable leader');
+      continue;
+    }
+    const k = `${e.level}:${e.targetId}`;
+    groups.set(k, [...(groups.get(k) ?? []), e]);
+  }
+  for (const [k, items] of groups) {
+    const [level, person] = k.split(':').map(Number) as [1 | 2, number];
+    const openId = items[0].targetOpenId!;
+    const batches = useDigest(items.length, deps.config.ESCALATION_DIGEST_FROM) ? [items] : items.map((i) => [i]);
+    for (const batch of batches) {
+      const key = batch.length > 1 ? `esc:c${cycleId}:l${level}:p${person}` : `esc:e${batch[0].id}:p${person}`;
+      const r = await sendEscalationCard(deps, { key, personId: person, openId, escalationIds: batch.map((b) => b.id), cycleId, projectId: batch.length === 1 ? batch[0].project.id : null });
+      if (r.sent) sent++;
+      if (level === 2 && deps.config.ESCALATION_URGENT && r.sent) await urgent(deps, r.messageId, openId);
+    }
+  }
+  return sent;
+}
+
+async function urgent(deps: EscalationDeps, messageId: string, openId: string): Promise<void> {
+  try {
+    await deps.lark.urgentApp({ messageId, openIds: [openId] });
+  } catch (e) {
+    // The card is delivered; a refused 加急 (scope, quota) must not undo or repeat it.
+    deps.logger.warn({ messageId, err: (e as Error).message }, 'urgent notice on a level-2 escalation refused');
+  }
+}
+
+/** Sends (once per key) a leader card showing `escalationIds`, remembering which card shows which. */
+export async function sendEscalationCard(
+  deps: EscalationDeps,
+  o: { key: string; personId: number; openId: string; escalationIds: number[]; cycleId: number | null; projectId: number | null; notice?: CardNotice },
+): Promise<{ sent: boolean; messageId: string }> {
+  const { tz } = cycleSettings(deps.config);
+  const view = await cardView(deps.db, o.escalationIds, tz, o.notice);
+  if (!view) throw new AppError('NOT_FOUND', `escalations ${o.escalationIds.join(',')} not found`);
+  const uuid = messageUuid(o.key);
+  await deps.db
+    .insertInto('escalation_cards')
+    .values({ uuid, person_id: o.personId, escalation_ids: o.escalationIds, created_at: deps.now() })
+    .onConflict((oc) => oc.column('uuid').doNothing())
+    .execute();
+  const r = await sendOnce(deps, { key: o.key, kind: 'escalation', receiveId: o.openId, personId: o.personId, cycleId: o.cycleId, projectId: o.projectId, card: buildEscalationCard(view) });
+  return { sent: !r.alreadySent, messageId: r.messageId };
+}
+
+/**
+ * Resolves the open escalations of these projects whose causes have all gone; tells each leader
+ * in one line and updates the cards that show them. Level 1 before level 2, which may depend on it.
+ */
+export async function recheckProjects(deps: EscalationDeps, projectIds: number[]): Promise<number> {
+  if (projectIds.length === 0) return 0;
+  const open = await deps.db
+    .selectFrom('escalations as e')
+    .innerJoin('cycles as c', 'c.id', 'e.cycle_id')
+    .select(['e.id', 'e.project_id', 'e.level', 'e.causes', 'c.due_at'])
+    .where('e.project_id', 'in', projectIds)
+    .where('e.state', '!=', 'resolved')
+    .orderBy('e.level')
+    .orderBy('e.id')
+    .execute();
+  if (open.length === 0) return 0;
+  const ids = [...new Set(open.map((o) => o.project_id))];
+  const [reported, lights, problems] = await Promise.all([
+    deps.db.selectFrom('cycle_projects').select(['project_id', 'cycle_id']).where('project_id', 'in', ids).where('status', 'in', ['reported', 'late']).execute(),
+    deps.db
+      .selectFrom('project_lights as l')
+      .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
+      .select(['l.project_id', 'l.light', 'c.due_at'])
+      .where('l.project_id', 'in', ids)
+      .orderBy('c.due_at', 'desc')
+      .execute(),
+    deps.db.selectFrom('problems').select(['id']).where('project_id', 'in', ids).where('status', 'in', ['resolved', 'confirmed']).execute(),
+  ]);
+  const resolvedProblemIds = new Set(problems.map((p) => p.id));
+  const resolvedEscalationIds = new Set<number>();
+  let count = 0;
+  for (const e of open) {
+    const later = lights.find((l) => l.project_id === e.project_id && l.due_at.getTime() > e.due_at.getTime());
+    const causes = e.causes as EscalationCause[];
+    const facts = {
+      reportedCycleIds: new Set(reported.filter((r) => r.project_id === e.project_id).map((r) => r.cycle_id)),
+      laterLight: later?.light ?? null,
+      resolvedProblemIds,
+      resolvedEscalationIds: new Set([
+        ...resolvedEscalationIds,
+        ...(await resolvedAmong(deps.db, causes.map((c) => c.escalationId).filter((x): x is number => x !== undefined))),
+      ]),
+    };
+    if (!escalationResolved(causes, facts)) continue;
+    const text = resolutionText(causes);
+    const res = await deps.db
+      .updateTable('escalations')
+      .set({ state: 'resolved', resolved_at: deps.now(), resolution: text, updated_at: deps.now() })
+      .where('id', '=', e.id)
+      .where('state', '!=', 'resolved')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) continue;
+    resolvedEscalationIds.add(e.id);
+    count++;
+    await deps.queues.enqueue('escalation.resolved', { escalationId: e.id }, { jobId: `esc-resolved-${e.id}` });
+  }
+  return count;
+}
+
+/** Whether `c` is a case an open escalation already carries (a missed report is new each cycle). */
+function sameCase(c: EscalationCause, open: EscalationCause[]): boolean {
+  if (c.kind === 'missed') return false;
+  return open.some((o) => o.kind === c.kind && o.problemId === c.problemId && o.escalationId === c.escalationId);
+}
+
+async function resolvedAmong(db: Q, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom('escalations').select('id').where('id', 'in', ids).where('state', '=', 'resolved').execute()).map((r) => r.id);
+}
+
+/** The leader hears in one line that a case closed itself; every card showing it is updated. */
+export async function notifyResolved(deps: EscalationDeps, escalationId: number): Promise<void> {
+  const [e] = await listEscalations(deps.db, {}).then((all) => all.filter((x) => x.id === escalationId));
+  if (!e || e.state !== 'resolved') return;
+  if (e.targetId !== null && e.targetOpenId) {
+    await sendOnce(deps, {
+      key: `esc-resolved:e${e.id}`,
+      kind: 'escalation.resolved',
+      receiveId: e.targetOpenId,
+      personId: e.targetId,
+      projectId: e.project.id,
+      text: `【督办事项已解除】${e.project.name}（${e.project.code}）${e.resolution ?? '原因已消除'}，该事项自动解除。`,
+    });
+  }
+  await refreshShownCards(deps, [e.id]);
+}
+
+/** Re-renders every sent card that shows one of these escalations (patch by message id, as a job). */
+export async function refreshShownCards(deps: EscalationDeps, escalationIds: number[], skipMessageId?: string | null): Promise<void> {
+  const { tz } = cycleSettings(deps.config);
+  for (const c of await cardsShowing(deps.db, escalationIds)) {
+    // Feishu refuses updates to cards older than 14 days; the refresh job sends fresh ones instead.
+    if (!c.messageId || c.messageId === skipMessageId || deps.now().getTime() - c.createdAt.getTime() >= CARD_LIFETIME_MS) continue;
+    const view = await cardView(deps.db, c.escalationIds, tz);
+    if (!view) continue;
+    await deps.queues.enqueue('card.update', { messageId: c.messageId, card: buildEscalationCard(view) });
+  }
+}

@@ -1,0 +1,195 @@
+// Lights at a cycle's close, stored per project and cycle with the facts they were judged from
+// (insert-once: a re-run of the close or a later rule change never rewrites a stored light),
+// and the admins' exemptions from judging.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { judgeLight, type Exemption, type JudgedLight, type LightFacts } from '../domain/lights.js';
+import { timeProgress } from '../domain/schedule-lag.js';
+import { localDay } from '../cycle/cycle-format.js';
+import type { CycleRow } from '../cycle/cycle.repository.js';
+import type { CycleSettings } from '../cycle/cycle-config.js';
+import { loadReportCardInputs } from '../cycle/report-card.data.js';
+import { AppError } from '../errors.js';
+
+type Q = Kysely<Database>;
+
+/** How far back a missed-report streak is counted. */
+const STREAK_WINDOW = 12;
+
+export type StoredLight = { projectId: number; cycleId: number; light: JudgedLight['light']; reasons: string[]; facts: LightFacts };
+
+export async function activeExemptions(db: Q, projectIds: number[], day: string): Promise<Map<number, Exemption>> {
+  if (projectIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('light_exemptions')
+    .select(['project_id', 'reason', 'until'])
+    .where('project_id', 'in', projectIds)
+    .where('removed_at', 'is', null)
+    .where('until', '>=', day)
+    .orderBy('until', 'desc')
+    .execute();
+  const out = new Map<number, Exemption>();
+  for (const r of rows) if (!out.has(r.project_id)) out.set(r.project_id, { reason: r.reason, until: r.until });
+  return out;
+}
+
+/** Missed reports in a row up to and including `cycle`, closed cycles of its cadence. */
+async function streaksThrough(db: Q, cycle: CycleRow, projectIds: number[]): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('cycle_projects as cp')
+        .innerJoin('cycles as c', 'c.id', 'cp.cycle_id')
+        .select(['cp.project_id', 'cp.status', sql<string>`row_number() over (partition by cp.project_id order by c.due_at desc)`.as('rn')])
+        .where('cp.project_id', 'in', projectIds)
+        .where('c.kind', '=', cycle.kind)
+        .where((w) => w.or([w('c.state', '=', 'closed'), w('c.id', '=', cycle.id)]))
+        .where('c.due_at', '<=', cycle.due_at)
+        .as('t'),
+    )
+    .select(['t.project_id', 't.status'])
+    .where(sql<boolean>`t.rn <= ${STREAK_WINDOW}`)
+    .orderBy('t.project_id')
+    .orderBy(sql`t.rn`)
+    .execute();
+  const out = new Map<number, number>();
+  const broken = new Set<number>();
+  for (const r of rows) {
+    if (broken.has(r.project_id)) continue;
+    if (r.status === 'missed') out.set(r.project_id, (out.get(r.project_id) ?? 0) + 1);
+    else broken.add(r.project_id);
+  }
+  return out;
+}
+
+/**
+ * Judges every project the cycle covers as of its close and stores what is not stored yet.
+ * A project reported this cycle is judged on its report; one not reported on the figure known
+ * before it, against this period's 序时进度 (it fell further behind by not reporting).
+ */
+export async function judgeAndStoreCycleLights(db: Q, settings: CycleSettings, cycle: CycleRow, now: Date): Promise<StoredLight[]> {
+  const covered = await db
+    .selectFrom('cycle_projects as cp')
+    .innerJoin('projects as p', 'p.id', 'cp.project_id')
+    .leftJoin('reports as r', (j) => j.onRef('r.cycle_id', '=', 'cp.cycle_id').onRef('r.project_id', '=', 'cp.project_id'))
+    .select([
+      'p.id', 'p.annual_plan', 'p.planned_start', 'p.started', 'p.started_on', 'p.registered',
+      'r.ytd_investment as r_ytd', 'r.started as r_started', 'r.registered as r_registered',
+    ])
+    .where('cp.cycle_id', '=', cycle.id)
+    .execute();
+  if (covered.length === 0) return [];
+  const ids = covered.map((c) => c.id);
+  const asOfDay = localDay(now, settings.tz);
+  const [inputs, streaks, exemptions] = await Promise.all([
+    loadReportCardInputs(db as never, settings, cycle, ids.filter((id) => covered.find((c) => c.id === id)?.r_ytd == null), now),
+    streaksThrough(db, cycle, ids),
+    activeExemptions(db, ids, asOfDay),
+  ]);
+  const tp = timeProgress(cycle.kind, cycle.period_key).toString();
+  const judged: StoredLight[] = covered.map((c) => {
+    const facts: LightFacts = {
+      ytd: c.r_ytd ?? inputs.get(c.id)?.ytd.investment ?? null,
+      annualPlan: c.annual_plan,
+      timeProgress: tp,
+      plannedStart: c.planned_start,
+      started: c.r_started ?? c.started,
+      startedOn: c.started_on,
+      registered: c.r_registered ?? c.registered,
+      asOfDay,
+      consecutiveMissed: streaks.get(c.id) ?? 0,
+      exemption: exemptions.get(c.id) ?? null,
+    };
+    const j = judgeLight(facts, settings.thresholds);
+    return { projectId: c.id, cycleId: cycle.id, light: j.light, reasons: j.reasons, facts };
+  });
+  await db
+    .insertInto('project_lights')
+    .values(
+      judged.map((j) => ({
+        project_id: j.projectId,
+        cycle_id: j.cycleId,
+        preset: settings.thresholds.preset,
+        light: j.light,
+        reasons: j.reasons,
+        inputs: JSON.stringify({ facts: j.facts, rules: settings.thresholds }),
+        judged_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['project_id', 'cycle_id']).doNothing())
+    .execute();
+  // What is stored wins: the first close's judgement is the record.
+  const stored = await db.selectFrom('project_lights').select(['project_id', 'light', 'reasons', 'inputs']).where('cycle_id', '=', cycle.id).execute();
+  return stored.map((s) => ({
+    projectId: s.project_id,
+    cycleId: cycle.id,
+    light: s.light,
+    reasons: s.reasons,
+    facts: (s.inputs as { facts: LightFacts }).facts,
+  }));
+}
+
+export type LightHistoryEntry = { cycleId: number; kind: 'weekly' | 'monthly'; periodKey: string; light: JudgedLight['light']; reasons: string[] };
+
+/** A project's stored lights, newest first. */
+export async function lightHistory(db: Q, projectId: number, limit = 6): Promise<LightHistoryEntry[]> {
+  const rows = await db
+    .selectFrom('project_lights as l')
+    .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
+    .select(['l.cycle_id', 'c.kind', 'c.period_key', 'l.light', 'l.reasons'])
+    .where('l.project_id', '=', projectId)
+    .orderBy('c.due_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ cycleId: r.cycle_id, kind: r.kind, periodKey: r.period_key, light: r.light, reasons: r.reasons }));
+}
+
+/** The light stored at the close before `cycle` of the same cadence. */
+export async function previousLights(db: Q, cycle: CycleRow, projectIds: number[]): Promise<Map<number, JudgedLight['light']>> {
+  if (projectIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('project_lights as l')
+    .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
+    .distinctOn('l.project_id')
+    .select(['l.project_id', 'l.light'])
+    .where('l.project_id', 'in', projectIds)
+    .where('c.kind', '=', cycle.kind)
+    .where('c.due_at', '<', cycle.due_at)
+    .orderBy('l.project_id')
+    .orderBy('c.due_at', 'desc')
+    .execute();
+  return new Map(rows.map((r) => [r.project_id, r.light]));
+}
+
+// ---- exemptions ----
+
+export type ExemptionRow = { id: number; code: string; name: string; reason: string; until: string; createdBy: string; createdAt: Date };
+
+export async function addExemption(db: Q, o: { code: string; reason: string; until: string; actor: string }): Promise<ExemptionRow> {
+  const project = await db.selectFrom('projects').select(['id', 'code', 'name']).where('code', '=', o.code).executeTakeFirst();
+  if (!project) throw new AppError('NOT_FOUND', `project ${o.code} not found`, { userMessage: `找不到项目编号 ${o.code}` });
+  const row = await db
+    .insertInto('light_exemptions')
+    .values({ project_id: project.id, reason: o.reason, until: o.until, created_by: o.actor, removed_at: null, removed_by: null })
+    .returning(['id', 'reason', 'until', 'created_by', 'created_at'])
+    .executeTakeFirstOrThrow();
+  return { id: row.id, code: project.code, name: project.name, reason: row.reason, until: row.until, createdBy: row.created_by, createdAt: row.created_at };
+}
+
+export async function listExemptions(db: Q, o: { includeRemoved?: boolean } = {}): Promise<(ExemptionRow & { removedAt: Date | null })[]> {
+  let q = db
+    .selectFrom('light_exemptions as e')
+    .innerJoin('projects as p', 'p.id', 'e.project_id')
+    .select(['e.id', 'p.code', 'p.name', 'e.reason', 'e.until', 'e.created_by', 'e.created_at', 'e.removed_at'])
+    .orderBy('p.code')
+    .orderBy('e.id');
+  if (!o.includeRemoved) q = q.where('e.removed_at', 'is', null);
+  const rows = await q.execute();
+  return rows.map((r) => ({ id: r.id, code: r.code, name: r.name, reason: r.reason, until: r.until, createdBy: r.created_by, createdAt: r.created_at, removedAt: r.removed_at }));
+}
+
+/** Ends an exemption early; kept (removed_at) so past judgements can still be explained. */
+export async function removeExemption(db: Q, id: number, actor: string, at: Date): Promise<boolean> {
+  const r = await db.updateTable('light_exemptions').set({ removed_at: at, removed_by: actor }).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
