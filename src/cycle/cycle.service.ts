@@ -131,11 +131,10 @@ export async function remindCycle(deps: CycleDeps, cycleId: number, final: boole
 export async function closeCycle(deps: CycleDeps, cycleId: number): Promise<{ closed: boolean; missed: number }> {
   await requireCycle(deps, cycleId);
   const result = await closeCycleRow(deps.db, cycleId, deps.now());
-  // Lights and the escalation ladder, also on a repeated close (idempotent), so a run lost to a crash is made up.
+  // Lights, the escalation ladder and then the league post (which reads the stored lights), also on a
+  // repeated close (each is idempotent), so a run lost to a crash is made up.
   await enqueueEscalationRun(deps.queues, cycleId);
   deps.logger.info({ cycleId, ...result }, result.closed ? 'cycle closed' : 'cycle was closed already');
-  // Also when closed already: a crash between the close and this enqueue must not lose the post.
-  await deps.queues.enqueue('league.post', { cycleId }, { jobId: `league-post-${cycleId}` });
   return result;
 }
 

@@ -10,7 +10,11 @@ export type EscalationProcessors = { [N in EscalationJobName]: Processor<N> };
 
 export function escalationProcessors(ctx: AppContext): EscalationProcessors {
   return {
-    'escalation.close': (p) => escalateAtClose(ctx, p.cycleId),
+    'escalation.close': async (p) => {
+      await escalateAtClose(ctx, p.cycleId);
+      // The league table reads the lights stored just now and lists the open escalations, so it is posted after.
+      await ctx.queues.enqueue('league.post', { cycleId: p.cycleId }, { jobId: `league-post-${p.cycleId}` });
+    },
     'escalation.recheck': (p) => recheckProjects(ctx, [p.projectId]),
     'escalation.resolved': (p) => notifyResolved(ctx, p.escalationId),
     'escalation.passdown': (p) => passDown(ctx, p.actionId),

@@ -4,7 +4,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, Cycle } from '../db/schema.js';
 import { periodDays, periodYear, parsePeriodKey } from '../domain/period.js';
-import { light, timeProgress, type LightThresholds } from '../domain/schedule-lag.js';
+import { completionRate, lagPoints, timeProgress } from '../domain/schedule-lag.js';
+import { light, lightRules, type LightRules, type Light } from '../domain/lights.js';
 import { regionIndicators, type CycleFrame, type Indicators, type ProjectFigures, type RegionInfo } from '../domain/league/indicators.js';
 import { rankLeague, type League, type LeagueRules } from '../domain/league/ranking.js';
 import { AppError } from '../errors.js';
@@ -31,7 +32,7 @@ export type LeagueResult = {
   league: League;
 };
 
-export type LeagueOptions = { rules?: Partial<LeagueRules>; thresholds?: Partial<LightThresholds> };
+export type LeagueOptions = { rules?: Partial<LeagueRules>; lightRules?: LightRules };
 
 /** The month a cycle's figures run through (weekly: the month its last day falls in). */
 export function throughMonth(cycle: Pick<Cycle, 'kind' | 'period_key'>): number {
@@ -126,14 +127,27 @@ export async function computeLeague(db: Q, cycleRef: number | { kind: Cycle['kin
     if (pr.status === 'resolved' || pr.status === 'confirmed') resolved.set(pr.project_id, (resolved.get(pr.project_id) ?? 0) + 1);
   }
 
+  // The lights stored at close (escalation) are the record; a rule change later must not rewrite a past table.
+  const stored = new Map(
+    (await db.selectFrom('project_lights').select(['project_id', 'light', 'reasons']).where('cycle_id', '=', cycle.id).execute()).map((l) => [l.project_id, l]),
+  );
+  const rulesForLights = opts.lightRules ?? lightRules('yinchuan');
   const projects: LeagueProject[] = rows.map((r) => {
     const registryYtd = r.ytd_year === year ? r.ytd_investment : null;
     const ytd = r.r_ytd ?? registryYtd;
     const started = r.r_started ?? r.started;
-    const judged = light({
+    const computed = light({
       ytd, annualPlan: r.annual_plan, timeProgress: frame.timeProgress, plannedStart: r.planned_start, started,
-      asOfDay: periodEnd, consecutiveMissed: missedRun.get(r.id) ?? 0, thresholds: opts.thresholds,
+      asOfDay: periodEnd, consecutiveMissed: missedRun.get(r.id) ?? 0, thresholds: rulesForLights,
     });
+    const record = stored.get(r.id);
+    const rate = ytd === null ? null : completionRate(ytd, r.annual_plan);
+    const judged: { light: Light; reasons: string[]; lagPoints: ReturnType<typeof lagPoints> | null } = {
+      light: record?.light ?? computed.light,
+      reasons: record?.reasons ?? computed.reasons,
+      // The league always speaks of points behind 序时进度, whatever measure the light preset uses.
+      lagPoints: rate ? lagPoints(frame.timeProgress, rate) : null,
+    };
     return {
       projectId: r.id, code: r.code, name: r.name, regionId: r.region_id, regionName: r.region_name,
       totalInvestment: r.total_investment, annualPlan: r.annual_plan, ytd, sinceStart: r.r_since ?? r.since_start_investment,
