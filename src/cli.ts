@@ -1,6 +1,6 @@
 // `npm run cli -- <command> [args]`: the admin's tool. Each area keeps its commands in src/cli/*.commands.ts.
 import { ConfigError, loadConfig } from './config.js';
-import { createAppContext, type AppContext } from './app-context.js';
+import { createAppContext, type AppContext } from './platform/app-context.js';
 import { createLogger } from './logger.js';
 import { isAppError } from './errors.js';
 import type { CliCommand, CliIo } from './cli/command.js';

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     throw e;
   }
   // Imported only once the configuration is known good, so a bad environment never gets further.
-  const { startService } = await import('./service.js');
+  const { startService } = await import('./app/service.js');
   const service = await startService(config);
   let stopping = false;
   const stop = (signal: string) => {

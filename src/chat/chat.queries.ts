@@ -2,13 +2,13 @@
 // latest figures (我的项目), and the problems that concern them (问题).
 import type { Kysely } from 'kysely';
 import type { CycleKind, Database } from '../db/schema.js';
-import type { MyProjectRow } from '../bot/cards/my-projects.card.js';
+import type { MyProjectRow } from '../cards/my-projects.card.js';
 import { periodKeyFor, periodYear } from '../domain/period.js';
 import { light, timeProgress, type LightThresholds } from '../domain/schedule-lag.js';
-import { localDay } from '../cycle/cycle-format.js';
+import { localDay } from '../cards/format.js';
 import { consecutiveMissed, filableProjectIds } from '../submission/filing.repository.js';
 import { listProblems, type ProblemRecord } from '../problems/problem.repository.js';
-import { OPEN_STATUSES } from '../problems/problem.state.js';
+import { OPEN_STATUSES } from '../domain/problem-state.js';
 
 type Q = Kysely<Database>;
 

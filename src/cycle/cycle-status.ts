@@ -5,7 +5,7 @@ import type { Db } from '../db/database.js';
 import type { CycleKind } from '../db/schema.js';
 import { periodLabel } from '../domain/period.js';
 import type { CycleRow } from './cycle.repository.js';
-import { formatLocalTime, kindLabel } from './cycle-format.js';
+import { formatLocalTime, kindLabel } from '../cards/format.js';
 
 export type RegionStatus = {
   regionId: number;

@@ -12,13 +12,13 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { light as judgeLight, timeProgress } from '../domain/schedule-lag.js';
 import { periodYear, previousPeriodKey } from '../domain/period.js';
-import type { ReportFormCardInput } from '../bot/cards/report-form.card.js';
-import type { ConsolidatedRow } from '../bot/cards/consolidated-prompt.card.js';
+import type { ReportFormCardInput } from '../cards/report-form.card.js';
+import type { ConsolidatedRow } from '../cards/consolidated-prompt.card.js';
 import type { CycleSettings } from './cycle-config.js';
 import { findCycle, type CycleRow } from './cycle.repository.js';
-import { localDay } from './cycle-format.js';
+import { localDay } from '../cards/format.js';
 import { AppError } from '../errors.js';
-import { knownYtdBefore, loadBases, ytdChainOf } from '../submission/ytd-basis.js';
+import { knownYtdBefore, loadBases, ytdChainOf } from '../status/ytd-basis.js';
 
 /** How far back a missed-report streak is counted ("连续N期未报送"). */
 const STREAK_WINDOW = 12;

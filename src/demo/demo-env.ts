@@ -6,9 +6,9 @@ import { DateTime } from 'luxon';
 import { envValue, parseConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { FakeFeishu, FeishuDriver } from '../sandbox/index.js';
-import { startService, type Service } from '../service.js';
-import { QUEUE_NAMES } from '../jobs/catalogue.js';
-import { deleteKeysByPrefix } from '../jobs/redis-keys.js';
+import { startService, type Service } from '../app/service.js';
+import { QUEUE_NAMES } from '../platform/jobs/catalogue.js';
+import { deleteKeysByPrefix } from '../platform/jobs/redis-keys.js';
 
 /** Shaped like a real app id (cli_ + 16 hex): the SDK's long-connection client insists on it. */
 export const DEMO_APP = { appId: 'cli_d15a7c4b0e2f9a31', appSecret: 'demo-secret', verificationToken: 'demo-token', encryptKey: 'demo-encrypt-key' };

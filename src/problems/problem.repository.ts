@@ -1,11 +1,11 @@
 // The problem ledger in the database: numbering, state changes with their history, and the
-// reads behind the cards, the chat answer and the CLI. State rules live in problem.state.ts.
+// reads behind the cards, the chat answer and the CLI. State rules live in src/domain/problem-state.ts.
 import { sql, type Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database, ProblemCategory, ProblemStatus } from '../db/schema.js';
-import type { ProblemHistoryEntry, ProblemView } from '../bot/cards/problem.card.js';
-import { EVENT_ACTION, transition, type ProblemAction, type TransitionResult } from './problem.state.js';
-import { matchDepartment, type DepartmentRef } from './department-match.js';
+import type { ProblemHistoryEntry, ProblemView } from '../cards/problem.card.js';
+import { EVENT_ACTION, transition, type ProblemAction, type TransitionResult } from '../domain/problem-state.js';
+import { matchDepartment, type DepartmentRef } from '../domain/department-match.js';
 
 type Q = Kysely<Database>;
 

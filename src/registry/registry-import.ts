@@ -4,7 +4,7 @@
 // back at the end, so what it prints is exactly what a real import would do.
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
-import type { LarkClient } from '../bot/lark-client.js';
+import type { LarkClient } from '../platform/feishu/lark-client.js';
 import type { Db } from '../db/database.js';
 import type { CycleKind, Database } from '../db/schema.js';
 import { FIELD_LABELS, labeller, type DisplayChange } from './change-labels.js';

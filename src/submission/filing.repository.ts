@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Cycle, Database, Person, Project, Report } from '../db/schema.js';
 import { periodYear } from '../domain/period.js';
-import { loadBases, type ReportNeighbours } from './ytd-basis.js';
+import { loadBases, type ReportNeighbours } from '../status/ytd-basis.js';
 
 type Q = Kysely<Database>;
 

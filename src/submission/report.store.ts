@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Project } from '../db/schema.js';
 import { markReported } from '../cycle/cycle.repository.js';
-import { localDay } from '../cycle/cycle-format.js';
+import { localDay } from '../cards/format.js';
 import { raiseProblem, resolveDepartment, sameProblemOnReport, type RaisedProblem } from '../problems/problem.repository.js';
 import type { FilingContext } from './filing.repository.js';
 import { loadDepartments } from '../cycle/report-card.data.js';

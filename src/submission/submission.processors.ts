@@ -1,6 +1,6 @@
 // The processors of the jobs the submission side owns: thin adapters from a payload to a service.
-import type { AppContext } from '../app-context.js';
-import type { Processor } from '../jobs/queue-registry.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Processor } from '../platform/jobs/queue-registry.js';
 import { AppError } from '../errors.js';
 import { notifyProblem } from '../problems/problem.notify.js';
 import { answerMessage } from '../chat/chat.service.js';

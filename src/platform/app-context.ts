@@ -1,0 +1,71 @@
+// Builds the long-lived parts of the service from one Config: logger, database, Redis,
+// the Feishu client and the queues. Every entry point (service, worker, CLI, demo) goes through here.
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createDb, type Db } from '../db/database.js';
+import { LarkClient, type LarkLimits } from './feishu/lark-client.js';
+import { RedisSendPacer } from './feishu/send-pacer.js';
+import { QueueRegistry } from './jobs/queue-registry.js';
+
+export type AppContext = {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  redis: Redis;
+  lark: LarkClient;
+  queues: QueueRegistry;
+  /** The clock. Tests and the demo replace it to run a cycle on any date. */
+  now: () => Date;
+  close: () => Promise<void>;
+};
+
+export type AppContextOverrides = {
+  logger?: Logger;
+  now?: () => Date;
+  larkLimits?: Partial<LarkLimits>;
+  larkRetry?: ConstructorParameters<typeof LarkClient>[0]['retry'];
+};
+
+export function createAppContext(config: Config, overrides: AppContextOverrides = {}): AppContext {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const db = createDb(config.DATABASE_URL, { onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost') });
+  // BullMQ needs maxRetriesPerRequest: null on connections its workers block on.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
+  // The pacer's own connection fails a command after 3 s instead of queueing it for ever, so a
+  // Redis outage turns into a retried Feishu call (and a clear error) rather than a hung import.
+  const pacerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 3000 });
+  pacerRedis.on('error', (e) => logger.warn({ err: e.message }, 'redis (pacer) connection error'));
+  const lark = new LarkClient({
+    appId: config.LARK_APP_ID,
+    appSecret: config.LARK_APP_SECRET,
+    domain: config.LARK_DOMAIN,
+    logger,
+    pacer: new RedisSendPacer(pacerRedis, `${config.QUEUE_PREFIX}:pace`),
+    limits: {
+      sendPerSecond: config.SEND_RATE_PER_SECOND,
+      sendPerReceiverPerSecond: config.SEND_RATE_PER_RECEIVER,
+      ...overrides.larkLimits,
+    },
+    retry: overrides.larkRetry,
+  });
+  const queues = new QueueRegistry(redis, config.QUEUE_PREFIX, logger);
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    lark,
+    queues,
+    now: overrides.now ?? (() => new Date()),
+    // Every part is closed even when an earlier one fails, so nothing is left holding a connection.
+    close: async () => {
+      const errors: unknown[] = [];
+      for (const step of [() => queues.close(), () => db.destroy(), async () => redis.disconnect(), async () => pacerRedis.disconnect()]) {
+        await step().catch((e: unknown) => errors.push(e));
+      }
+      if (errors.length) throw errors[0];
+    },
+  };
+}
