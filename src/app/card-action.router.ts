@@ -3,7 +3,7 @@
 // answers a repeated delivery of an event from the record of its first answer.
 import type { CardCallbackResponse, LarkCardActionEvent } from '../platform/feishu/lark-intake.js';
 import { cardActionValue } from '../cards/card-actions.js';
-import { findPersonByOpenId } from '../submission/filing.repository.js';
+import { findPersonByOpenId } from '../registry/access.js';
 import { storedAnswer } from '../platform/feishu/inbound-events.js';
 import { reply } from '../platform/feishu/callback-answer.js';
 import { editReport, pickReport, submitReport, type CallbackOrigin, type SubmissionDeps } from '../submission/report.service.js';

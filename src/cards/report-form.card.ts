@@ -8,7 +8,7 @@
 // needs a unique `name` on every interactive child and one submit button. 2.0 rejects unknown
 // properties, so only documented ones are used.
 import type { Stage } from '../db/schema.js';
-import { PROBLEM_CATEGORIES, STAGES, type CycleKind } from '../db/schema.js';
+import { PROBLEM_CATEGORIES, STAGES, type CycleKind } from '../domain/vocabulary.js';
 import { completionRate, lightEmoji, type Light } from '../domain/schedule-lag.js';
 import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';

@@ -6,7 +6,8 @@ import type { MyProjectRow } from '../cards/my-projects.card.js';
 import { periodKeyFor, periodYear } from '../domain/period.js';
 import { light, timeProgress, type LightThresholds } from '../domain/schedule-lag.js';
 import { localDay } from '../cards/format.js';
-import { consecutiveMissed, filableProjectIds } from '../submission/filing.repository.js';
+import { consecutiveMissed } from '../submission/filing.repository.js';
+import { filableProjectIds } from '../registry/access.js';
 import { listProblems, type ProblemRecord } from '../problems/problem.repository.js';
 import { OPEN_STATUSES } from '../domain/problem-state.js';
 

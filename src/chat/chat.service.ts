@@ -22,7 +22,8 @@ import { consolidatedRow, loadReportCardInputs } from '../cycle/report-card.data
 import type { Person } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { claimInbound, messageKey, releaseInbound } from '../platform/feishu/inbound-events.js';
-import { findPersonByOpenId, loadFilingContext } from '../submission/filing.repository.js';
+import { findPersonByOpenId } from '../registry/access.js';
+import { loadFilingContext } from '../submission/filing.repository.js';
 import { draftFormCard, formCard } from '../submission/report.service.js';
 import { attachPhotos, photosAttachedText, photoTargets } from '../submission/photo.service.js';
 import { decodeMessage } from '../platform/feishu/message-content.js';

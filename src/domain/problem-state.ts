@@ -2,7 +2,7 @@
 // what it needs. The department accepts (受理) and resolves (办结, with a note); the owner
 // confirms (确认解决) or reopens (退回, with a reason). A reopened problem waits for the
 // department to accept it again, exactly like a new one, so the ledger shows it was bounced.
-import type { ProblemStatus } from '../db/schema.js';
+import type { ProblemStatus } from './vocabulary.js';
 
 export type ProblemAction = 'accept' | 'resolve' | 'confirm' | 'reopen';
 /** Which side of the problem an action belongs to; the caller maps people to sides. */

@@ -20,6 +20,9 @@ export type AppContext = {
   close: () => Promise<void>;
 };
 
+/** What a card-callback handler may use: no sending (that happens in jobs after the answer). */
+export type CallbackDeps = Pick<AppContext, 'db' | 'queues' | 'logger' | 'config' | 'now'>;
+
 export type AppContextOverrides = {
   logger?: Logger;
   now?: () => Date;

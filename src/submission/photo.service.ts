@@ -8,7 +8,7 @@ import type { CycleKind } from '../db/schema.js';
 import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
 import { buildNoticeCard } from '../cards/notice.card.js';
 import { periodLabel } from '../domain/period.js';
-import { accessTo, canFile, filableProjectIds } from './filing.repository.js';
+import { accessTo, canFile, filableProjectIds } from '../registry/access.js';
 import { Refusal, reply, writeOncePerEvent } from '../platform/feishu/callback-answer.js';
 import type { CallbackOrigin, SubmissionDeps } from './report.service.js';
 

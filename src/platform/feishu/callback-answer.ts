@@ -3,10 +3,13 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
-import type { Database } from '../../db/schema.js';
+import type { Database, Person } from '../../db/schema.js';
 import type { Card } from './lark-client.js';
 import type { CardCallbackResponse } from './lark-intake.js';
 import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer, storedAnswer } from './inbound-events.js';
+
+/** Who clicked, on which card, in which delivery: what every callback handler starts from. */
+export type CallbackOrigin = { eventId: string; messageId: string | null; operator: Person };
 
 type ToastType = NonNullable<CardCallbackResponse['toast']>['type'];
 
