@@ -1,6 +1,8 @@
 // The one place that reads process.env. Everything else receives a typed Config.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { cycleScheduleConfigSchema, cycleScheduleInputFromStrings, type CycleScheduleConfig } from './domain/cycle-schedule.js';
+import { DEFAULT_LIGHT_THRESHOLDS, lightThresholdsSchema, type LightThresholds } from './domain/schedule-lag.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -57,14 +59,72 @@ export const configSchema = z.object({
   SEND_RATE_PER_RECEIVER: z.coerce.number().int().min(1).max(5).default(5),
 });
 
+/** The cycle's settings, derived once from the environment at start-up and passed down typed. */
+export type CycleSettings = {
+  schedule: CycleScheduleConfig;
+  thresholds: LightThresholds;
+  tz: string;
+  /** Owners with more projects than this get one consolidated card per cycle. */
+  consolidateAbove: number;
+};
+
+type Env = z.infer<typeof configSchema>;
+const POINT_FORMAT = { weekly: "'<weekday 1-7> HH:MM'", monthly: "'<day 1-28> HH:MM'" } as const;
+
+/** The schedule strings as the domain's config; each issue is named by the variable that caused it. */
+function deriveSchedule(c: Env, ctx: z.RefinementCtx): CycleScheduleConfig | undefined {
+  const parsed = cycleScheduleConfigSchema.safeParse(
+    cycleScheduleInputFromStrings({
+      weekly: { open: c.WEEKLY_OPEN, remind: c.WEEKLY_REMIND, due: c.WEEKLY_DUE },
+      monthly: { open: c.MONTHLY_OPEN, remind: c.MONTHLY_REMIND, due: c.MONTHLY_DUE },
+    }),
+  );
+  if (parsed.success) return parsed.data;
+  // The order of the points is reported only for a cadence whose points each parsed.
+  const badPoints = new Set(parsed.error.issues.filter((i) => i.path.length > 1).map((i) => i.path[0]));
+  for (const issue of parsed.error.issues) {
+    const [kind, point] = issue.path as ['weekly' | 'monthly', 'open' | 'remind' | 'due' | undefined];
+    if (!point && badPoints.has(kind)) continue;
+    const prefix = kind === 'weekly' ? 'WEEKLY' : 'MONTHLY';
+    if (point) {
+      const name = `${prefix}_${point.toUpperCase()}` as keyof Env;
+      ctx.addIssue({ code: 'custom', path: [name], message: `${JSON.stringify(c[name])}: ${issue.message} (expected ${POINT_FORMAT[kind]})` });
+    } else {
+      const given = (['OPEN', 'REMIND', 'DUE'] as const).map((p) => `${prefix}_${p}=${JSON.stringify(c[`${prefix}_${p}` as const])}`).join(', ');
+      ctx.addIssue({ code: 'custom', path: [`${prefix}_OPEN`], message: `${issue.message} (${given})` });
+    }
+  }
+  return undefined;
+}
+
+function deriveThresholds(c: Env, ctx: z.RefinementCtx): LightThresholds | undefined {
+  const parsed = lightThresholdsSchema.safeParse({
+    ...DEFAULT_LIGHT_THRESHOLDS,
+    yellowLagPoints: c.LIGHT_YELLOW_LAG_POINTS,
+    redLagPoints: c.LIGHT_RED_LAG_POINTS,
+    redConsecutiveMissed: c.LIGHT_RED_CONSECUTIVE_MISSED,
+    // One missed report is the early (yellow) warning, unless red already comes at one.
+    yellowConsecutiveMissed: Math.min(DEFAULT_LIGHT_THRESHOLDS.yellowConsecutiveMissed, c.LIGHT_RED_CONSECUTIVE_MISSED),
+  });
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['LIGHT_YELLOW_LAG_POINTS'], message: `LIGHT_* settings: ${issue.message}` });
+  return undefined;
+}
+
 // The SDK's WSClient silently refuses app ids not shaped like Feishu's (cli_ + 16 hex digits).
-const configWithModeChecks = configSchema.superRefine((c, ctx) => {
+// The schedule and light settings are parsed here, once, so a bad value stops start-up by name.
+const configWithModeChecks = configSchema.transform((c, ctx) => {
   if (c.LARK_MODE === 'ws' && !/^cli_[0-9a-fA-F]{16}$/.test(c.LARK_APP_ID)) {
     ctx.addIssue({ code: 'custom', path: ['LARK_APP_ID'], message: 'long-connection mode needs a real app id (cli_ followed by 16 hex digits)' });
   }
+  const schedule = deriveSchedule(c, ctx);
+  const thresholds = deriveThresholds(c, ctx);
+  if (!schedule || !thresholds) return z.NEVER;
+  const cycle: CycleSettings = { schedule, thresholds, tz: c.DISPATCH_TZ, consolidateAbove: c.CONSOLIDATE_ABOVE };
+  return { ...c, cycle };
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configWithModeChecks>;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
