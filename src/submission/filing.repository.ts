@@ -7,25 +7,6 @@ import { loadBases, type ReportNeighbours } from '../status/ytd-basis.js';
 
 type Q = Kysely<Database>;
 
-/** Closed cycles in a row, most recent first, in which the project's report was missed. */
-export async function consecutiveMissed(db: Q, projectId: number): Promise<number> {
-  const rows = await db
-    .selectFrom('cycle_projects as cp')
-    .innerJoin('cycles as c', 'c.id', 'cp.cycle_id')
-    .select('cp.status')
-    .where('cp.project_id', '=', projectId)
-    .where('c.state', '=', 'closed')
-    .orderBy('c.due_at', 'desc')
-    .limit(12)
-    .execute();
-  let n = 0;
-  for (const r of rows) {
-    if (r.status !== 'missed') break;
-    n++;
-  }
-  return n;
-}
-
 export type FilingContext = {
   project: Project;
   cycle: Cycle;
