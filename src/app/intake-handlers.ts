@@ -12,7 +12,7 @@ import { answerWithin } from '../platform/feishu/deadline.js';
 
 /** Feishu allows 3 s; half a second is left for the network and the SDK's signature check. */
 export const CALLBACK_BUDGET_MS = 2500;
-/** A delayed update sent before (or with) the callback answer fails or is reverted (feishu-facts §2). */
+/** A delayed update sent before (or with) the callback answer fails or is reverted (docs/feishu.md §2). */
 const LATE_UPDATE_DELAY_MS = 1000;
 
 export type IntakeHandlerOptions = { callbackBudgetMs?: number };

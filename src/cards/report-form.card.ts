@@ -3,7 +3,7 @@
 // the callback side, which re-renders this same card with what the user typed and why it was
 // refused (`typed`, `errors`).
 //
-// Card JSON 2.0 rules this follows (feishu-facts §3): shared cards only (update_multi: true);
+// Card JSON 2.0 rules this follows (docs/feishu.md §3): shared cards only (update_multi: true);
 // ≤ 200 components and ≤ 30 KB per card; a form sits at the root, holds no table/chart/form,
 // needs a unique `name` on every interactive child and one submit button. 2.0 rejects unknown
 // properties, so only documented ones are used.
@@ -325,7 +325,7 @@ function select(name: ReportFieldName, options: { text: unknown; value: string }
 
 // ---- limits -------------------------------------------------------------------------------------
 
-/** Feishu's per-card limits (feishu-facts §3): 200 components, 30 KB of JSON. */
+/** Feishu's per-card limits (docs/feishu.md §3): 200 components, 30 KB of JSON. */
 export const CARD_LIMITS = { components: 200, bytes: 30 * 1024 };
 
 /**

@@ -25,7 +25,7 @@ const formValueSchema = z.record(z.string(), z.unknown());
 
 /**
  * Feishu's form_value: inputs arrive as strings, selects as the option's value, multi-selects as
- * arrays (feishu-facts §2). Anything else is dropped; unknown names are ignored.
+ * arrays (docs/feishu.md §2). Anything else is dropped; unknown names are ignored.
  */
 export function readTypedForm(formValue: unknown): TypedForm {
   const parsed = formValueSchema.safeParse(formValue ?? {});

@@ -1,4 +1,4 @@
-// Feishu gives a card callback 3 s to answer (feishu-facts §2) and never re-sends it. The work is
+// Feishu gives a card callback 3 s to answer (docs/feishu.md §2) and never re-sends it. The work is
 // raced against a shorter budget: in time, its answer goes back; too late, an interim answer
 // goes back now and the real one is handed to `onLate` when the work finishes — never lost, and
 // never delivered before the interim answer (the caller delays the delivery).

@@ -15,7 +15,7 @@ export type LarkLimits = {
   apiPerSecond: number;
 };
 
-/** Feishu's published limits for the calls we make (see feishu-facts §1). */
+/** Feishu's published limits for the calls we make (see docs/feishu.md §1). */
 export const FEISHU_LIMITS: LarkLimits = {
   sendPerSecond: 50,
   sendPerMinute: 1000,

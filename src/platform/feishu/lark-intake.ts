@@ -90,7 +90,7 @@ export type WebhookResult = { status: number; body: unknown };
 /**
  * Verifies and dispatches one webhook delivery. With an Encrypt Key the SDK checks the SHA-256
  * signature over timestamp+nonce+key+body; without one it checks nothing, so we compare the
- * Verification Token ourselves (feishu-facts §2). A failed check is a 401, never a silent 200.
+ * Verification Token ourselves (docs/feishu.md §2). A failed check is a 401, never a silent 200.
  */
 export async function handleWebhook(
   dispatcher: lark.EventDispatcher,
