@@ -1,6 +1,6 @@
 // The shape of every card-callback answer, and the one mechanism by which a callback writes:
 // once per event, in one transaction, with its answer kept for repeated deliveries.
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
 import type { Database, Person } from '../../db/schema.js';
@@ -45,7 +45,7 @@ export async function writeOncePerEvent(
   deps: { db: Db; logger: Logger },
   eventId: string,
   kind: string,
-  write: (trx: Kysely<Database>) => Promise<CardCallbackResponse>,
+  write: (trx: Transaction<Database>) => Promise<CardCallbackResponse>,
 ): Promise<CardCallbackResponse> {
   const key = cardEventKey(eventId);
   try {

@@ -3,7 +3,7 @@
 // alongside: a repeated delivery finds the claim and gets the first answer back, and a delivery
 // racing the first one waits on the primary key until the first commits. Chat messages are keyed
 // by message_id, which Feishu's docs name as the de-duplication key for receive_v1.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CardCallbackResponse } from './lark-intake.js';
 
@@ -19,7 +19,7 @@ export class DuplicateDelivery extends Error {
 }
 
 /** Claims a key; false if it was claimed before. Inside a transaction the claim commits with it. */
-export async function claimInbound(db: Kysely<Database>, key: string, kind: string, payload: unknown = null): Promise<boolean> {
+export async function claimInbound(db: Kysely<Database> | Transaction<Database>, key: string, kind: string, payload: unknown = null): Promise<boolean> {
   const row = await db
     .insertInto('inbound_events')
     .values({ dedupe_key: key, kind, payload: payload === null ? null : JSON.stringify(payload) })
@@ -29,7 +29,7 @@ export async function claimInbound(db: Kysely<Database>, key: string, kind: stri
   return row !== undefined;
 }
 
-export async function recordAnswer(db: Kysely<Database>, key: string, answer: CardCallbackResponse): Promise<void> {
+export async function recordAnswer(db: Transaction<Database>, key: string, answer: CardCallbackResponse): Promise<void> {
   await db.updateTable('inbound_events').set({ payload: JSON.stringify(answer) }).where('dedupe_key', '=', key).execute();
 }
 
