@@ -75,7 +75,7 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
     const lastThisYear = last && periodYear(last.kind, last.period_key) === year ? last : undefined;
     // Judged as of the latest report this year; without one, as of this month with the registry's figure.
     const ytd = lastThisYear ? lastThisYear.ytd_investment : p.ytd_year === year ? p.ytd_investment : null;
-    const streaks = judgedKind(p.id) === 'weekly' ? weeklyStreaks! : monthlyStreaks!;
+    const streaks = judgedKind(p.id) === 'weekly' ? weeklyStreaks : monthlyStreaks;
     const judged = judgeStatusLight(
       {
         ytd,

@@ -82,8 +82,8 @@ beforeAll(async () => {
   current = { id: nov.id, kind: 'monthly', periodKey: '2026-11', dueAt: nov.due_at, openAt: nov.open_at };
   const cp = (cycleId: number, status: (i: number) => ReportStatus) =>
     db.insertInto('cycle_projects').values(ids.map((projectId, i) => ({ cycle_id: cycleId, project_id: projectId, owner_id: null, region_id: regionId, status: status(i) }))).execute();
-  await cp(oct.id, (i) => pattern(i)[0]!);
-  await cp(sep.id, (i) => pattern(i)[1]!);
+  await cp(oct.id, (i) => pattern(i)[0]);
+  await cp(sep.id, (i) => pattern(i)[1]);
   await cp(w46.id, () => 'missed');
   await cp(nov.id, () => 'pending');
   // Open problems on every tenth project, one closed problem that does not count.
@@ -92,7 +92,7 @@ beforeAll(async () => {
   let seq = 0;
   const problem = (projectId: number, status: 'open' | 'confirmed') =>
     ({ ...base, number: `WT2026-${String(++seq).padStart(4, '0')}`, project_id: projectId, status });
-  await db.insertInto('problems').values([...ids.filter((_, i) => i % 10 === 0).map((id) => problem(id, 'open')), problem(ids[1]!, 'confirmed')]).execute();
+  await db.insertInto('problems').values([...ids.filter((_, i) => i % 10 === 0).map((id) => problem(id, 'open')), problem(ids[1], 'confirmed')]).execute();
 }, 120_000);
 
 afterAll(async () => {
