@@ -18,17 +18,17 @@
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
 // databases; else TEST_DATABASE_URL) and BENCH_REDIS_URL override the local defaults. It
 // creates and drops its own database and removes its own queue prefix's Redis keys.
-import { deleteKeysByPrefix } from '../src/jobs/redis-keys.js';
+import { deleteKeysByPrefix } from '../src/platform/jobs/redis-keys.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parseConfig } from '../src/config.js';
-import { startService, type Service } from '../src/service.js';
+import { startService, type Service } from '../src/app/service.js';
 import { createLogger } from '../src/logger.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
-import { NO, REPORT_FIELDS as F, YES } from '../src/bot/cards/card-actions.js';
+import { NO, REPORT_FIELDS as F, YES } from '../src/cards/card-actions.js';
 import { FakeFeishu, FeishuDriver, type DeliveryResult } from '../src/sandbox/index.js';
 import { benchAdminUrl, benchClock, benchRedisUrl, cleanup, createBenchDatabase, type BenchDatabase } from './bench-support.js';
 

@@ -8,15 +8,15 @@
 // Needs PostgreSQL and Redis; BENCH_DATABASE_URL (an admin connection that may create
 // databases; else TEST_DATABASE_URL) and BENCH_REDIS_URL override the local defaults. It
 // creates and drops its own database and uses its own queue prefix.
-import { deleteKeysByPrefix } from '../src/jobs/redis-keys.js';
+import { deleteKeysByPrefix } from '../src/platform/jobs/redis-keys.js';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config.js';
-import { createAppContext } from '../src/app-context.js';
+import { createAppContext } from '../src/platform/app-context.js';
 import { createLogger } from '../src/logger.js';
 import { createDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { jobCatalogue, type JobName } from '../src/jobs/catalogue.js';
+import { jobCatalogue, type JobName } from '../src/platform/jobs/catalogue.js';
 import { cycleProcessors } from '../src/cycle/cycle.processors.js';
 import { openCycle } from '../src/cycle/cycle.service.js';
 import { FakeFeishu, DEFAULT_LIMITS } from '../src/sandbox/index.js';

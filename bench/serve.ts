@@ -10,7 +10,7 @@ import http from 'node:http';
 import pg from 'pg';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { parseConfig } from '../src/config.js';
-import { startService } from '../src/service.js';
+import { startService } from '../src/app/service.js';
 import { createLogger } from '../src/logger.js';
 import { benchClock } from './bench-support.js';
 

@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import { ConfigError, processEnv } from './config.js';
 import { feishuNotConfigured, parseCliConfig } from './cli/cli-config.js';
-import { createAppContext, type AppContext } from './app-context.js';
+import { createAppContext, type AppContext } from './platform/app-context.js';
 import { createCliLogger } from './logger.js';
 import { isAppError } from './errors.js';
 import type { CliCommand, CliIo } from './cli/command.js';

@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { cycleScheduleConfigSchema, cycleScheduleInputFromStrings, type CycleScheduleConfig } from './domain/cycle-schedule.js';
+import { PRESETS, lightRulesSchema, type LightRules } from './domain/lights.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -107,14 +109,80 @@ export const configSchema = z.object({
   INTAKE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
 });
 
+/** The cycle's settings, derived once from the environment at start-up and passed down typed. */
+export type CycleSettings = {
+  schedule: CycleScheduleConfig;
+  /** The light rules: the configured preset with its LIGHT_* overrides. */
+  thresholds: LightRules;
+  tz: string;
+  /** Owners with more projects than this get one consolidated card per cycle. */
+  consolidateAbove: number;
+};
+
+type Env = z.infer<typeof configSchema>;
+const POINT_FORMAT = { weekly: "'<weekday 1-7> HH:MM'", monthly: "'<day 1-28> HH:MM'" } as const;
+
+/** The schedule strings as the domain's config; each issue is named by the variable that caused it. */
+function deriveSchedule(c: Env, ctx: z.RefinementCtx): CycleScheduleConfig | undefined {
+  const parsed = cycleScheduleConfigSchema.safeParse(
+    cycleScheduleInputFromStrings({
+      weekly: { open: c.WEEKLY_OPEN, remind: c.WEEKLY_REMIND, due: c.WEEKLY_DUE },
+      monthly: { open: c.MONTHLY_OPEN, remind: c.MONTHLY_REMIND, due: c.MONTHLY_DUE },
+    }),
+  );
+  if (parsed.success) return parsed.data;
+  // The order of the points is reported only for a cadence whose points each parsed.
+  const badPoints = new Set(parsed.error.issues.filter((i) => i.path.length > 1).map((i) => i.path[0]));
+  for (const issue of parsed.error.issues) {
+    const [kind, point] = issue.path as ['weekly' | 'monthly', 'open' | 'remind' | 'due' | undefined];
+    if (!point && badPoints.has(kind)) continue;
+    const prefix = kind === 'weekly' ? 'WEEKLY' : 'MONTHLY';
+    if (point) {
+      const name = `${prefix}_${point.toUpperCase()}` as keyof Env;
+      ctx.addIssue({ code: 'custom', path: [name], message: `${JSON.stringify(c[name])}: ${issue.message} (expected ${POINT_FORMAT[kind]})` });
+    } else {
+      const given = (['OPEN', 'REMIND', 'DUE'] as const).map((p) => `${prefix}_${p}=${JSON.stringify(c[`${prefix}_${p}` as const])}`).join(', ');
+      ctx.addIssue({ code: 'custom', path: [`${prefix}_OPEN`], message: `${issue.message} (${given})` });
+    }
+  }
+  return undefined;
+}
+
+function deriveThresholds(c: Env, ctx: z.RefinementCtx): LightRules | undefined {
+  const overrides = {
+    yellowLag: c.LIGHT_YELLOW_LAG_POINTS,
+    redLag: c.LIGHT_RED_LAG_POINTS,
+    // One missed report is the early (yellow) warning, unless red already comes at one.
+    yellowMissed: c.LIGHT_YELLOW_CONSECUTIVE_MISSED ?? (c.LIGHT_RED_CONSECUTIVE_MISSED === 1 ? 1 : undefined),
+    redMissed: c.LIGHT_RED_CONSECUTIVE_MISSED,
+    notStartedYellowMonths: c.LIGHT_NOT_STARTED_YELLOW_MONTHS,
+    notStartedRedMonths: c.LIGHT_NOT_STARTED_RED_MONTHS,
+    unregisteredYellowMonths: c.LIGHT_UNREGISTERED_YELLOW_MONTHS,
+    unregisteredRedMonths: c.LIGHT_UNREGISTERED_RED_MONTHS,
+  };
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = lightRulesSchema.safeParse({ ...PRESETS[c.LIGHT_PRESET], ...defined, preset: c.LIGHT_PRESET });
+  if (parsed.success) return parsed.data;
+  const culprit = (m: string): string =>
+    m.includes('lag') ? 'LIGHT_YELLOW_LAG_POINTS' : m.includes('missed') ? 'LIGHT_YELLOW_CONSECUTIVE_MISSED' : m.includes('not-started') ? 'LIGHT_NOT_STARTED_YELLOW_MONTHS' : m.includes('not-registered') ? 'LIGHT_UNREGISTERED_YELLOW_MONTHS' : 'LIGHT_PRESET';
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [culprit(issue.message)], message: `LIGHT_* settings: ${issue.message}` });
+  return undefined;
+}
+
 // The SDK's WSClient silently refuses app ids not shaped like Feishu's (cli_ + 16 hex digits).
-const configWithModeChecks = configSchema.superRefine((c, ctx) => {
+// The schedule and light settings are parsed here, once, so a bad value stops start-up by name.
+const configWithModeChecks = configSchema.transform((c, ctx) => {
   if (c.LARK_MODE === 'ws' && !/^cli_[0-9a-fA-F]{16}$/.test(c.LARK_APP_ID)) {
     ctx.addIssue({ code: 'custom', path: ['LARK_APP_ID'], message: 'long-connection mode needs a real app id (cli_ followed by 16 hex digits)' });
   }
+  const schedule = deriveSchedule(c, ctx);
+  const thresholds = deriveThresholds(c, ctx);
+  if (!schedule || !thresholds) return z.NEVER;
+  const cycle: CycleSettings = { schedule, thresholds, tz: c.DISPATCH_TZ, consolidateAbove: c.CONSOLIDATE_ABOVE };
+  return { ...c, cycle };
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configWithModeChecks>;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     throw e;
   }
   // Imported only once the configuration is known good, so a bad environment never gets further.
-  const { startService } = await import('./service.js');
+  const { startService } = await import('./app/service.js');
   const service = await startService(config);
   // What nothing handled (a bug, a broken invariant) leaves the process in an unknown state:
   // log it as JSON, stop what can be stopped within a few seconds, and exit non-zero so the

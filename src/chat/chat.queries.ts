@@ -2,14 +2,15 @@
 // latest figures (我的项目), and the problems that concern them (问题).
 import type { Kysely } from 'kysely';
 import type { CycleKind, Database } from '../db/schema.js';
-import type { MyProjectRow } from '../bot/cards/my-projects.card.js';
+import type { MyProjectRow } from '../cards/my-projects.card.js';
 import { periodKeyFor, periodYear } from '../domain/period.js';
 import { timeProgress } from '../domain/schedule-lag.js';
-import { light, type LightRules as LightThresholds } from '../domain/lights.js';
-import { localDay } from '../cycle/cycle-format.js';
-import { consecutiveMissed, filableProjectIds } from '../submission/filing.repository.js';
+import type { LightRules as LightThresholds } from '../domain/lights.js';
+import { localDay } from '../cards/format.js';
+import { judgeStatusLight, missedStreaks } from '../status/project-status.js';
+import { filableProjectIds } from '../registry/access.js';
 import { listProblems, type ProblemRecord } from '../problems/problem.repository.js';
-import { OPEN_STATUSES } from '../problems/problem.state.js';
+import { OPEN_STATUSES } from '../domain/problem-state.js';
 
 type Q = Kysely<Database>;
 
@@ -59,22 +60,35 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
   const latestBy = new Map(latest.map((r) => [r.project_id, r]));
   const thisMonth = periodKeyFor('monthly', opts.now, opts.tz);
   const year = periodYear('monthly', thisMonth);
+  const asOfDay = localDay(opts.now, opts.tz);
+  // Each project is judged on the cadence of its latest report this year (monthly without one),
+  // with that cadence's missed streak (domain/streak.ts): one streak query per cadence.
+  const judgedKind = (id: number): CycleKind => {
+    const last = latestBy.get(id);
+    return last && periodYear(last.kind, last.period_key) === year ? last.kind : 'monthly';
+  };
+  const [weeklyStreaks, monthlyStreaks] = await Promise.all(
+    (['weekly', 'monthly'] as const).map((kind) => missedStreaks(db, { kind, before: opts.now }, projects.filter((p) => judgedKind(p.id) === kind).map((p) => p.id))),
+  );
   const rows: MyProjectRow[] = [];
   for (const p of projects) {
     const last = latestBy.get(p.id);
     const lastThisYear = last && periodYear(last.kind, last.period_key) === year ? last : undefined;
     // Judged as of the latest report this year; without one, as of this month with the registry's figure.
     const ytd = lastThisYear ? lastThisYear.ytd_investment : p.ytd_year === year ? p.ytd_investment : null;
-    const judged = light({
-      ytd,
-      annualPlan: p.annual_plan,
-      timeProgress: lastThisYear ? timeProgress(lastThisYear.kind, lastThisYear.period_key) : timeProgress('monthly', thisMonth),
-      plannedStart: p.planned_start,
-      started: last?.started ?? p.started,
-      asOfDay: localDay(opts.now, opts.tz),
-      consecutiveMissed: await consecutiveMissed(db, p.id),
-      thresholds: opts.thresholds,
-    });
+    const streaks = judgedKind(p.id) === 'weekly' ? weeklyStreaks : monthlyStreaks;
+    const judged = judgeStatusLight(
+      {
+        ytd,
+        annualPlan: p.annual_plan,
+        timeProgress: lastThisYear ? timeProgress(lastThisYear.kind, lastThisYear.period_key) : timeProgress('monthly', thisMonth),
+        plannedStart: p.planned_start,
+        started: last?.started ?? p.started,
+        asOfDay,
+        consecutiveMissed: streaks.get(p.id) ?? 0,
+      },
+      opts.thresholds,
+    );
     rows.push({
       projectId: p.id,
       code: p.code,

@@ -8,28 +8,29 @@
 // answers, retrying on transient Feishu errors, and every answer is keyed so a retry never
 // answers twice.
 import { leagueChatAnswer } from '../league/league.chat.js';
-import type { AppContext } from '../app-context.js';
-import type { Card } from '../bot/lark-client.js';
-import type { LarkMessageEvent } from '../bot/lark-intake.js';
-import { sendOnce } from '../bot/outbound.js';
-import { buildHelpCard } from '../bot/cards/help.card.js';
-import { buildMyProjectsCard } from '../bot/cards/my-projects.card.js';
-import { buildProblemListCard } from '../bot/cards/problem.card.js';
-import { buildConsolidatedPromptCard, consolidatedPages } from '../bot/cards/consolidated-prompt.card.js';
-import { buildDraftPickCard, buildPhotoPickCard } from '../bot/cards/project-pick.card.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Card } from '../platform/feishu/lark-client.js';
+import type { LarkMessageEvent } from '../platform/feishu/lark-intake.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { buildHelpCard } from '../cards/help.card.js';
+import { buildMyProjectsCard } from '../cards/my-projects.card.js';
+import { buildProblemListCard } from '../cards/problem.card.js';
+import { buildConsolidatedPromptCard, consolidatedPages } from '../cards/consolidated-prompt.card.js';
+import { buildDraftPickCard, buildPhotoPickCard } from '../cards/project-pick.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { findCycle } from '../cycle/cycle.repository.js';
 import { consolidatedRow, loadReportCardInputs } from '../cycle/report-card.data.js';
 import type { Person } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { claimInbound, messageKey, releaseInbound } from '../submission/inbound-events.js';
-import { findPersonByOpenId, loadFilingContext } from '../submission/filing.repository.js';
+import { claimInbound, messageKey, releaseInbound } from '../platform/feishu/inbound-events.js';
+import { findPersonByOpenId } from '../registry/access.js';
+import { loadFilingContext } from '../submission/filing.repository.js';
 import { draftFormCard, formCard } from '../submission/report.service.js';
 import { attachPhotos, photosAttachedText, photoTargets } from '../submission/photo.service.js';
-import { decodeMessage } from './message-content.js';
-import { parseIntent, type ChatIntent } from './intent.js';
+import { decodeMessage } from '../platform/feishu/message-content.js';
+import { parseIntent, type ChatIntent } from '../domain/chat-intent.js';
 import { myOpenProblems, myProjectRows, openSlots } from './chat.queries.js';
-import { loadStoredMessage, type StoredMessage } from './stored-message.js';
+import { loadStoredMessage, type StoredMessage } from '../platform/feishu/stored-message.js';
 import { myEscalationsText, projectStatusText, sendTodoCards } from '../escalation/escalation.chat.js';
 
 export type ChatDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'config' | 'now'>;

@@ -3,7 +3,7 @@
 // credentials. The schemas are composed from the service's own (src/config.ts), so a variable is
 // checked the same way whichever entry point reads it.
 import { z } from 'zod';
-import type { LarkClient } from '../bot/lark-client.js';
+import type { LarkClient } from '../platform/feishu/lark-client.js';
 import { ConfigError, configSchema, type Config } from '../config.js';
 
 /** What a command (with the arguments it was given) talks to. The database is always needed. */

@@ -1,5 +1,5 @@
 // What a CLI command is. Each area keeps its commands in its own *.commands.ts file.
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import type { CommandNeeds } from './cli-config.js';
 
 export type CliIo = {

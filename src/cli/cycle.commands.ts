@@ -9,7 +9,7 @@
 // sends nothing twice.
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import type { CycleKind } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { periodKeyFor, periodLabel } from '../domain/period.js';
@@ -19,7 +19,7 @@ import { findCycleByPeriod, latestCycle, openCycles, ownersOfCycle, type CycleRo
 import { closeCycle, openCycle, plannedCycleTimes, remindCycle, rescheduleOpenCycles } from '../cycle/cycle.service.js';
 import { lateOpenTimes } from './late-open.js';
 import { cycleStatus, formatCycleStatus } from '../cycle/cycle-status.js';
-import { formatLocalTime, kindLabel } from '../cycle/cycle-format.js';
+import { formatLocalTime, kindLabel } from '../cards/format.js';
 import { sendOwnerPrompts, sendOwnerReminder, type OwnerSendResult } from '../cycle/prompt.service.js';
 import type { CliCommand, CliIo } from './command.js';
 import { jobIds } from '../cycle/job-ids.js';

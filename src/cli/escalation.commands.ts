@@ -5,10 +5,10 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../errors.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { formatLocalTime, localDay } from '../cycle/cycle-format.js';
+import { formatLocalTime, localDay } from '../cards/format.js';
 import { periodLabel } from '../domain/period.js';
-import { renderTable } from '../registry/text-table.js';
-import { actionLine, LEVEL_LABEL } from '../bot/cards/escalation.card.js';
+import { renderTable } from '../platform/text-table.js';
+import { actionLine, LEVEL_LABEL } from '../cards/escalation.card.js';
 import { actionsOf, listEscalations, type EscalationState } from '../escalation/escalation.repository.js';
 import { escalateAtClose } from '../escalation/escalation.service.js';
 import { addExemption, lightHistory, listExemptions, removeExemption } from '../escalation/lights.repository.js';

@@ -4,7 +4,7 @@
 import { DateTime } from 'luxon';
 import type { CycleKind } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { formatLocalTime, kindLabel } from '../cycle/cycle-format.js';
+import { formatLocalTime, kindLabel } from '../cards/format.js';
 
 export type PlannedTimes = { remindAt: Date; dueAt: Date };
 

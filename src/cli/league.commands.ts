@@ -6,7 +6,7 @@ import { parseAmountWan } from '../domain/amount.js';
 import { parsePeriodKey } from '../domain/period.js';
 import { AppError } from '../errors.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { renderTable } from '../registry/text-table.js';
+import { renderTable } from '../platform/text-table.js';
 import { bindGroup, listGroups, unbindGroup } from '../league/groups.repository.js';
 import { computeLeague } from '../league/league.data.js';
 import { headline, leagueView } from '../league/league.view.js';

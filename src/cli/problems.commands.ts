@@ -4,10 +4,10 @@ import { DateTime } from 'luxon';
 import type { ProblemStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { renderTable } from '../registry/text-table.js';
-import { historyLine } from '../bot/cards/problem.card.js';
+import { renderTable } from '../platform/text-table.js';
+import { historyLine } from '../cards/problem.card.js';
 import { findProblemByNumber, listProblems, problemHistory, type ProblemRecord } from '../problems/problem.repository.js';
-import { OPEN_STATUSES, STATUS_LABELS } from '../problems/problem.state.js';
+import { OPEN_STATUSES, STATUS_LABELS } from '../domain/problem-state.js';
 import type { CliCommand } from './command.js';
 
 const STATUSES = Object.keys(STATUS_LABELS) as ProblemStatus[];

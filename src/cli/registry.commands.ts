@@ -2,7 +2,7 @@
 // grant admin/delegate roles, set department contacts, and list projects, people and departments.
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import { isAppError } from '../errors.js';
 import type { CliCommand, CliIo } from './command.js';
 import { parseStage } from '../registry/cell-parsers.js';

@@ -1,8 +1,8 @@
 // A plain text notice to every admin (person_grants role 'admin') who can be reached on Feishu.
 // The message key is the notice key plus the admin, so a notice (e.g. "no holiday data for
 // 2027", keyed per year) reaches each admin once, however often it is raised.
-import type { AppContext } from '../app-context.js';
-import { sendOnce } from '../bot/outbound.js';
+import type { AppContext } from '../platform/app-context.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
 import { messageKeys } from './job-ids.js';
 
 export async function notifyAdmins(deps: Pick<AppContext, 'db' | 'lark' | 'logger'>, key: string, text: string): Promise<{ sent: number; unreachable: number }> {

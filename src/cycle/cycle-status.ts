@@ -5,8 +5,8 @@ import type { Db } from '../db/database.js';
 import type { CycleKind } from '../db/schema.js';
 import { periodLabel } from '../domain/period.js';
 import type { CycleRow } from './cycle.repository.js';
-import { formatLocalTime, kindLabel } from './cycle-format.js';
-import { PERMANENT_FAILURE_MARK } from '../bot/outbound.js';
+import { formatLocalTime, kindLabel } from '../cards/format.js';
+import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
 
 export type RegionStatus = {
   regionId: number;

@@ -3,8 +3,8 @@
 // caught within a minute; the decision is state-based, so a tick missed during a restart or a
 // leader change is made up by the next one. The decisions are pure functions of (now, rows).
 import type { CycleKind } from '../db/schema.js';
-import type { JobName, JobPayload } from '../jobs/catalogue.js';
-import { jobCatalogue } from '../jobs/catalogue.js';
+import type { JobName, JobPayload } from '../platform/jobs/catalogue.js';
+import { jobCatalogue } from '../platform/jobs/catalogue.js';
 import { cycleTimes, type CycleTimes } from '../domain/cycle-schedule.js';
 import { periodKeyFor, periodLabel, previousPeriodKey } from '../domain/period.js';
 import { loadWorkCalendar } from './calendar.repository.js';
@@ -12,7 +12,7 @@ import { cycleSettings } from './cycle-config.js';
 import type { CycleRow } from './cycle.repository.js';
 import { openCycles } from './cycle.repository.js';
 import { promptNewlyMatchedOwners, promptUnpromptedOwners, type CycleDeps } from './cycle.service.js';
-import { kindLabel } from './cycle-format.js';
+import { kindLabel } from '../cards/format.js';
 import { jobIds, type TickStep } from './job-ids.js';
 
 /** A final reminder is the last call at the due time; after a long outage it would be noise. */

@@ -1,7 +1,7 @@
 // The processors of the cycle's jobs: thin adapters from a job payload to the service function
 // the CLI calls too.
-import type { AppContext } from '../app-context.js';
-import type { Processor } from '../jobs/queue-registry.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Processor } from '../platform/jobs/queue-registry.js';
 import { notifyAdmins } from './admin-notify.js';
 import { runTick } from './cycle-tick.js';
 import { closeCycle, openCycle, remindCycle } from './cycle.service.js';

@@ -2,7 +2,7 @@
 // call these same functions, so a step run by hand behaves exactly like the scheduled one.
 // Each step changes the database idempotently and fans the per-owner work out as jobs with
 // deterministic ids.
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import type { CycleKind } from '../db/schema.js';
 import { cycleTimes } from '../domain/cycle-schedule.js';
 import { parsePeriodKey, periodLabel, periodYear } from '../domain/period.js';
@@ -19,12 +19,12 @@ import {
   rescheduleCycle,
   type CycleRow,
 } from './cycle.repository.js';
-import { kindLabel } from './cycle-format.js';
+import { kindLabel } from '../cards/format.js';
 import { cycleStatus } from './cycle-status.js';
-import { jobCatalogue } from '../jobs/catalogue.js';
+import { jobCatalogue } from '../platform/jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
-import { PERMANENT_FAILURE_MARK } from '../bot/outbound.js';
+import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
 import { enqueueEscalationRun } from '../escalation/escalation.service.js';
 
 export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;

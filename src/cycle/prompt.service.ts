@@ -6,11 +6,11 @@
 // the owner covers more than CONSOLIDATE_ABOVE projects in the cycle. The choice is made on the
 // frozen coverage, not on what is still missing, so a retry after a partial send — or a reminder
 // after the prompt — takes the same shape as the first attempt.
-import type { AppContext } from '../app-context.js';
-import { sendOnce } from '../bot/outbound.js';
-import { buildReportFormCard, type CardNotice } from '../bot/cards/report-form.card.js';
-import { buildConsolidatedPromptCard, consolidatedPages } from '../bot/cards/consolidated-prompt.card.js';
-import { reminderNotice } from '../bot/cards/reminder.card.js';
+import type { AppContext } from '../platform/app-context.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { buildReportFormCard, type CardNotice } from '../cards/report-form.card.js';
+import { buildConsolidatedPromptCard, consolidatedPages } from '../cards/consolidated-prompt.card.js';
+import { reminderNotice } from '../cards/reminder.card.js';
 import type { ReportStatus } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { cycleSettings } from './cycle-config.js';

@@ -2,11 +2,11 @@
 // still failing when the job's last attempt is spent. Before this, such a card simply stayed
 // unsent and nobody knew. The notice names the owner, the reason and the way out (`cycle resend`).
 import type { Job } from 'bullmq';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import { isAppError } from '../errors.js';
 import { periodLabel } from '../domain/period.js';
 import { findCycle } from './cycle.repository.js';
-import { kindLabel } from './cycle-format.js';
+import { kindLabel } from '../cards/format.js';
 import { jobIds } from './job-ids.js';
 
 /** True when this run of the job is its last: a permanent error, or no attempt left. */

@@ -6,15 +6,9 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DateOnly = ColumnType<string, string, string>;
 type Numeric = ColumnType<string, string | number, string | number>;
 
-export type Stage = '谋划' | '前期' | '新开工' | '续建' | '竣工' | '投产';
-export const STAGES: readonly Stage[] = ['谋划', '前期', '新开工', '续建', '竣工', '投产'];
-export type CycleKind = 'weekly' | 'monthly';
-export type ProblemCategory = '前期手续' | '用地' | '资金' | '征地拆迁' | '施工组织' | '要素保障' | '审批' | '其他';
-export const PROBLEM_CATEGORIES: readonly ProblemCategory[] = [
-  '前期手续', '用地', '资金', '征地拆迁', '施工组织', '要素保障', '审批', '其他',
-];
-export type ProblemStatus = 'open' | 'in_coordination' | 'resolved' | 'confirmed' | 'reopened';
-export type ReportStatus = 'pending' | 'reported' | 'late' | 'missed';
+import type { Stage, CycleKind, ProblemCategory, ProblemStatus, ReportStatus } from '../domain/vocabulary.js';
+export type { Stage, CycleKind, ProblemCategory, ProblemStatus, ReportStatus } from '../domain/vocabulary.js';
+export { STAGES, PROBLEM_CATEGORIES } from '../domain/vocabulary.js';
 export type ReceiveIdType = 'open_id' | 'user_id' | 'union_id' | 'email' | 'chat_id';
 
 export interface RegionsTable {

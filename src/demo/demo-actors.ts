@@ -1,7 +1,7 @@
 // The people of the demo, acting through Feishu as they would: clicking cards and typing to the bot.
 // Every action goes through the driver, so it is signed, encrypted and answered like the real thing.
 import type { DemoEnv } from './demo-env.js';
-import { NO, PROBLEM_FIELDS, REPORT_FIELDS as F, YES, type CardActionValue } from '../bot/cards/card-actions.js';
+import { NO, PROBLEM_FIELDS, REPORT_FIELDS as F, YES, type CardActionValue } from '../cards/card-actions.js';
 import type { SandboxMessage } from '../sandbox/index.js';
 
 export type Actor = { name: string; openId: string; personId: number };

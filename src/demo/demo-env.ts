@@ -6,9 +6,9 @@ import { DateTime } from 'luxon';
 import { envValue, parseConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { FakeFeishu, FeishuDriver } from '../sandbox/index.js';
-import { startService, type Service } from '../service.js';
-import { QUEUE_NAMES } from '../jobs/catalogue.js';
-import { deleteKeysByPrefix } from '../jobs/redis-keys.js';
+import { startService, type Service } from '../app/service.js';
+import { QUEUE_NAMES } from '../platform/jobs/catalogue.js';
+import { deleteKeysByPrefix } from '../platform/jobs/redis-keys.js';
 import { ensureLocalServices } from '../devservices/local-services.js';
 import { redactUrl } from '../db/database-setup.js';
 

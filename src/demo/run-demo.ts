@@ -15,7 +15,7 @@ import { syncPeople } from '../registry/people-matcher.js';
 import { closeCycle, openCycle, remindCycle } from '../cycle/cycle.service.js';
 import { cycleStatus, formatCycleStatus } from '../cycle/cycle-status.js';
 import { listProblems } from '../problems/problem.repository.js';
-import { formatLocalTime } from '../cycle/cycle-format.js';
+import { formatLocalTime } from '../cards/format.js';
 
 const SHEET = fileURLToPath(new URL('./fixtures/demo-projects.csv', import.meta.url));
 /** Two people on the sheet Feishu cannot find (outside the app's scope): their projects still import. */

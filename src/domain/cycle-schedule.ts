@@ -47,18 +47,23 @@ export function parseCycleScheduleConfig(input: unknown): CycleScheduleConfig {
 
 type PointStrings = { open: string; remind: string; due: string };
 
-/** Builds the config from "<weekday|day> HH:MM" strings, e.g. { open: '1 09:00', … } as in the env. */
-export function cycleScheduleFromStrings(src: { weekly: PointStrings; monthly: PointStrings }): CycleScheduleConfig {
+/** The unvalidated config from "<weekday|day> HH:MM" strings, for cycleScheduleConfigSchema. */
+export function cycleScheduleInputFromStrings(src: { weekly: PointStrings; monthly: PointStrings }): unknown {
   const split = (s: string): { n: number; time: string } => {
     const m = /^\s*(\d{1,2})\s+(\S+)\s*$/.exec(s);
     return m ? { n: Number(m[1]), time: m[2] ?? '' } : { n: Number.NaN, time: s };
   };
   const weekly = (s: string) => { const { n, time } = split(s); return { weekday: n, time }; };
   const monthly = (s: string) => { const { n, time } = split(s); return { day: n, time }; };
-  return parseCycleScheduleConfig({
+  return {
     weekly: { open: weekly(src.weekly.open), remind: weekly(src.weekly.remind), due: weekly(src.weekly.due) },
     monthly: { open: monthly(src.monthly.open), remind: monthly(src.monthly.remind), due: monthly(src.monthly.due) },
-  });
+  };
+}
+
+/** Builds the config from "<weekday|day> HH:MM" strings, e.g. { open: '1 09:00', … } as in the env. */
+export function cycleScheduleFromStrings(src: { weekly: PointStrings; monthly: PointStrings }): CycleScheduleConfig {
+  return parseCycleScheduleConfig(cycleScheduleInputFromStrings(src));
 }
 
 export interface CycleTimes {

@@ -6,7 +6,8 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 
-export type CycleKind = 'weekly' | 'monthly';
+import type { CycleKind } from './vocabulary.js';
+export type { CycleKind } from './vocabulary.js';
 export const DEFAULT_TZ = 'Asia/Shanghai';
 
 export type ParsedPeriod =

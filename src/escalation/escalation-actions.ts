@@ -1,14 +1,14 @@
 // A leader's actions on the escalation card: 已阅, 督办 (deadline), 批示 (text). Each is stored
 // once per callback event with who and when, the card answers updated at once, and 督办/批示 are
 // passed down (a job) to the owner and the responsible department with who decided what.
-import type { AppContext } from '../app-context.js';
-import type { CardCallbackResponse } from '../bot/lark-intake.js';
-import { sendOnce } from '../bot/outbound.js';
-import { actionLine, buildDecisionNoticeCard, buildEscalationCard, escalationFields, LEVEL_LABEL, MAX_INSTRUCTION_CHARS } from '../bot/cards/escalation.card.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { actionLine, buildDecisionNoticeCard, buildEscalationCard, escalationFields, LEVEL_LABEL, MAX_INSTRUCTION_CHARS } from '../cards/escalation.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { formatLocalTime, localDay } from '../cycle/cycle-format.js';
-import { isAdmin } from '../submission/filing.repository.js';
-import { Refusal, reply, writeOncePerEvent } from '../submission/callback-answer.js';
+import { formatLocalTime, localDay } from '../cards/format.js';
+import { isAdmin } from '../registry/access.js';
+import { Refusal, reply, writeOncePerEvent } from '../platform/feishu/callback-answer.js';
 import type { CallbackOrigin, SubmissionDeps } from '../submission/report.service.js';
 import { AppError } from '../errors.js';
 import { cardByMessageId, findEscalations } from './escalation.repository.js';

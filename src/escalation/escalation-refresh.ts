@@ -3,10 +3,10 @@
 // expires, from the daily refresh job. Fresh cards are keyed by the day they are sent, so a
 // repeated job on the same day sends nothing twice.
 import { sql } from 'kysely';
-import { sendOnce } from '../bot/outbound.js';
-import { buildDepartmentProblemCard } from '../bot/cards/problem.card.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { buildDepartmentProblemCard } from '../cards/problem.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { localDay } from '../cycle/cycle-format.js';
+import { localDay } from '../cards/format.js';
 import { findProblem, listProblems } from '../problems/problem.repository.js';
 import { cardsShowing, listEscalations } from './escalation.repository.js';
 import { sendEscalationCard, type EscalationDeps } from './escalation.service.js';

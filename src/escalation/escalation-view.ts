@@ -6,9 +6,9 @@ import type { Database } from '../db/schema.js';
 import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
 import { completionRate } from '../domain/schedule-lag.js';
-import { formatLocalTime } from '../cycle/cycle-format.js';
-import { LEVEL_LABEL, type EscalationCardView, type EscalationItemView } from '../bot/cards/escalation.card.js';
-import type { CardNotice } from '../bot/cards/report-form.card.js';
+import { formatLocalTime } from '../cards/format.js';
+import { LEVEL_LABEL, type EscalationCardView, type EscalationItemView } from '../cards/escalation.card.js';
+import type { CardNotice } from '../cards/report-form.card.js';
 import { actionsOf, findEscalations, lightFactsAt, type EscalationRecord } from './escalation.repository.js';
 import { lightHistory } from './lights.repository.js';
 

@@ -1,6 +1,6 @@
 // The escalation side's job processors: thin adapters to the service functions the CLI calls too.
-import type { AppContext } from '../app-context.js';
-import type { Processor } from '../jobs/queue-registry.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Processor } from '../platform/jobs/queue-registry.js';
 import { escalateAtClose, notifyResolved, recheckProjects, refreshShownCards } from './escalation.service.js';
 import { passDown } from './escalation-actions.js';
 import { refreshAgingCards } from './escalation-refresh.js';

@@ -4,16 +4,16 @@
 // when there are several. Every send goes through sendOnce under a key naming what it is about,
 // so a re-run close, a second instance or a retried job sends nothing twice.
 import type { Kysely } from 'kysely';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import type { Database } from '../db/schema.js';
-import { messageUuid, sendOnce } from '../bot/outbound.js';
-import { buildEscalationCard } from '../bot/cards/escalation.card.js';
-import type { CardNotice } from '../bot/cards/report-form.card.js';
+import { messageUuid, sendOnce } from '../platform/feishu/outbound.js';
+import { buildEscalationCard } from '../cards/escalation.card.js';
+import type { CardNotice } from '../cards/report-form.card.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { findCycle } from '../cycle/cycle.repository.js';
-import { formatLocalTime } from '../cycle/cycle-format.js';
+import { formatLocalTime } from '../cards/format.js';
 import { AppError } from '../errors.js';
 import { cardsShowing, listEscalations, type EscalationRecord } from './escalation.repository.js';
 import { cardView } from './escalation-view.js';

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { judgeLight, type Exemption, type JudgedLight, type LightFacts } from '../domain/lights.js';
 import { timeProgress } from '../domain/schedule-lag.js';
-import { localDay } from '../cycle/cycle-format.js';
+import { localDay } from '../cards/format.js';
 import type { CycleRow } from '../cycle/cycle.repository.js';
 import type { CycleSettings } from '../cycle/cycle-config.js';
 import { loadReportCardInputs } from '../cycle/report-card.data.js';

@@ -8,8 +8,8 @@ import { Dec } from '../domain/amount.js';
 import { shareOfTotal } from '../domain/league/since-start.js';
 import { movementText } from '../domain/league/ranking.js';
 import { periodLabel } from '../domain/period.js';
-import { LIGHT_NAME } from '../bot/cards/report-form.card.js';
-import { STATUS_LABELS } from '../problems/problem.state.js';
+import { LIGHT_NAME } from '../cards/report-form.card.js';
+import { STATUS_LABELS } from '../domain/problem-state.js';
 import { rankText } from './league.view.js';
 import type { MeetingPapers } from './meeting-papers.data.js';
 

@@ -3,8 +3,8 @@
 // else the table). Returns null for anything else, so the chat's own commands keep working.
 import type { Kysely } from 'kysely';
 import type { Database, Person } from '../db/schema.js';
-import type { Card } from '../bot/lark-client.js';
-import { buildLeagueCards, buildRegionLeagueCard } from '../bot/cards/league.card.js';
+import type { Card } from '../platform/feishu/lark-client.js';
+import { buildLeagueCards, buildRegionLeagueCard } from '../cards/league.card.js';
 import { AppError } from '../errors.js';
 import { bindGroup, unbindGroup } from './groups.repository.js';
 import { computeLeague } from './league.data.js';

@@ -2,11 +2,11 @@
 // bound groups. A job (league.post) enqueued by the close; idempotent by message keys (sendOnce
 // uuids), so a re-run, a retried job or a second instance posts nothing twice. The snapshot the
 // first run saves is what the next cycle's movement is measured against.
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../platform/app-context.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { sendOnce } from '../bot/outbound.js';
-import { buildLeagueCards, buildRegionLeagueCard, type LeagueView } from '../bot/cards/league.card.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { buildLeagueCards, buildRegionLeagueCard, type LeagueView } from '../cards/league.card.js';
 import { quarterRollup } from '../domain/league/ranking.js';
 import { movementText } from '../domain/league/ranking.js';
 import { computeLeague, isQuarterEnd, quarterSnapshots, saveSnapshot, snapshotOf, type LeagueResult } from './league.data.js';

@@ -6,7 +6,7 @@ import type { Indicators } from '../domain/league/indicators.js';
 import { movementText, type LeagueRow } from '../domain/league/ranking.js';
 import { lightEmoji } from '../domain/schedule-lag.js';
 import { periodLabel } from '../domain/period.js';
-import type { LeagueTableRow, LeagueView, RegionLeagueView } from '../bot/cards/league.card.js';
+import type { LeagueTableRow, LeagueView, RegionLeagueView } from '../cards/league.card.js';
 import type { LeagueResult } from './league.data.js';
 
 export const pct = (d: Decimal | null): string => (d === null ? '—' : formatPercent(d));

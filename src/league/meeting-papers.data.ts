@@ -3,7 +3,7 @@
 // instructions. Loaded once; both files take the same figures.
 import type { Kysely } from 'kysely';
 import type { Database, ProblemStatus } from '../db/schema.js';
-import { OPEN_STATUSES } from '../problems/problem.state.js';
+import { OPEN_STATUSES } from '../domain/problem-state.js';
 import { computeLeague, type LeagueOptions, type LeagueResult } from './league.data.js';
 import { openEscalations } from './league.post.js';
 import type { OpenEscalation } from './league.view.js';

@@ -3,10 +3,10 @@
 // owner (and whoever raised it, if someone else) gets the card to follow or confirm it;
 // confirmed → the department hears it is closed. A problem no contact can be told about goes to
 // the admins, so it is never silently stuck.
-import type { AppContext } from '../app-context.js';
-import { sendOnce } from '../bot/outbound.js';
-import { buildDepartmentProblemCard, buildOwnerProblemCard } from '../bot/cards/problem.card.js';
-import type { CardNotice } from '../bot/cards/report-form.card.js';
+import type { AppContext } from '../platform/app-context.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { buildDepartmentProblemCard, buildOwnerProblemCard } from '../cards/problem.card.js';
+import type { CardNotice } from '../cards/report-form.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { AppError } from '../errors.js';
 import { findProblem, type ProblemRecord } from './problem.repository.js';

@@ -1,11 +1,11 @@
 // The problem ledger in the database: numbering, state changes with their history, and the
-// reads behind the cards, the chat answer and the CLI. State rules live in problem.state.ts.
-import { sql, type Kysely } from 'kysely';
+// reads behind the cards, the chat answer and the CLI. State rules live in src/domain/problem-state.ts.
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database, ProblemCategory, ProblemStatus } from '../db/schema.js';
-import type { ProblemHistoryEntry, ProblemView } from '../bot/cards/problem.card.js';
-import { EVENT_ACTION, transition, type ProblemAction, type TransitionResult } from './problem.state.js';
-import { matchDepartment, type DepartmentRef } from './department-match.js';
+import type { ProblemHistoryEntry, ProblemView } from '../cards/problem.card.js';
+import { EVENT_ACTION, transition, type ProblemAction, type TransitionResult } from '../domain/problem-state.js';
+import { matchDepartment, type DepartmentRef } from '../domain/department-match.js';
 
 type Q = Kysely<Database>;
 
@@ -44,7 +44,7 @@ export type NewProblem = {
 
 export type RaisedProblem = { id: number; number: string; eventId: string; departmentId: number | null };
 
-export async function raiseProblem(trx: Q, p: NewProblem): Promise<RaisedProblem> {
+export async function raiseProblem(trx: Transaction<Database>, p: NewProblem): Promise<RaisedProblem> {
   const { rows } = await sql<{ n: string }>`select nextval('problem_number_seq') as n`.execute(trx);
   const number = problemNumber(Number(rows[0].n), p.at, p.tz);
   const row = await trx
@@ -201,7 +201,7 @@ export type AppliedTransition = TransitionResult & { eventId?: string };
  * problem. Returns the state machine's verdict; on success the problem and its history are written.
  */
 export async function applyProblemAction(
-  trx: Q,
+  trx: Transaction<Database>,
   a: { problemId: number; action: ProblemAction; note: string | null; actorId: number; at: Date; sourceEventId: string },
 ): Promise<AppliedTransition> {
   const current = await trx.selectFrom('problems').select('status').where('id', '=', a.problemId).forUpdate().executeTakeFirst();

@@ -2,17 +2,18 @@
 // sends back. Who may act: the responsible department's contact (or an admin) for the
 // department's steps; the project's owner, a delegate of the project (or an admin) for the owner's.
 import { z } from 'zod';
-import type { Card } from '../bot/lark-client.js';
-import type { CardCallbackResponse } from '../bot/lark-intake.js';
-import { buildDepartmentProblemCard, buildOwnerProblemCard, MAX_PROBLEM_NOTE_CHARS, PROBLEM_FIELDS } from '../bot/cards/problem.card.js';
+import type { Card } from '../platform/feishu/lark-client.js';
+import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
+import { buildDepartmentProblemCard, buildOwnerProblemCard, MAX_PROBLEM_NOTE_CHARS, PROBLEM_FIELDS } from '../cards/problem.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { accessTo, canFile, isAdmin } from '../submission/filing.repository.js';
-import { Refusal, reply, writeOncePerEvent } from '../submission/callback-answer.js';
-import type { CallbackOrigin, SubmissionDeps } from '../submission/report.service.js';
+import { accessTo, canFile, isAdmin } from '../registry/access.js';
+import { Refusal, reply, writeOncePerEvent } from '../platform/feishu/callback-answer.js';
+import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
+import type { CallbackOrigin } from '../platform/feishu/callback-answer.js';
 import { applyProblemAction, findProblem, type ProblemRecord } from './problem.repository.js';
 import { enqueueProblemNotice } from './problem.notify.js';
 import { enqueueEscalationRecheck } from '../escalation/escalation.service.js';
-import { ACTION_LABELS, PROBLEM_RULES, type ProblemAction } from './problem.state.js';
+import { ACTION_LABELS, PROBLEM_RULES, type ProblemAction } from '../domain/problem-state.js';
 
 const DONE: Record<ProblemAction, string> = {
   accept: '已受理，请协调办理后在卡片中填写办理情况并办结',

@@ -5,11 +5,11 @@
 // no audit table, so every change is reported to whoever made it, with who and when, and logged.
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { LarkClient } from '../bot/lark-client.js';
+import type { LarkClient } from '../platform/feishu/lark-client.js';
 import type { Db } from '../db/database.js';
 import type { Database, ProblemStatus } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
-import { normalizeDepartmentName } from '../problems/department-match.js';
+import { normalizeDepartmentName } from '../domain/department-match.js';
 import { personName } from './cell-parsers.js';
 import { DEPARTMENT_CONTACT } from './header-map.js';
 import { matchPeople, type MatchOutcome } from './people-matcher.js';
@@ -17,7 +17,7 @@ import { normaliseMobileArg } from './people-directory.js';
 import { MATCH_LABELS, type ListedPerson } from './project-list.js';
 import { departmentsByIds, lockRegistry, peopleByIds, setDepartmentContacts } from './registry-store.js';
 import type { CheckedSheet } from './sheet-validation.js';
-import { renderTable } from './text-table.js';
+import { renderTable } from '../platform/text-table.js';
 
 export type ContactPerson = { name: string; mobile: string | null };
 

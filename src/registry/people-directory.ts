@@ -7,7 +7,7 @@ import { parseMobile, personName } from './cell-parsers.js';
 import { contactDepartmentsOf, projectRolesOf, type PersonProjectRole } from './people-matcher.js';
 import { MATCH_LABELS } from './project-list.js';
 import { ROLE_LABELS } from './sheet-consistency.js';
-import { renderTable } from './text-table.js';
+import { renderTable } from '../platform/text-table.js';
 
 export type GrantRole = 'admin' | 'delegate';
 export type GrantRequest = {

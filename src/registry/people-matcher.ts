@@ -3,7 +3,7 @@
 // transaction: a Feishu outage leaves people 'unmatched' for `people sync`, never loses data.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { LarkClient, UserMatch } from '../bot/lark-client.js';
+import type { LarkClient, UserMatch } from '../platform/feishu/lark-client.js';
 import type { Db } from '../db/database.js';
 import { parseMobile } from './cell-parsers.js';
 import { ROLE_LABELS } from './sheet-consistency.js';

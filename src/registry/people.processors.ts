@@ -1,7 +1,7 @@
 // The queue side of people matching: the 'people.sync' job retries everyone not yet matched.
 // A Feishu failure propagates so the queue's retry with backoff takes over.
-import type { AppContext } from '../app-context.js';
-import type { Processors } from '../jobs/queue-registry.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Processors } from '../platform/jobs/queue-registry.js';
 import { matchPeople } from './people-matcher.js';
 
 export function peopleProcessors(ctx: AppContext): Pick<Processors, 'people.sync'> {

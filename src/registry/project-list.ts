@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { CycleKind, Stage } from '../db/schema.js';
 import { canonical, Dec, formatWan } from '../domain/amount.js';
 import { canonicalListName } from './cell-parsers.js';
-import { renderTable } from './text-table.js';
+import { renderTable } from '../platform/text-table.js';
 
 export type ProjectFilter = {
   region?: string;

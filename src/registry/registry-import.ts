@@ -3,8 +3,8 @@
 // → match people (department contacts too) to Feishu after the commit. A dry run takes the very same path and rolls
 // back at the end, so what it prints is exactly what a real import would do.
 import type { Logger } from 'pino';
-import type { Kysely } from 'kysely';
-import type { LarkClient } from '../bot/lark-client.js';
+import type { Transaction } from 'kysely';
+import type { LarkClient } from '../platform/feishu/lark-client.js';
 import type { Db } from '../db/database.js';
 import type { CycleKind, Database } from '../db/schema.js';
 import { FIELD_LABELS, labeller, type DisplayChange } from './change-labels.js';
@@ -138,7 +138,7 @@ type WriteResult =
   | { ok: false; issues: SheetIssue[] };
 
 async function writeRegistry(
-  trx: Kysely<Database>, deps: RegistryDeps, opts: ImportOptions, checked: CheckedSheet, sheetName: string | null,
+  trx: Transaction<Database>, deps: RegistryDeps, opts: ImportOptions, checked: CheckedSheet, sheetName: string | null,
 ): Promise<WriteResult> {
   const now = deps.now();
   const { columns, projects } = checked;

@@ -1,7 +1,7 @@
 // The registry's database statements. Everything set-based: one statement per table per
 // import (rows travel as one jsonb parameter through jsonb_to_recordset), so a 10,000-row
 // sheet is a handful of round trips, not tens of thousands.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { regionKind } from './cell-parsers.js';
 import type { ExistingProject, FieldChange, RegistryValues } from './registry-diff.js';
@@ -11,7 +11,7 @@ type Q = Kysely<Database>;
 // Every registry writer (import, sync) takes this lock so two imports cannot interleave.
 const REGISTRY_LOCK = 730_220_001;
 
-export async function lockRegistry(trx: Q): Promise<void> {
+export async function lockRegistry(trx: Transaction<Database>): Promise<void> {
   await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK})`.execute(trx);
 }
 

@@ -249,7 +249,7 @@ export class FeishuDriver {
       headers['x-lark-request-timestamp'] = timestamp;
       headers['x-lark-request-nonce'] = nonce;
       // Without an Encrypt Key Feishu still sends the headers; the SDK checks
-      // the signature only when it has a key (feishu-facts §2).
+      // the signature only when it has a key (docs/feishu.md §2).
       headers['x-lark-signature'] = opts.forgeSignature
         ? randomBytes(32).toString('hex')
         : signPayload(timestamp, nonce, key ?? '', body);
@@ -266,7 +266,7 @@ export class FeishuDriver {
     if (!fake) throw new Error('viaWebSocket needs the driver to be given the FakeFeishu');
     const started = Date.now();
     // Over the long connection Feishu sends the plaintext payload: no
-    // encryption or signature (feishu-facts §5).
+    // encryption or signature (docs/feishu.md §5).
     const ack = await fake.deliverOverWebSocket(this.options.appId, delivery.payload);
     const rawBody = ack.body === undefined ? '' : JSON.stringify(ack.body);
     return { status: ack.code, body: ack.body, rawBody, elapsedMs: Date.now() - started, delivery };

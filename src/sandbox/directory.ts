@@ -16,7 +16,7 @@ export interface SandboxUser {
   resigned: boolean;
   /**
    * Outside the app's data-permission scope: batch_get_id finds no id for
-   * them, exactly like a real number the app may not see (feishu-facts §7).
+   * them, exactly like a real number the app may not see (docs/feishu.md §7).
    */
   outOfScope: boolean;
 }
@@ -47,7 +47,7 @@ const shortHash = (salt: string, value: string, length: number): string =>
 /**
  * Canonical form of a mobile number. Mainland numbers may be written with or
  * without +86 (batch_get_id: only numbers outside mainland China need the
- * country code, feishu-facts §7), so "+86 138-0000-0000" and "13800000000"
+ * country code, docs/feishu.md §7), so "+86 138-0000-0000" and "13800000000"
  * are the same person.
  */
 export function normalizeMobile(mobile: string): string {

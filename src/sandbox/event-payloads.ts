@@ -1,6 +1,6 @@
 // Payload factories for what Feishu pushes to a bot: schema 2.0
 // im.message.receive_v1 events and card.action.trigger callbacks
-// (feishu-facts §2 and §5). Pure functions; the driver adds transport.
+// (docs/feishu.md §2 and §5). Pure functions; the driver adds transport.
 import { randomBytes } from 'node:crypto';
 
 export interface Identity {
@@ -31,7 +31,7 @@ function header(input: EnvelopeInput, eventType: string): Record<string, unknown
   return {
     event_id: input.eventId ?? newEventId(),
     event_type: eventType,
-    // Header create_time is in microseconds (feishu-facts §2).
+    // Header create_time is in microseconds (docs/feishu.md §2).
     create_time: String(input.now * 1000),
     token: input.verificationToken,
     app_id: input.appId,

@@ -34,16 +34,16 @@ export const CODES = {
     'Invalid access token for authorization. Please make a request with token attached.',
   ),
 
-  // Frequency control (feishu-facts §1, DOC frequency-control): HTTP 429,
+  // Frequency control (docs/feishu.md §1, DOC frequency-control): HTTP 429,
   // headers x-ogw-ratelimit-limit / x-ogw-ratelimit-reset.
   rateLimited: err(429, 99991400, 'request trigger frequency limit'),
-  // Free-plan monthly quota (feishu-facts §1): HTTP 429 but must NOT be retried.
+  // Free-plan monthly quota (docs/feishu.md §1): HTTP 429 but must NOT be retried.
   monthlyQuota: err(429, 99991403, "This month's API call quota has been exceeded"),
 
   // Generic field validation failure (99992402), with `field_violations`.
   fieldValidation: err(400, 99992402, 'field validation failed'),
 
-  // im/v1/messages create/reply/patch error table (feishu-facts §4).
+  // im/v1/messages create/reply/patch error table (docs/feishu.md §4).
   invalidParam: err(400, 230001, 'Your request contains an invalid request parameter.'),
   botNotInChat: err(400, 230002, 'Bot/User can NOT be out of the chat.'),
   messageWithdrawn: err(400, 230011, 'The message is withdrawn.'),

@@ -1,5 +1,5 @@
 // im/v1/messages: create, reply, patch and urgent_app, with the documented
-// rules (feishu-facts §1, §4): uuid de-dup for 1 h, receivers must be in the
+// rules (docs/feishu.md §1, §4): uuid de-dup for 1 h, receivers must be in the
 // bot's scope (230013) or the bot in the chat (230002), 30 KB cards (230025),
 // patches only within 14 days (230031) and only for shared cards.
 import { CARD_LOCKED } from './card-checks.js';
@@ -37,7 +37,7 @@ function resolveReceiver(tenant: Tenant, type: ReceiveIdType, id: string): Recei
     return tenant.directory.findChat(id) ? { chat_id: id } : { error: fail(CODES.botNotInChat) };
   }
   const user = tenant.directory.findUserBy(type, id);
-  // Resigned users also answer 230013 (feishu-facts §4).
+  // Resigned users also answer 230013 (docs/feishu.md §4).
   if (!user || user.resigned) return { error: fail(CODES.noAvailability) };
   return { chat_id: tenant.directory.p2pChatFor(user), open_id: user.open_id };
 }

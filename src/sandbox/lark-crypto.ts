@@ -1,5 +1,5 @@
 // Webhook crypto exactly as Feishu applies it to events and v2 card callbacks
-// (feishu-facts §2 "Webhook security"; SDK AESCipher and RequestHandle):
+// (docs/feishu.md §2 "Webhook security"; SDK AESCipher and RequestHandle):
 // - body {"encrypt": base64(iv[16] + AES-256-CBC/PKCS7(json))}, key = SHA-256(EncryptKey)
 // - X-Lark-Signature = sha256_hex(timestamp + nonce + EncryptKey + rawBody)
 // The SDK recomputes the signature over JSON.stringify(JSON.parse(rawBody)),

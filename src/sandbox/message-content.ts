@@ -1,7 +1,7 @@
 // Checks on the `content` field of im/v1/messages, mirroring the documented
 // rules: content is a JSON string; cards and rich text ≤ 30 KB, text ≤ 150 KB
 // (230025); a card can only be patched if it is a shared card, i.e.
-// config.update_multi is true before and after (feishu-facts §1, §3, §4).
+// config.update_multi is true before and after (docs/feishu.md §1, §3, §4).
 import { CODES, type FeishuError } from './feishu-codes.js';
 import { isRecord } from './http-util.js';
 import { refuseCard } from './card-checks.js';

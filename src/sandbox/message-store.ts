@@ -49,9 +49,9 @@ export interface SandboxMessage {
 
 export type NewMessage = Omit<SandboxMessage, 'message_id' | 'updated_at' | 'patches' | 'urgent'> & { message_id?: string };
 
-/** "Requests carrying the same uuid send at most one message within 1 hour" (feishu-facts §4). */
+/** "Requests carrying the same uuid send at most one message within 1 hour" (docs/feishu.md §4). */
 export const UUID_WINDOW_MS = 60 * 60 * 1000;
-/** Delayed-update token: valid 30 minutes, at most 2 uses (feishu-facts §2). */
+/** Delayed-update token: valid 30 minutes, at most 2 uses (docs/feishu.md §2). */
 export const CARD_TOKEN_TTL_MS = 30 * 60 * 1000;
 export const CARD_TOKEN_MAX_USES = 2;
 

@@ -136,7 +136,7 @@ export class OpenApiPipeline {
     if (secret === undefined) return fail(CODES.appIdInvalid);
     if (body?.app_secret !== secret) return fail(CODES.appSecretInvalid);
     const grant = this.deps.tokens.grant(appId as string);
-    // The one endpoint whose answer is not wrapped in `data` (feishu-facts §6).
+    // The one endpoint whose answer is not wrapped in `data` (docs/feishu.md §6).
     return { status: 200, body: { code: 0, msg: 'ok', tenant_access_token: grant.token, expire: grant.expire } };
   }
 

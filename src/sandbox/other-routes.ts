@@ -14,7 +14,7 @@ const BATCH_GET_ID_MAX = 50;
 /**
  * POST /open-apis/interactive/v1/card/update {token, card}: the token from a
  * card.action.trigger callback, valid 30 min and for 2 uses; card ≤ 30 KB
- * (feishu-facts §2).
+ * (docs/feishu.md §2).
  */
 function delayedCardUpdate(ctx: RouteContext): ApiReply {
   const token = ctx.body?.token;
@@ -61,7 +61,7 @@ function stringList(value: unknown): string[] | undefined {
 /**
  * POST /open-apis/contact/v3/users/batch_get_id: ≤ 50 mobiles and ≤ 50
  * emails; an entry the app cannot resolve comes back without user_id
- * (feishu-facts §7).
+ * (docs/feishu.md §7).
  */
 function batchGetId(ctx: RouteContext): ApiReply {
   const mobiles = stringList(ctx.body?.mobiles);
@@ -99,6 +99,6 @@ function batchGetId(ctx: RouteContext): ApiReply {
 export const otherRoutes: Route[] = [
   route('POST', '/open-apis/interactive/v1/card/update', { api: 'card.update', metered: true, handle: delayedCardUpdate }),
   route('POST', '/open-apis/im/v1/images', { api: 'im.image', metered: true, handle: uploadImage }),
-  // Contact APIs do not count toward the monthly quota (feishu-facts §1).
+  // Contact APIs do not count toward the monthly quota (docs/feishu.md §1).
   route('POST', '/open-apis/contact/v3/users/batch_get_id', { api: 'contact.batch_get_id', metered: false, handle: batchGetId }),
 ];

@@ -1,6 +1,6 @@
 // Sliding-window counters with an injectable clock. Feishu limits "per API,
 // per app, per tenant", hitting either the per-second or the per-minute
-// ceiling triggers the limit (feishu-facts §1, DOC frequency-control).
+// ceiling triggers the limit (docs/feishu.md §1, DOC frequency-control).
 
 export interface WindowRule {
   /** Counter identity, e.g. `app:cli_x:im.send:1s` or `receiver:ou_x`. */

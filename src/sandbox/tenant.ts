@@ -8,7 +8,7 @@ import type { MessageStore } from './message-store.js';
 export interface SandboxLimits {
   /** Per app, per API (im send = create + reply together). Level-4 APIs: 50/s … */
   appPerSecond: number;
-  /** … and 1000/min (feishu-facts §1). */
+  /** … and 1000/min (docs/feishu.md §1). */
   appPerMinute: number;
   /** Sends to one user, or to one group, 5 QPS. */
   perReceiverPerSecond: number;

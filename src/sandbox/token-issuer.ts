@@ -1,5 +1,5 @@
 // tenant_access_token issuance and checking, as the token endpoint documents
-// it (feishu-facts §6): a token lives at most 2 h; asking again returns the
+// it (docs/feishu.md §6): a token lives at most 2 h; asking again returns the
 // same token until less than 30 min remain, then a new one, and the old one
 // stays valid until its own expiry.
 import { randomBytes } from 'node:crypto';

@@ -3,7 +3,7 @@
 // /callback/ws/endpoint, gets {URL, ClientConfig}, opens a WebSocket and
 // exchanges protobuf frames. Events and card callbacks are pushed as data
 // frames of type "event"; the client answers on the same message_id with
-// payload {code, data: base64(JSON handler result)} (feishu-facts §5).
+// payload {code, data: base64(JSON handler result)} (docs/feishu.md §5).
 // Each event goes to one connection of the app, chosen at random — Feishu's
 // "cluster delivery", no broadcast.
 import { randomBytes, randomInt } from 'node:crypto';
@@ -16,7 +16,7 @@ import { ServerWebSocket } from './ws-socket.js';
 
 /** Seconds, as the endpoint sends them (the SDK multiplies by 1000). */
 const CLIENT_CONFIG = { PingInterval: 120, ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30 };
-/** Handlers must finish within 3 s in long-connection mode (feishu-facts §5). */
+/** Handlers must finish within 3 s in long-connection mode (docs/feishu.md §5). */
 const DEFAULT_ACK_TIMEOUT_MS = 3000;
 /** SDK ErrorCode.auth_failed. */
 const AUTH_FAILED = 514;

@@ -1,11 +1,11 @@
 // From a loaded FilingContext to what validation and the pre-filled forms (本期无变化, 修改) need. Pure.
-import { NO, REPORT_FIELDS, YES } from '../bot/cards/card-actions.js';
+import { NO, REPORT_FIELDS, YES } from '../cards/card-actions.js';
 import { canonical } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
 import type { FilingContext } from './filing.repository.js';
 import type { FilingBasis, TypedForm } from './report-form.js';
-import { ytdBase, type YtdChain } from './ytd.js';
-import { ytdChainOf, type ReportRef } from './ytd-basis.js';
+import { ytdBase, type YtdChain } from '../domain/ytd.js';
+import { ytdChainOf, type ReportRef } from '../status/ytd-basis.js';
 
 function ytdChain(ctx: FilingContext): YtdChain {
   return ytdChainOf({

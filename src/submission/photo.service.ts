@@ -5,11 +5,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CycleKind } from '../db/schema.js';
-import type { CardCallbackResponse } from '../bot/lark-intake.js';
-import { buildNoticeCard } from '../bot/cards/notice.card.js';
+import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
+import { buildNoticeCard } from '../cards/notice.card.js';
 import { periodLabel } from '../domain/period.js';
-import { accessTo, canFile, filableProjectIds } from './filing.repository.js';
-import { Refusal, reply, writeOncePerEvent } from './callback-answer.js';
+import { accessTo, canFile, filableProjectIds } from '../registry/access.js';
+import { Refusal, reply, writeOncePerEvent } from '../platform/feishu/callback-answer.js';
 import type { CallbackOrigin, SubmissionDeps } from './report.service.js';
 
 /** A cycle closed longer ago than this no longer takes photos sent without asking. */

@@ -3,10 +3,10 @@
 // sees under each field. Every refusal names the field it belongs to, so the form card can be
 // re-rendered with the owner's own input and the message in place.
 import { z } from 'zod';
-import { NO, REPORT_FIELDS, YES } from '../bot/cards/card-actions.js';
+import { NO, REPORT_FIELDS, YES } from '../cards/card-actions.js';
 import { Dec, formatWan, parseAmountWan } from '../domain/amount.js';
 import { PROBLEM_CATEGORIES, STAGES, type ProblemCategory, type Stage } from '../db/schema.js';
-import { deriveYtd } from './ytd.js';
+import { deriveYtd } from '../domain/ytd.js';
 
 export type ReportField = (typeof REPORT_FIELDS)[keyof typeof REPORT_FIELDS];
 /** What the owner typed, as strings keyed by form field name; re-rendered verbatim on refusal. */
@@ -29,7 +29,7 @@ const formValueSchema = z.record(z.string(), z.unknown());
 
 /**
  * Feishu's form_value: inputs arrive as strings, selects as the option's value, multi-selects as
- * arrays (feishu-facts §2). Anything else is dropped; unknown names are ignored.
+ * arrays (docs/feishu.md §2). Anything else is dropped; unknown names are ignored.
  */
 export function readTypedForm(formValue: unknown): TypedForm {
   const parsed = formValueSchema.safeParse(formValue ?? {});

@@ -1,10 +1,12 @@
 // The one-line summary an owner sees after filing, e.g.
 //   已提交 · 本期完成 500 万元 · 年度累计 4,200 万元 (70.0%) · 序时进度 83.3% · 🟡
-// Pure: figures in, text and light out, so the card and the chat answer say the same thing.
+// Pure: figures in, text and light out (judged by the status loader's one rule,
+// status/project-status.ts), so the card and the chat answer say the same thing.
 import { formatPercent, formatWan } from '../domain/amount.js';
 import type { CycleKind } from '../domain/period.js';
 import { lightEmoji, timeProgress, type Light } from '../domain/schedule-lag.js';
-import { light, type LightRules as LightThresholds } from '../domain/lights.js';
+import type { LightRules as LightThresholds } from '../domain/lights.js';
+import { judgeStatusLight } from '../status/project-status.js';
 
 export type SummaryInput = {
   kind: CycleKind;
@@ -34,17 +36,19 @@ export type ReportSummary = {
 
 export function summarizeReport(input: SummaryInput): ReportSummary {
   const progress = timeProgress(input.kind, input.periodKey);
-  const judged = light({
-    ytd: input.ytd,
-    annualPlan: input.annualPlan,
-    timeProgress: progress,
-    plannedStart: input.plannedStart,
-    started: input.started,
-    asOfDay: input.asOfDay,
-    // The report just filed breaks any run of missed reports.
-    consecutiveMissed: 0,
-    thresholds: input.thresholds,
-  });
+  const judged = judgeStatusLight(
+    {
+      ytd: input.ytd,
+      annualPlan: input.annualPlan,
+      timeProgress: progress,
+      plannedStart: input.plannedStart,
+      started: input.started,
+      asOfDay: input.asOfDay,
+      // The report just filed breaks any run of missed reports.
+      consecutiveMissed: 0,
+    },
+    input.thresholds,
+  );
   const completion = judged.completionRate === null ? null : formatPercent(judged.completionRate);
   const status = `${input.revision > 1 ? '已更正' : '已提交'}${input.late ? '（逾期）' : ''}${input.noChange ? '（本期无变化）' : ''}`;
   const parts = [

@@ -1,32 +1,33 @@
 // Card actions on reports: submit (and its chat-draft twin), "本期无变化", open the form again
 // to correct (修改), and pick a project from a list. Orchestration only: the rules are in
-// report-form.ts / filing-basis.ts, the writes in report.store.ts, the cards in src/bot/cards.
+// report-form.ts / filing-basis.ts, the writes in report.store.ts, the cards in src/cards.
 import type { Kysely } from 'kysely';
-import type { AppContext } from '../app-context.js';
-import type { Cycle, Database, Person, Report } from '../db/schema.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Cycle, Database, Report } from '../db/schema.js';
 import { Dec } from '../domain/amount.js';
-import type { CardCallbackResponse } from '../bot/lark-intake.js';
-import type { Card } from '../bot/lark-client.js';
-import { buildReportFormCard, type CardNotice } from '../bot/cards/report-form.card.js';
-import { buildReportSummaryCard } from '../bot/cards/report-summary.card.js';
+import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
+import type { Card } from '../platform/feishu/lark-client.js';
+import { buildReportFormCard, type CardNotice } from '../cards/report-form.card.js';
+import { buildReportSummaryCard } from '../cards/report-summary.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
-import { localDay } from '../cycle/cycle-format.js';
-import { REPORT_FIELDS } from '../bot/cards/card-actions.js';
-import { sendOnce } from '../bot/outbound.js';
-import { draftFromMessage } from '../chat/stored-message.js';
-import { accessTo, canFile, findPerson, loadFilingContext, type Access, type FilingContext } from './filing.repository.js';
+import { localDay } from '../cards/format.js';
+import { REPORT_FIELDS } from '../cards/card-actions.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
+import { draftFromMessage } from '../platform/feishu/stored-message.js';
+import { accessTo, canFile, findPerson, type Access } from '../registry/access.js';
+import { loadFilingContext, type FilingContext } from './filing.repository.js';
 import { filingBasis, formFromReport, noChangeForm } from './filing-basis.js';
 import { loadReportCardInput } from '../cycle/report-card.data.js';
 import { readTypedForm, validateReportForm, type FieldErrors, type TypedForm, type ValidReport } from './report-form.js';
 import { summarizeReport } from './report-summary.js';
 import { storeReport, type StoredReport } from './report.store.js';
-import { Refusal, reply, writeOncePerEvent } from './callback-answer.js';
+import { Refusal, reply, writeOncePerEvent, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
+import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';
 import { enqueueEscalationRecheck } from '../escalation/escalation.service.js';
 
-export type SubmissionDeps = Pick<AppContext, 'db' | 'queues' | 'logger' | 'config' | 'now'>;
-/** Who clicked, on which card, in which delivery. */
-export type CallbackOrigin = { eventId: string; messageId: string | null; operator: Person };
+export type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
+export type { CallbackOrigin } from '../platform/feishu/callback-answer.js';
 export type Target = { projectId: number; cycleId: number };
 export type SubmitMode = 'submit' | 'draft' | 'no_change';
 

@@ -1,10 +1,10 @@
 // Writes one accepted submission, inside the caller's transaction: the current report, its
 // revision, the cycle status, the project's stage/milestones/year-to-date and any problem raised.
 // All or nothing: a report without its revision, or a problem without its report, cannot exist.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, Project } from '../db/schema.js';
 import { markReported } from '../cycle/cycle.repository.js';
-import { localDay } from '../cycle/cycle-format.js';
+import { localDay } from '../cards/format.js';
 import { raiseProblem, resolveDepartment, sameProblemOnReport, type RaisedProblem } from '../problems/problem.repository.js';
 import type { FilingContext } from './filing.repository.js';
 import { loadDepartments } from '../cycle/report-card.data.js';
@@ -26,7 +26,7 @@ export type StoreInput = {
 
 export type StoredReport = { reportId: number; revision: number; late: boolean; problem: RaisedProblem | null };
 
-export async function storeReport(trx: Kysely<Database>, s: StoreInput): Promise<StoredReport> {
+export async function storeReport(trx: Transaction<Database>, s: StoreInput): Promise<StoredReport> {
   const { ctx, report: r } = s;
   const sinceStart = sinceStartOf({
     kind: ctx.cycle.kind,

@@ -1,12 +1,10 @@
 // The processors of the jobs the submission side owns: thin adapters from a payload to a service.
-import type { AppContext } from '../app-context.js';
-import type { Processor } from '../jobs/queue-registry.js';
+import type { AppContext } from '../platform/app-context.js';
+import type { Processor } from '../platform/jobs/queue-registry.js';
 import { AppError } from '../errors.js';
-import { notifyProblem } from '../problems/problem.notify.js';
-import { answerMessage } from '../chat/chat.service.js';
 import { sendPickedCard } from './report.service.js';
 
-export type SubmissionJobName = 'card.update' | 'problem.notify' | 'chat.message' | 'pick.send';
+export type SubmissionJobName = 'card.update' | 'pick.send';
 export type SubmissionProcessors = { [N in SubmissionJobName]: Processor<N> };
 
 export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
@@ -18,8 +16,6 @@ export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
       else if (p.messageId) await ctx.lark.patchCard({ messageId: p.messageId, card: p.card });
       else throw new AppError('VALIDATION', 'card.update needs a token or a messageId');
     },
-    'problem.notify': (p) => notifyProblem(ctx, p.problemId, p.event),
-    'chat.message': (p) => answerMessage(ctx, p.messageId),
     'pick.send': (p) => sendPickedCard(ctx, p),
   };
 }

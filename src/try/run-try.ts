@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { envValue } from '../config.js';
 import { startTryEnv, TRY_ADMIN } from './try-env.js';
-import { formatLocalTime } from '../cycle/cycle-format.js';
+import { formatLocalTime } from '../cards/format.js';
 
 const MARK = 'made by dispatch-bot `npm run try`; dropped and remade on each run';
 const out = (line = '') => process.stdout.write(`${line}\n`);

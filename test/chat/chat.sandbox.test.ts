@@ -1,7 +1,7 @@
 // Talking to the bot through the whole service: signed message events, the chat job, replies in
 // the simulated tenant; for people with no, one and several projects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 import type { SandboxMessage } from '../../src/sandbox/index.js';
 import { addPerson, addProject, cardText, openCycle, reportForm, startScenario, until, type Scenario, type TestPerson } from '../submission/scenario.js';
 

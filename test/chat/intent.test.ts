@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIntent } from '../../src/chat/intent.js';
-import { decodeMessage, stripMentions } from '../../src/chat/message-content.js';
+import { parseIntent } from '../../src/domain/chat-intent.js';
+import { decodeMessage, stripMentions } from '../../src/platform/feishu/message-content.js';
 
 describe('parseIntent: commands', () => {
   it.each([

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTryEnv, type TryEnv } from '../../src/try/try-env.js';
-import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { launchBrowser, screenshotWhole, waitFor, type Browser } from './browser.js';

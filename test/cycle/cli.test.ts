@@ -2,7 +2,7 @@
 // as the scheduled jobs, say that the queued messages wait for a worker, and with --inline send
 // them from the CLI process — without sending twice when a worker later runs the queued jobs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { cycleCommands } from '../../src/cli/cycle.commands.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import { drained, startCycleEnv, type CycleEnv } from './cycle-env.js';

@@ -2,16 +2,16 @@
 // (one per simulated service instance) with unique queue names, real Redis and real BullMQ.
 // Only the cycle's processors are real; the other catalogued jobs get processors that fail
 // loudly, since QueueRegistry.startWorkers insists every job has one.
-import { maintenanceProcessors } from '../../src/jobs/maintenance.processors.js';
+import { maintenanceProcessors } from '../../src/platform/jobs/maintenance.processors.js';
 import { escalationProcessors } from '../../src/escalation/escalation.processors.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
-import { createAppContext, type AppContext } from '../../src/app-context.js';
-import { jobCatalogue, type JobName } from '../../src/jobs/catalogue.js';
-import type { Processors } from '../../src/jobs/queue-registry.js';
+import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
+import { jobCatalogue, type JobName } from '../../src/platform/jobs/catalogue.js';
+import type { Processors } from '../../src/platform/jobs/queue-registry.js';
 import { cycleProcessors } from '../../src/cycle/cycle.processors.js';
 import { leagueProcessors } from '../../src/league/league.processors.js';
 import { FakeFeishu } from '../../src/sandbox/index.js';

@@ -2,13 +2,13 @@
 // workers. One card per (owner, project), pre-filled from the previous report, each with a
 // uuid; nothing sent twice when the cycle is opened again or the workers restart mid-way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
 import { runTick } from '../../src/cycle/cycle-tick.js';
 import { sendOwnerPrompts } from '../../src/cycle/prompt.service.js';
 import { cycleStatus, formatCycleStatus } from '../../src/cycle/cycle-status.js';
-import { messageUuid } from '../../src/bot/outbound.js';
-import { NO, REPORT_FIELDS, YES } from '../../src/bot/cards/card-actions.js';
+import { messageUuid } from '../../src/platform/feishu/outbound.js';
+import { NO, REPORT_FIELDS, YES } from '../../src/cards/card-actions.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import { selectedValue } from '../helpers/card-select.js';
 import { drained, formField, seedFixtureRegistry, shanghai, startCycleEnv, waitFor, type CycleEnv, type FixtureProject, type SentCard } from './cycle-env.js';

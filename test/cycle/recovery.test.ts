@@ -2,7 +2,7 @@
 // not silently skipped), an open that failed after committing its cycle (its prompts are sent
 // by a later tick), and one card Feishu refuses (the owner's other cards still go out).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { runTick, periodsSkippedAsDaysOff, periodsToOpen, type OpenCandidate } from '../../src/cycle/cycle-tick.js';
 import { openCycle, PROMPT_RECOVERY_GRACE_MS } from '../../src/cycle/cycle.service.js';
 import { createCycleWithCoverage } from '../../src/cycle/cycle.repository.js';

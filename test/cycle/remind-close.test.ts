@@ -1,7 +1,7 @@
 // Reminders reach only owners with something unreported; the close marks what is left as
 // missed; a late report after the close counts as late; `cycle status` shows it per region.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { openCycle, remindCycle } from '../../src/cycle/cycle.service.js';
 import { runTick } from '../../src/cycle/cycle-tick.js';
 import { markReported } from '../../src/cycle/cycle.repository.js';

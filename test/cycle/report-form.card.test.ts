@@ -6,10 +6,10 @@ import {
   buildReportFormCard,
   cardStats,
   type ReportFormCardInput,
-} from '../../src/bot/cards/report-form.card.js';
-import { PROJECTS_PER_CONSOLIDATED_CARD, buildConsolidatedPromptCard, consolidatedPages } from '../../src/bot/cards/consolidated-prompt.card.js';
-import { reminderNotice } from '../../src/bot/cards/reminder.card.js';
-import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, cardActionValue } from '../../src/bot/cards/card-actions.js';
+} from '../../src/cards/report-form.card.js';
+import { PROJECTS_PER_CONSOLIDATED_CARD, buildConsolidatedPromptCard, consolidatedPages } from '../../src/cards/consolidated-prompt.card.js';
+import { reminderNotice } from '../../src/cards/reminder.card.js';
+import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, cardActionValue } from '../../src/cards/card-actions.js';
 import { PROBLEM_CATEGORIES, STAGES } from '../../src/db/schema.js';
 import { readTypedForm, validateReportForm, type FilingBasis } from '../../src/submission/report-form.js';
 import { selectedValue } from '../helpers/card-select.js';

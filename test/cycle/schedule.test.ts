@@ -2,7 +2,7 @@
 // working days, a year without calendar data and local days off. The tick is run directly and
 // what it enqueues is read back from the queue; no workers run in this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { runTick, cyclesToClose, cyclesToFinalRemind, cyclesToRemind } from '../../src/cycle/cycle-tick.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
 import { notifyAdmins } from '../../src/cycle/admin-notify.js';

@@ -2,8 +2,8 @@
 // workers: one leads, each cycle opens once, each prompt is sent once; when the leader stops,
 // the other takes over and the next step (the reminder) still happens once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
-import { startScheduler, type SchedulerHandle } from '../../src/jobs/scheduler.js';
+import type { AppContext } from '../../src/platform/app-context.js';
+import { startScheduler, type SchedulerHandle } from '../../src/app/scheduler.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import { drained, startCycleEnv, waitFor, type CycleEnv, type SentCard } from './cycle-env.js';
 

@@ -4,8 +4,8 @@
 // next close; a city-level problem goes straight to level 2; re-running a close sends nothing
 // twice; 已阅 / 督办 / 批示 are stored, passed down and shown; a late filing resolves its case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F, YES } from '../../src/bot/cards/card-actions.js';
-import { escalationFields } from '../../src/bot/cards/escalation.card.js';
+import { REPORT_FIELDS as F, YES } from '../../src/cards/card-actions.js';
+import { escalationFields } from '../../src/cards/escalation.card.js';
 import { escalationCommands } from '../../src/cli/escalation.commands.js';
 import { closeCycle as closeCycleService } from '../../src/cycle/cycle.service.js';
 import type { SandboxMessage } from '../../src/sandbox/index.js';

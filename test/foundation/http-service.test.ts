@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { HttpServer } from '../../src/bot/http-server.js';
-import { createMetrics } from '../../src/bot/metrics.js';
-import { createEventDispatcher } from '../../src/bot/lark-intake.js';
+import { HttpServer } from '../../src/platform/http-server.js';
+import { createMetrics } from '../../src/platform/metrics.js';
+import { createEventDispatcher } from '../../src/platform/feishu/lark-intake.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 

@@ -1,7 +1,7 @@
 // The intake gate: a bounded number of callbacks at once, the rest wait in arrival order for a
 // bounded time and are then refused at once, never run.
 import { describe, expect, it } from 'vitest';
-import { IntakeGate } from '../../src/bot/intake-gate.js';
+import { IntakeGate } from '../../src/platform/feishu/intake-gate.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { FakeFeishu, FeishuDriver } from '../../src/sandbox/index.js';
-import { HttpServer } from '../../src/bot/http-server.js';
-import { createMetrics } from '../../src/bot/metrics.js';
-import { createEventDispatcher, startLongConnection, type LarkCardActionEvent, type LarkMessageEvent } from '../../src/bot/lark-intake.js';
+import { HttpServer } from '../../src/platform/http-server.js';
+import { createMetrics } from '../../src/platform/metrics.js';
+import { createEventDispatcher, startLongConnection, type LarkCardActionEvent, type LarkMessageEvent } from '../../src/platform/feishu/lark-intake.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';

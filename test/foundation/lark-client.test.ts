@@ -1,7 +1,7 @@
 // The Feishu wrapper against the simulated tenant, through the real SDK.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeFeishu } from '../../src/sandbox/index.js';
-import { LARK_HTTP_TIMEOUT_MS, LarkClient, setLarkHttpTimeout } from '../../src/bot/lark-client.js';
+import { LARK_HTTP_TIMEOUT_MS, LarkClient, setLarkHttpTimeout } from '../../src/platform/feishu/lark-client.js';
 import { createLogger } from '../../src/logger.js';
 import { isAppError } from '../../src/errors.js';
 

@@ -1,6 +1,6 @@
 // The card lock arrives as 230099 with the lock text inside msg; only that text makes 230099 transient.
 import { describe, expect, it } from 'vitest';
-import { larkCodeError } from '../../src/bot/lark-errors.js';
+import { larkCodeError } from '../../src/platform/feishu/lark-errors.js';
 import { CARD_LOCKED } from '../../src/sandbox/card-checks.js';
 
 describe('card lock classification', () => {

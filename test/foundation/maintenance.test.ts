@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { pruneInboundEvents } from '../../src/jobs/maintenance.processors.js';
+import { pruneInboundEvents } from '../../src/platform/jobs/maintenance.processors.js';
 
 describe('pruneInboundEvents', () => {
   let t: TestDatabase;

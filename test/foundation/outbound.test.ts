@@ -1,8 +1,8 @@
 // sendOnce: one Feishu message per key, whatever retries, repeats or failures happen around it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeFeishu } from '../../src/sandbox/index.js';
-import { LarkClient } from '../../src/bot/lark-client.js';
-import { messageUuid, sendOnce } from '../../src/bot/outbound.js';
+import { LarkClient } from '../../src/platform/feishu/lark-client.js';
+import { messageUuid, sendOnce } from '../../src/platform/feishu/outbound.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { makePerson } from '../helpers/factories.js';

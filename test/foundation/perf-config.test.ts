@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.js';
-import { FEISHU_LIMITS, larkLimitsFrom } from '../../src/bot/lark-client.js';
+import { FEISHU_LIMITS, larkLimitsFrom } from '../../src/platform/feishu/lark-client.js';
 
 const valid = {
   LARK_APP_ID: 'cli_x',

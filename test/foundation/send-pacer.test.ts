@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisSendPacer } from '../../src/bot/send-pacer.js';
+import { RedisSendPacer } from '../../src/platform/feishu/send-pacer.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { uniqueQueuePrefix } from '../helpers/test-db.js';
 

@@ -8,9 +8,9 @@
 //   h.ctx.db / h.ctx.queues / h.fake.messages()
 import { FakeFeishu, FeishuDriver, type FakeFeishuOptions } from '../../src/sandbox/index.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { startService, type Service } from '../../src/service.js';
+import { startService, type Service } from '../../src/app/service.js';
 import { createLogger } from '../../src/logger.js';
-import type { AppContext, AppContextOverrides } from '../../src/app-context.js';
+import type { AppContext, AppContextOverrides } from '../../src/platform/app-context.js';
 import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from './test-db.js';
 import { testRedisUrl } from './services.js';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { deleteKeysByPrefix } from '../../src/jobs/redis-keys.js';
+import { deleteKeysByPrefix } from '../../src/platform/jobs/redis-keys.js';
 import { adminDatabaseUrl, testRedisUrl } from './services.js';
 
 export type TestDatabase = { db: Db; url: string; name: string; drop: () => Promise<void> };

@@ -8,7 +8,7 @@ import { shareOfTotal } from '../../src/domain/league/since-start.js';
 import { computeLeague } from '../../src/league/league.data.js';
 import { deps, expectOk, fixtureGrid, gridToCsv, runImport } from '../registry/registry-helpers.js';
 import { openCycle, promptCards, reportForm, startScenario, type Scenario, type TestPerson } from '../submission/scenario.js';
-import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 
 let h: Scenario;
 

@@ -1,7 +1,7 @@
 // The README's own `cycle open --kind weekly --period 2026-W48` run on 29 November (a Sunday, after
 // that week's Friday 18:00 due time) must not open a cycle the scheduler closes seconds later.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { cycleCommands } from '../../src/cli/cycle.commands.js';
 import { findCycleByPeriod } from '../../src/cycle/cycle.repository.js';
 import { lateOpenTimes } from '../../src/cli/late-open.js';

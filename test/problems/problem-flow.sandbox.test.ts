@@ -1,8 +1,8 @@
 // The problem ledger end to end: raised in the report card → the department's card → accepted →
 // resolved → the owner confirms; a reopen; who may press which button; the CLI's view of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F, YES } from '../../src/bot/cards/card-actions.js';
-import { PROBLEM_FIELDS } from '../../src/bot/cards/problem.card.js';
+import { REPORT_FIELDS as F, YES } from '../../src/cards/card-actions.js';
+import { PROBLEM_FIELDS } from '../../src/cards/problem.card.js';
 import { problemCommands } from '../../src/cli/problems.commands.js';
 import type { SandboxMessage } from '../../src/sandbox/index.js';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { transition, type ProblemAction } from '../../src/problems/problem.state.js';
-import { matchDepartment } from '../../src/problems/department-match.js';
+import { transition, type ProblemAction } from '../../src/domain/problem-state.js';
+import { matchDepartment } from '../../src/domain/department-match.js';
 import { problemNumber, resolveDepartment } from '../../src/problems/problem.repository.js';
 import type { ProblemStatus } from '../../src/db/schema.js';
 

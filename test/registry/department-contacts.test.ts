@@ -3,8 +3,8 @@
 // Postgres and the simulated Feishu tenant.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { AppContext } from '../../src/app-context.js';
-import { LarkClient } from '../../src/bot/lark-client.js';
+import type { AppContext } from '../../src/platform/app-context.js';
+import { LarkClient } from '../../src/platform/feishu/lark-client.js';
 import { registryCommands } from '../../src/cli/registry.commands.js';
 import type { Db } from '../../src/db/database.js';
 import type { ProblemStatus } from '../../src/db/schema.js';

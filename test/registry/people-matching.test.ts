@@ -1,7 +1,7 @@
 // Matching people to Feishu users through a real LarkClient pointed at the simulated tenant.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { LarkClient } from '../../src/bot/lark-client.js';
+import { LarkClient } from '../../src/platform/feishu/lark-client.js';
 import type { Db } from '../../src/db/database.js';
 import { formatImportOutcome } from '../../src/registry/import-report.js';
 import { decideMatches, syncPeople } from '../../src/registry/people-matcher.js';

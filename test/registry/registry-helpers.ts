@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as XLSX from '@e965/xlsx';
 import { sql } from 'kysely';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import type { CliCommand } from '../../src/cli/command.js';
 import type { Db } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';

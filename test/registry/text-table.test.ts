@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayWidth, renderTable, truncate } from '../../src/registry/text-table.js';
+import { displayWidth, renderTable, truncate } from '../../src/platform/text-table.js';
 
 describe('text tables', () => {
   it('counts CJK and full-width characters as two columns', () => {

@@ -2,7 +2,7 @@
 // concurrently: one report, one revision, one problem per submission, and every delivery of an
 // event gets the same answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 import { addDepartment, addPerson, addProject, openCycle, promptCards, reportForm, startScenario, type Scenario, type TestPerson } from '../submission/scenario.js';
 import { printFigures } from './figures.js';
 

@@ -18,7 +18,7 @@ describe('decorated digits in amounts', () => {
   });
 });
 
-import { NO, REPORT_FIELDS as F, YES } from '../../src/bot/cards/card-actions.js';
+import { NO, REPORT_FIELDS as F, YES } from '../../src/cards/card-actions.js';
 import { validateReportForm, type FilingBasis } from '../../src/submission/report-form.js';
 
 const basis: FilingBasis = { stage: '续建', started: true, completed: false, registered: false, totalInvestment: '10000', ytdBase: '3700', later: null, existingPeriodInvestment: null };

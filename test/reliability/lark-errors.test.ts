@@ -1,7 +1,7 @@
 // Finding 2 (classification): any HTTP 429 or 5xx is transient whatever its body says, except
 // the monthly quota (99991403), which no retry this month can help.
 import { describe, expect, it } from 'vitest';
-import { larkErrorFrom } from '../../src/bot/lark-errors.js';
+import { larkErrorFrom } from '../../src/platform/feishu/lark-errors.js';
 
 const axiosError = (status: number, data: unknown) => ({ isAxiosError: true, message: `Request failed with status code ${status}`, response: { status, data, headers: {} } });
 

@@ -2,7 +2,7 @@
 // and can be re-sent (`cycle resend`); an unknown-code 429 is retried; and the recovery tick
 // retries owners whose prompt failed for a passing reason, but not those refused for good.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/app-context.js';
+import type { AppContext } from '../../src/platform/app-context.js';
 import { cycleCommands } from '../../src/cli/cycle.commands.js';
 import { openCycle, promptUnpromptedOwners, PROMPT_RECOVERY_GRACE_MS } from '../../src/cycle/cycle.service.js';
 import { createCycleWithCoverage, findCycle } from '../../src/cycle/cycle.repository.js';

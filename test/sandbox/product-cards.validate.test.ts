@@ -3,11 +3,11 @@
 // tenant accepts is what real Feishu accepts. Pure; no services.
 import { describe, expect, it } from 'vitest';
 import { validateCard } from '../../src/sandbox/card-validator.js';
-import { buildReportFormCard, MAX_DEPARTMENT_OPTIONS, type ReportFormCardInput } from '../../src/bot/cards/report-form.card.js';
-import { buildConsolidatedPromptCard, PROJECTS_PER_CONSOLIDATED_CARD, type ConsolidatedRow } from '../../src/bot/cards/consolidated-prompt.card.js';
-import { buildHelpCard } from '../../src/bot/cards/help.card.js';
-import { buildMyProjectsCard, MAX_MY_PROJECT_ROWS, type MyProjectRow } from '../../src/bot/cards/my-projects.card.js';
-import { buildNoticeCard } from '../../src/bot/cards/notice.card.js';
+import { buildReportFormCard, MAX_DEPARTMENT_OPTIONS, type ReportFormCardInput } from '../../src/cards/report-form.card.js';
+import { buildConsolidatedPromptCard, PROJECTS_PER_CONSOLIDATED_CARD, type ConsolidatedRow } from '../../src/cards/consolidated-prompt.card.js';
+import { buildHelpCard } from '../../src/cards/help.card.js';
+import { buildMyProjectsCard, MAX_MY_PROJECT_ROWS, type MyProjectRow } from '../../src/cards/my-projects.card.js';
+import { buildNoticeCard } from '../../src/cards/notice.card.js';
 import {
   buildDepartmentProblemCard,
   buildOwnerProblemCard,
@@ -15,11 +15,11 @@ import {
   MAX_LISTED_PROBLEMS,
   MAX_PROBLEM_NOTE_CHARS,
   type ProblemView,
-} from '../../src/bot/cards/problem.card.js';
-import { buildDraftPickCard, buildPhotoPickCard, type PickOption } from '../../src/bot/cards/project-pick.card.js';
-import { reminderNotice } from '../../src/bot/cards/reminder.card.js';
-import { buildReportSummaryCard } from '../../src/bot/cards/report-summary.card.js';
-import { REPORT_FIELDS } from '../../src/bot/cards/card-actions.js';
+} from '../../src/cards/problem.card.js';
+import { buildDraftPickCard, buildPhotoPickCard, type PickOption } from '../../src/cards/project-pick.card.js';
+import { reminderNotice } from '../../src/cards/reminder.card.js';
+import { buildReportSummaryCard } from '../../src/cards/report-summary.card.js';
+import { REPORT_FIELDS } from '../../src/cards/card-actions.js';
 import { PROBLEM_CATEGORIES, type ProblemStatus } from '../../src/db/schema.js';
 
 const tz = 'Asia/Shanghai';

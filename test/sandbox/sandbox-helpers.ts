@@ -1,6 +1,6 @@
 // Shared setup for the sandbox tests: a fresh FakeFeishu per test, SDK
 // clients with their own token cache (the SDK's default cache is a process
-// singleton, feishu-facts §6) and a silent logger.
+// singleton, docs/feishu.md §6) and a silent logger.
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach } from 'vitest';
 import { FakeFeishu, type FakeFeishuOptions } from '../../src/sandbox/index.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cardStats, CARD_LIMITS } from '../../src/bot/cards/report-form.card.js';
-import { buildReportSummaryCard } from '../../src/bot/cards/report-summary.card.js';
-import { buildDepartmentProblemCard, buildOwnerProblemCard, buildProblemListCard, type ProblemView } from '../../src/bot/cards/problem.card.js';
-import { buildMyProjectsCard, type MyProjectRow } from '../../src/bot/cards/my-projects.card.js';
-import { buildHelpCard } from '../../src/bot/cards/help.card.js';
-import { buildDraftPickCard, buildPhotoPickCard } from '../../src/bot/cards/project-pick.card.js';
-import { buildNoticeCard } from '../../src/bot/cards/notice.card.js';
-import { answerWithin } from '../../src/bot/handlers/deadline.js';
+import { cardStats, CARD_LIMITS } from '../../src/cards/report-form.card.js';
+import { buildReportSummaryCard } from '../../src/cards/report-summary.card.js';
+import { buildDepartmentProblemCard, buildOwnerProblemCard, buildProblemListCard, type ProblemView } from '../../src/cards/problem.card.js';
+import { buildMyProjectsCard, type MyProjectRow } from '../../src/cards/my-projects.card.js';
+import { buildHelpCard } from '../../src/cards/help.card.js';
+import { buildDraftPickCard, buildPhotoPickCard } from '../../src/cards/project-pick.card.js';
+import { buildNoticeCard } from '../../src/cards/notice.card.js';
+import { answerWithin } from '../../src/platform/feishu/deadline.js';
 import type { ProblemStatus } from '../../src/db/schema.js';
 
 const long = (n: number) => '很长的文字'.repeat(n);

@@ -2,8 +2,8 @@
 // the card must then say that nothing was saved and how to try again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyPlugin } from 'kysely';
-import type { AppContext } from '../../src/app-context.js';
-import { createIntakeHandlers, LATE_FAILURE_TEXT } from '../../src/bot/handlers/intake-handlers.js';
+import type { AppContext } from '../../src/platform/app-context.js';
+import { createIntakeHandlers, LATE_FAILURE_TEXT } from '../../src/app/intake-handlers.js';
 import { addPerson, addProject, openCycle, promptCards, reportForm, startScenario, until, type Scenario, type TestPerson } from './scenario.js';
 
 let h: Scenario;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HARNESS_APP, startHarness, type Harness } from '../helpers/harness.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
-import { REPORT_FIELDS as F, NO, YES } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F, NO, YES } from '../../src/cards/card-actions.js';
 
 async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO, REPORT_FIELDS as F, YES } from '../../src/bot/cards/card-actions.js';
+import { NO, REPORT_FIELDS as F, YES } from '../../src/cards/card-actions.js';
 import { readTypedForm, validateReportForm, type FilingBasis, type TypedForm } from '../../src/submission/report-form.js';
 
 const basis = (o: Partial<FilingBasis> = {}): FilingBasis => ({

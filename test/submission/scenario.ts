@@ -6,7 +6,7 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 import { makeDepartment, makePerson, makeProject, type ProjectOverrides } from '../helpers/factories.js';
 import { createCycleWithCoverage, closeCycleRow } from '../../src/cycle/cycle.repository.js';
 import { sendOwnerPrompts } from '../../src/cycle/prompt.service.js';
-import { NO, REPORT_FIELDS as F, YES } from '../../src/bot/cards/card-actions.js';
+import { NO, REPORT_FIELDS as F, YES } from '../../src/cards/card-actions.js';
 import type { CycleKind } from '../../src/db/schema.js';
 import type { Db } from '../../src/db/database.js';
 

@@ -1,8 +1,8 @@
 // Filing through the whole bot: signed callbacks from the simulated tenant, the real HTTP intake,
 // Postgres, and the card the owner ends up looking at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F, NO, YES } from '../../src/bot/cards/card-actions.js';
-import { createIntakeHandlers } from '../../src/bot/handlers/intake-handlers.js';
+import { REPORT_FIELDS as F, NO, YES } from '../../src/cards/card-actions.js';
+import { createIntakeHandlers } from '../../src/app/intake-handlers.js';
 import {
   addPerson, addProject, cardText, closeCycle, grant, openCycle, promptCards, reportForm, shanghai, snapshot, startScenario, until,
   type Scenario, type TestPerson,

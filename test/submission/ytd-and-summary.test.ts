@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { deriveYtd, ytdBase } from '../../src/submission/ytd.js';
+import { deriveYtd, ytdBase } from '../../src/domain/ytd.js';
 import { summarizeReport, type SummaryInput } from '../../src/submission/report-summary.js';
 import { PRESETS } from '../../src/domain/lights.js';
-import { neighbours, type ReportRef } from '../../src/submission/ytd-basis.js';
+import { neighbours, type ReportRef } from '../../src/status/ytd-basis.js';
 
 describe('year-to-date derivation', () => {
   it('adds the period to the previous report of the chain', () => {

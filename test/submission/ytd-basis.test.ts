@@ -12,7 +12,7 @@ import type { CycleRow } from '../../src/cycle/cycle.repository.js';
 import { loadReportCardInputs } from '../../src/cycle/report-card.data.js';
 import { loadFilingContext } from '../../src/submission/filing.repository.js';
 import { filingBasis } from '../../src/submission/filing-basis.js';
-import { loadBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/submission/ytd-basis.js';
+import { loadBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/status/ytd-basis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { makePerson, makeProject } from '../helpers/factories.js';

@@ -3,7 +3,7 @@
 // would count the same money twice), so the card follows the chain of its own cycle: after
 // "本期无变化" the summary shows exactly the card's figure, after an amount the card's figure plus it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 import { sendOwnerPrompts } from '../../src/cycle/prompt.service.js';
 import { addPerson, addProject, cardText, openCycle, reportForm, startScenario, type Scenario, type TestPerson } from './scenario.js';
 

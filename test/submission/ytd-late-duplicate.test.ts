@@ -6,7 +6,7 @@
 // - a second identical 提交 (a new event) stores no new revision.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_FIELDS as F } from '../../src/bot/cards/card-actions.js';
+import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 import { createCycleWithCoverage, markReported } from '../../src/cycle/cycle.repository.js';
 import type { CycleKind, Person } from '../../src/db/schema.js';
 import { loadFilingContext } from '../../src/submission/filing.repository.js';

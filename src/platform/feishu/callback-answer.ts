@@ -1,0 +1,69 @@
+// The shape of every card-callback answer, and the one mechanism by which a callback writes:
+// once per event, in one transaction, with its answer kept for repeated deliveries.
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/database.js';
+import type { Database, Person } from '../../db/schema.js';
+import type { Card } from './lark-client.js';
+import type { CardCallbackResponse } from './lark-intake.js';
+import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer, storedAnswer } from './inbound-events.js';
+
+/** Who clicked, on which card, in which delivery: what every callback handler starts from. */
+export type CallbackOrigin = { eventId: string; messageId: string | null; operator: Person };
+
+type ToastType = NonNullable<CardCallbackResponse['toast']>['type'];
+
+/** Feishu shows a toast of a line or two; longer text is cut rather than refused (200672). */
+const MAX_TOAST_CHARS = 120;
+
+export function reply(type: ToastType, content: string, card?: Card): CardCallbackResponse {
+  const chars = [...content];
+  const text = chars.length > MAX_TOAST_CHARS ? `${chars.slice(0, MAX_TOAST_CHARS - 1).join('')}…` : content;
+  return { toast: { type, content: text }, ...(card ? { card: { type: 'raw', data: card } } : {}) };
+}
+
+/**
+ * A refusal decided inside a write: the transaction rolls back (nothing stored, the event not
+ * claimed, so the same answer comes again on a repeat) and `response` is what the user sees.
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly response: CardCallbackResponse,
+    readonly logReason: string,
+  ) {
+    super(logReason);
+    this.name = 'Refusal';
+  }
+}
+
+/**
+ * Runs `write` once per callback event. The event is claimed first inside the transaction, so a
+ * concurrent repeat waits on the claim and then returns the first answer; a later repeat finds
+ * the recorded answer without touching anything else.
+ */
+export async function writeOncePerEvent(
+  deps: { db: Db; logger: Logger },
+  eventId: string,
+  kind: string,
+  write: (trx: Transaction<Database>) => Promise<CardCallbackResponse>,
+): Promise<CardCallbackResponse> {
+  const key = cardEventKey(eventId);
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      if (!(await claimInbound(trx, key, kind))) throw new DuplicateDelivery(key);
+      const answer = await write(trx);
+      await recordAnswer(trx, key, answer);
+      return answer;
+    });
+  } catch (e) {
+    if (e instanceof Refusal) {
+      deps.logger.info({ eventId, kind, reason: e.logReason }, 'card action refused');
+      return e.response;
+    }
+    if (e instanceof DuplicateDelivery) {
+      deps.logger.info({ eventId, kind }, 'repeated card action delivery answered from record');
+      return (await storedAnswer(deps.db, eventId)) ?? reply('info', '已收到，正在处理');
+    }
+    throw e;
+  }
+}

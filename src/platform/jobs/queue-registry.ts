@@ -1,0 +1,117 @@
+// One queue registry: creates the BullMQ queues, validates payloads on the way in and out,
+// and refuses to start workers unless every catalogued job has exactly one processor.
+import { Queue, Worker, UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { jobCatalogue, QUEUE_NAMES, type JobName, type JobPayload, type QueueName } from './catalogue.js';
+import { withLogContext } from '../../logger.js';
+import { isAppError } from '../../errors.js';
+import { throttledErrorLog } from './connection-errors.js';
+
+export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
+export type Processors = { [N in JobName]: Processor<N> };
+
+const DEFAULT_JOB_OPTS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+/**
+ * BullMQ still accepts some ids with ':' for old repeatable jobs but means to refuse them all
+ * (job.js, "Custom Id cannot contain :"); refusing them here keeps every id valid after that change.
+ */
+function checkJobId(id: string): void {
+  if (id.includes(':')) throw new Error(`job id must not contain ':': ${id}`);
+}
+
+export class QueueRegistry {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly workerConnections: Redis[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.redis, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTS });
+      q.on('error', throttledErrorLog(this.logger, `queue ${name}`));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /**
+   * Enqueues a job. A `jobId` makes the enqueue idempotent: BullMQ keeps one job per id,
+   * so a repeated open or a restarted worker cannot enqueue the same prompt twice.
+   */
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: JobsOptions = {}): Promise<void> {
+    const spec = jobCatalogue[name];
+    const data = spec.payload.parse(payload);
+    if (opts.jobId !== undefined) checkJobId(opts.jobId);
+    await this.queue(spec.queue).add(name, data, opts);
+  }
+
+  async enqueueBulk<N extends JobName>(name: N, items: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
+    const spec = jobCatalogue[name];
+    const q = this.queue(spec.queue);
+    items.forEach((it) => checkJobId(it.jobId));
+    for (let i = 0; i < items.length; i += 500) {
+      await q.addBulk(items.slice(i, i + 500).map((it) => ({ name, data: spec.payload.parse(it.payload), opts: { jobId: it.jobId } })));
+    }
+  }
+
+  /** Starts one worker per queue. Throws if any catalogued job lacks a processor. */
+  startWorkers(processors: Partial<Processors>, opts: { concurrency?: Partial<Record<QueueName, number>> } = {}): void {
+    const missing = (Object.keys(jobCatalogue) as JobName[]).filter((n) => typeof processors[n] !== 'function');
+    if (missing.length) throw new Error(`no processor for jobs: ${missing.join(', ')}`);
+    for (const queueName of QUEUE_NAMES) {
+      const connection = this.redis.duplicate({ maxRetriesPerRequest: null });
+      connection.on('error', throttledErrorLog(this.logger, `redis (worker ${queueName})`));
+      this.workerConnections.push(connection);
+      const worker = new Worker(
+        queueName,
+        async (job: Job) => {
+          const name = job.name as JobName;
+          const spec = jobCatalogue[name];
+          if (!spec) throw new UnrecoverableError(`unknown job ${job.name}`);
+          const parsed = spec.payload.safeParse(job.data);
+          if (!parsed.success) throw new UnrecoverableError(`bad payload for ${name}: ${parsed.error.message}`);
+          return withLogContext({ jobId: job.id, job: name }, async () => {
+            try {
+              return await (processors[name] as Processor<typeof name>)(parsed.data, job);
+            } catch (e) {
+              // Permanent failures (bad data, Feishu says no) must not be retried eight times.
+              if (isAppError(e) && !e.retryable) throw new UnrecoverableError(`${e.code}: ${e.message}`);
+              throw e;
+            }
+          });
+        },
+        {
+          connection,
+          prefix: this.prefix,
+          concurrency: opts.concurrency?.[queueName] ?? (queueName === 'outbound' ? 20 : 4),
+        },
+      );
+      worker.on('failed', (job, err) =>
+        this.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+      );
+      worker.on('error', throttledErrorLog(this.logger, `worker ${queueName}`));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Stops intake first (workers finish what they hold), then closes the queues. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.close()));
+    for (const c of this.workerConnections.splice(0)) c.disconnect();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,159 @@
+// The basis a report for (project, cycle) is filed against: where the cycle sits among the
+// project's reports, and the year-to-date its period adds to. Loaded for one project (the
+// storing transaction, loadFilingContext) or for a whole fan-out at once (the report card,
+// cycle/report-card.data.ts) by the same query and placed by the same rule, so the card shows
+// the figure the store will add to and the store cannot drift from what the card promised.
+//
+// Imports nothing but db/domain and ytd.ts: the cycle side imports this module, and the
+// submission side imports the cycle side, so anything more here could close an import loop.
+import type { Kysely } from 'kysely';
+import type { CycleKind, Database, Project, Stage } from '../db/schema.js';
+import { periodYear } from '../domain/period.js';
+import { ytdBase, type YtdChain } from '../domain/ytd.js';
+
+type Q = Kysely<Database>;
+
+/** A report with its cycle's kind, period and due time: what the chains are built from. */
+export type ReportRef = {
+  id: number;
+  cycleId: number;
+  kind: CycleKind;
+  periodKey: string;
+  dueAt: Date;
+  periodInvestment: string;
+  ytd: string;
+  stage: Stage;
+  started: boolean;
+  completed: boolean;
+  registered: boolean;
+  progress: string;
+  submittedAt: Date;
+};
+
+export type ReportNeighbours = {
+  /** Nearest earlier report of the same cadence in the same period year. */
+  previousSameKind: ReportRef | undefined;
+  /** Nearest later report of the same cadence in the same period year. */
+  laterSameKind: ReportRef | undefined;
+  /** Latest report for a cycle due before this one, any cadence: the state "before this period". */
+  latestBefore: ReportRef | undefined;
+  /** Whether any report exists for a cycle due after this one (then the project's state is newer). */
+  laterAny: boolean;
+};
+
+export type BasisCycle = { id: number; kind: CycleKind; periodKey: string; dueAt: Date };
+
+/** Pure: places a cycle among a project's reports. */
+export function neighbours(reports: readonly ReportRef[], cycle: BasisCycle): ReportNeighbours {
+  const year = periodYear(cycle.kind, cycle.periodKey);
+  const others = reports.filter((r) => r.cycleId !== cycle.id);
+  const sameChain = others.filter((r) => r.kind === cycle.kind && periodYear(r.kind, r.periodKey) === year);
+  const earlier = sameChain.filter((r) => r.periodKey < cycle.periodKey).sort((a, b) => (a.periodKey < b.periodKey ? 1 : -1));
+  const later = sameChain.filter((r) => r.periodKey > cycle.periodKey).sort((a, b) => (a.periodKey < b.periodKey ? -1 : 1));
+  const before = others.filter((r) => r.dueAt.getTime() < cycle.dueAt.getTime()).sort(latestFirst);
+  return {
+    previousSameKind: earlier[0],
+    laterSameKind: later[0],
+    latestBefore: before[0],
+    laterAny: others.some((r) => r.dueAt.getTime() > cycle.dueAt.getTime()),
+  };
+}
+
+// The id breaks a tie of due and submission time, so the pure rule and the query that narrows
+// its input (loadBases) pick the same row.
+function latestFirst(a: ReportRef, b: ReportRef): number {
+  return b.dueAt.getTime() - a.dueAt.getTime() || b.submittedAt.getTime() - a.submittedAt.getTime() || b.id - a.id;
+}
+
+/** Where a cycle sits among one project's reports, plus that project's report for the cycle itself. */
+export type CycleBasis = ReportNeighbours & { current: ReportRef | undefined };
+
+/** Every report of these projects with its cycle, as ReportRef rows (narrow it with where clauses). */
+export function reportRefs(db: Q, projectIds: readonly number[]) {
+  return db
+    .selectFrom('reports as r')
+    .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
+    .select([
+      'r.id', 'r.project_id', 'r.cycle_id', 'c.kind', 'c.period_key', 'c.due_at', 'r.period_investment', 'r.ytd_investment',
+      'r.stage', 'r.started', 'r.completed', 'r.registered', 'r.progress', 'r.submitted_at',
+    ])
+    .where('r.project_id', 'in', [...projectIds]);
+}
+
+/**
+ * The basis of `cycle` for each of `projectIds`, in three queries whatever their number. Rather
+ * than every report a project ever had, it loads what neighbours() can pick from: the whole
+ * chain of the cycle's cadence and year (bounded by a year of periods), the latest report due
+ * before the cycle and the earliest due after it. Placed by neighbours(), that is exactly what
+ * the full history gives.
+ */
+export async function loadBases(db: Q, cycle: BasisCycle, projectIds: readonly number[]): Promise<Map<number, CycleBasis>> {
+  const out = new Map<number, CycleBasis>();
+  if (projectIds.length === 0) return out;
+  const year = periodYear(cycle.kind, cycle.periodKey);
+  const [chain, before, after] = await Promise.all([
+    // Period keys begin with their period year (ISO week-year for weeks), see domain/period.ts.
+    reportRefs(db, projectIds).where('c.kind', '=', cycle.kind).where('c.period_key', 'like', `${year}-%`).execute(),
+    reportRefs(db, projectIds)
+      .distinctOn('r.project_id')
+      .where('c.due_at', '<', cycle.dueAt)
+      .orderBy('r.project_id')
+      .orderBy('c.due_at', 'desc')
+      .orderBy('r.submitted_at', 'desc')
+      .orderBy('r.id', 'desc')
+      .execute(),
+    reportRefs(db, projectIds).distinctOn('r.project_id').where('c.due_at', '>', cycle.dueAt).orderBy('r.project_id').orderBy('c.due_at').execute(),
+  ]);
+  const byProject = new Map<number, Map<number, ReportRef>>(projectIds.map((id) => [id, new Map()]));
+  for (const r of [...chain, ...before, ...after]) {
+    byProject.get(r.project_id)?.set(r.id, toReportRef(r));
+  }
+  for (const [projectId, refs] of byProject) {
+    const reports = [...refs.values()];
+    out.set(projectId, { ...neighbours(reports, cycle), current: reports.find((r) => r.cycleId === cycle.id) });
+  }
+  return out;
+}
+
+/**
+ * The year-to-date chain a report of `year` joins, from what was loaded: the chain's previous
+ * report, the registry's figure when it is for this year, and this cycle's report when the
+ * submission would be a correction.
+ */
+export function ytdChainOf(o: {
+  year: number;
+  project: Pick<Project, 'ytd_year' | 'ytd_investment'>;
+  previousSameKind: Pick<ReportRef, 'ytd'> | undefined;
+  existing: Pick<ReportRef, 'periodInvestment' | 'ytd'> | undefined;
+}): YtdChain {
+  return {
+    previousYtd: o.previousSameKind?.ytd ?? null,
+    registryYtd: o.project.ytd_year === o.year ? o.project.ytd_investment : null,
+    existing: o.existing ? { periodInvestment: o.existing.periodInvestment, ytd: o.existing.ytd } : null,
+  };
+}
+
+/** The cumulative before this period, or null when nothing at all is known for the year. */
+export function knownYtdBefore(chain: YtdChain): string | null {
+  return chain.previousYtd === null && chain.registryYtd === null && chain.existing === null ? null : ytdBase(chain);
+}
+
+type ReportRefRow = Awaited<ReturnType<ReturnType<typeof reportRefs>['execute']>>[number];
+
+export function toReportRef(r: ReportRefRow): ReportRef {
+  return {
+    id: r.id,
+    cycleId: r.cycle_id,
+    kind: r.kind,
+    periodKey: r.period_key,
+    dueAt: r.due_at,
+    periodInvestment: r.period_investment,
+    ytd: r.ytd_investment,
+    stage: r.stage,
+    started: r.started,
+    completed: r.completed,
+    registered: r.registered,
+    progress: r.progress,
+    submittedAt: r.submitted_at,
+  };
+}
