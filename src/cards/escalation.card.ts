@@ -34,6 +34,8 @@ export const escalationFields = (id: number) => ({ deadline: `esc_deadline_${id}
 
 export const MAX_INSTRUCTION_CHARS = 500;
 const ACTION_LABEL: Record<EscalationActionView['action'], string> = { acknowledge: '已阅', supervise: '督办', instruct: '批示' };
+type EscalationStateName = 'open' | 'acknowledged' | 'supervising' | 'instructed' | 'resolved';
+export const STATE_LABEL: Record<EscalationStateName, string> = { open: '待处理', acknowledged: '已阅', supervising: '督办中', instructed: '已批示', resolved: '已解除' };
 export const LEVEL_LABEL: Record<1 | 2, string> = { 1: '包保领导', 2: '分管副市长' };
 
 export function actionLine(a: EscalationActionView): string {

@@ -8,13 +8,12 @@ import { cycleSettings } from '../cycle/cycle-config.js';
 import { formatLocalTime, localDay } from '../cards/format.js';
 import { periodLabel } from '../domain/period.js';
 import { renderTable } from '../platform/text-table.js';
-import { actionLine, LEVEL_LABEL } from '../cards/escalation.card.js';
-import { actionsOf, listEscalations, type EscalationState } from '../escalation/escalation.repository.js';
+import { actionLine, LEVEL_LABEL, STATE_LABEL } from '../cards/escalation.card.js';
+import { actionsOf, listEscalations } from '../escalation/escalation.repository.js';
 import { escalateAtClose } from '../escalation/escalation.service.js';
 import { addExemption, lightHistory, listExemptions, removeExemption } from '../escalation/lights.repository.js';
 import type { CliCommand } from './command.js';
 
-export const STATE_LABEL: Record<EscalationState, string> = { open: '待处理', acknowledged: '已阅', supervising: '督办中', instructed: '已批示', resolved: '已解除' };
 const LIGHT_LABEL = { green: '🟢绿', yellow: '🟡黄', red: '🔴红', none: '⚪未评' } as const;
 
 function positiveInt(v: string | undefined, what: string): number {

@@ -25,7 +25,6 @@ import { jobCatalogue } from '../platform/jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
 import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
-import { enqueueEscalationRun } from '../escalation/escalation.service.js';
 
 export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
 
@@ -133,7 +132,7 @@ export async function closeCycle(deps: CycleDeps, cycleId: number): Promise<{ cl
   const result = await closeCycleRow(deps.db, cycleId, deps.now());
   // Lights, the escalation ladder and then the league post (which reads the stored lights), also on a
   // repeated close (each is idempotent), so a run lost to a crash is made up.
-  await enqueueEscalationRun(deps.queues, cycleId);
+  await deps.queues.enqueue('escalation.close', { cycleId }, { jobId: `escalate-${cycleId}` });
   deps.logger.info({ cycleId, ...result }, result.closed ? 'cycle closed' : 'cycle was closed already');
   return result;
 }

@@ -5,9 +5,8 @@
 import { sql } from 'kysely';
 import type { Person } from '../db/schema.js';
 import { periodLabel } from '../domain/period.js';
-import { LEVEL_LABEL } from '../cards/escalation.card.js';
+import { LEVEL_LABEL, STATE_LABEL } from '../cards/escalation.card.js';
 import { accessTo, canFile } from '../registry/access.js';
-import { STATE_LABEL } from '../cli/escalation.commands.js';
 import { listEscalations } from './escalation.repository.js';
 import { lightHistory } from './lights.repository.js';
 import { sendFreshLeaderCard, sendFreshProblemCards } from './escalation-refresh.js';

@@ -12,7 +12,6 @@ import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js'
 import type { CallbackOrigin } from '../platform/feishu/callback-answer.js';
 import { applyProblemAction, findProblem, type ProblemRecord } from './problem.repository.js';
 import { enqueueProblemNotice } from './problem.notify.js';
-import { enqueueEscalationRecheck } from '../escalation/escalation.service.js';
 import { ACTION_LABELS, PROBLEM_RULES, type ProblemAction } from '../domain/problem-state.js';
 
 const DONE: Record<ProblemAction, string> = {
@@ -64,7 +63,8 @@ export async function actOnProblem(deps: SubmissionDeps, origin: CallbackOrigin,
       throw new Refusal(reply(verdict.already ? 'info' : 'error', verdict.reason, cardFor(current, action, tz)), `problem ${action} refused: ${verdict.reason}`);
     }
     await enqueueProblemNotice(deps.queues, problemId, verdict.eventId!);
-    await enqueueEscalationRecheck(deps.queues, problem.projectId);
+    // The escalation feature (above this one) listens on its job; delayed so the writing transaction commits first.
+    await deps.queues.enqueue('escalation.recheck', { projectId: problem.projectId }, { delay: 300 });
     deps.logger.info({ problemId, number: problem.number, action, to: verdict.to }, 'problem moved');
     const updated = await findProblem(trx, problemId);
     return reply('success', DONE[action], cardFor(updated!, action, tz));

@@ -19,7 +19,7 @@ import { nameOnlyResolver, ROLE_COLUMN, upsertSheetPeople } from './sheet-people
 import { readSheet, type SourceFile } from './sheet-reader.js';
 import { validateSheet, type CheckedSheet, type SheetYtd } from './sheet-validation.js';
 import { ytdToApply } from './ytd-apply.js';
-import { applySinceStart } from '../league/since-start.import.js';
+import { applySinceStart } from './since-start.js';
 
 export type RegistryDeps = {
   db: Db; lark?: LarkClient; logger: Logger; now: () => Date;

@@ -24,7 +24,6 @@ import { storeReport, type StoredReport } from './report.store.js';
 import { Refusal, reply, writeOncePerEvent, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
 import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';
-import { enqueueEscalationRecheck } from '../escalation/escalation.service.js';
 
 export type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 export type { CallbackOrigin } from '../platform/feishu/callback-answer.js';
@@ -88,7 +87,8 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
       sourceEventId: origin.eventId,
     });
     if (stored.problem) await enqueueProblemNotice(deps.queues, stored.problem.id, stored.problem.eventId);
-    await enqueueEscalationRecheck(deps.queues, target.projectId);
+    // The escalation feature (above this one) listens on its job; delayed so the writing transaction commits first.
+    await deps.queues.enqueue('escalation.recheck', { projectId: target.projectId }, { delay: 300 });
     deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
     const current = await trx.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
     const card = await summaryCard(trx, deps, ctx, current, stored);
