@@ -10,6 +10,8 @@ import { cycleProcessors } from '../cycle/cycle.processors.js';
 import { problemProcessors } from '../problems/problem.processors.js';
 import { submissionProcessors } from '../submission/submission.processors.js';
 import { chatProcessors } from '../chat/chat.processors.js';
+import { leagueProcessors } from '../league/league.processors.js';
+import { escalationProcessors } from '../escalation/escalation.processors.js';
 
 type ProcessorGroup = (ctx: AppContext) => Partial<Processors>;
 
@@ -20,6 +22,8 @@ const FEATURE_PROCESSORS: Record<string, ProcessorGroup> = {
   cycle: cycleProcessors,
   problems: problemProcessors,
   submission: submissionProcessors,
+  league: leagueProcessors,
+  escalation: escalationProcessors,
   chat: chatProcessors,
 };
 
