@@ -119,7 +119,7 @@ export type CycleSettings = {
   consolidateAbove: number;
 };
 
-type Env = z.infer<typeof configSchema>;
+export type Env = z.infer<typeof configSchema>;
 const POINT_FORMAT = { weekly: "'<weekday 1-7> HH:MM'", monthly: "'<day 1-28> HH:MM'" } as const;
 
 /** The schedule strings as the domain's config; each issue is named by the variable that caused it. */
@@ -175,12 +175,18 @@ const configWithModeChecks = configSchema.transform((c, ctx) => {
   if (c.LARK_MODE === 'ws' && !/^cli_[0-9a-fA-F]{16}$/.test(c.LARK_APP_ID)) {
     ctx.addIssue({ code: 'custom', path: ['LARK_APP_ID'], message: 'long-connection mode needs a real app id (cli_ followed by 16 hex digits)' });
   }
-  const schedule = deriveSchedule(c, ctx);
-  const thresholds = deriveThresholds(c, ctx);
-  if (!schedule || !thresholds) return z.NEVER;
-  const cycle: CycleSettings = { schedule, thresholds, tz: c.DISPATCH_TZ, consolidateAbove: c.CONSOLIDATE_ABOVE };
+  const cycle = deriveCycleSettings(c, ctx);
+  if (!cycle) return z.NEVER;
   return { ...c, cycle };
 });
+
+/** The schedule and light settings from the environment, each problem named by its variable; the CLI's schemas use it too. */
+export function deriveCycleSettings(c: Env, ctx: z.RefinementCtx): CycleSettings | undefined {
+  const schedule = deriveSchedule(c, ctx);
+  const thresholds = deriveThresholds(c, ctx);
+  if (!schedule || !thresholds) return undefined;
+  return { schedule, thresholds, tz: c.DISPATCH_TZ, consolidateAbove: c.CONSOLIDATE_ABOVE };
+}
 
 export type Config = z.output<typeof configWithModeChecks>;
 

@@ -4,7 +4,7 @@
 // checked the same way whichever entry point reads it.
 import { z } from 'zod';
 import type { LarkClient } from '../platform/feishu/lark-client.js';
-import { ConfigError, configSchema, type Config } from '../config.js';
+import { ConfigError, configSchema, deriveCycleSettings, type Config, type Env } from '../config.js';
 
 /** What a command (with the arguments it was given) talks to. The database is always needed. */
 export type CommandNeeds = { redis: boolean; feishu: boolean };
@@ -20,7 +20,11 @@ export function cliConfigSchema(needs: CommandNeeds) {
   };
   if (!needs.feishu) relax(FEISHU_KEYS);
   if (!needs.redis) relax(REDIS_KEYS);
-  return z.object(shape);
+  // The same derived settings as the service's configuration (schedule, lights), so a command reads config.cycle alike.
+  return z.object(shape).transform((c, ctx) => {
+    const cycle = deriveCycleSettings(c as Env, ctx);
+    return cycle ? { ...c, cycle } : z.NEVER;
+  });
 }
 
 /**

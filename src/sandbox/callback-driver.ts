@@ -244,7 +244,9 @@ export class FeishuDriver {
     let body = key ? JSON.stringify({ encrypt: encryptPayload(plain, key) }) : plain;
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     if (!opts.unsigned) {
-      const timestamp = String(Math.floor(this.now() / 1000));
+      // Feishu signs with its wall clock, and the bot checks freshness against its own: the transport
+      // keeps real time even when the tenant's clock (card lifetimes, event times) is simulated.
+      const timestamp = String(Math.floor(Date.now() / 1000));
       const nonce = randomBytes(8).toString('hex');
       headers['x-lark-request-timestamp'] = timestamp;
       headers['x-lark-request-nonce'] = nonce;

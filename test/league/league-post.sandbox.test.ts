@@ -176,8 +176,13 @@ describe('meeting papers', () => {
     expect(sheetXml).toMatch(/<pane[^>]*ySplit="2"[^>]*state="frozen"/);
     expect(sheetXml).toMatch(/<col [^>]*width="32/);
     const problems = XLSX.utils.sheet_to_json<unknown[]>(wb.Sheets['问题与督办'], { header: 1 }).slice(2);
-    expect(problems.map((r) => [r[0], r[2]])).toEqual([['问题', '天城滞后项目'], ['督办', '天城滞后项目']]);
-    expect(problems[1][9]).toBe('请县政府本周内协调用地');
+    expect(problems.filter((r) => r[0] === '问题').map((r) => r[2])).toEqual(['天城滞后项目']);
+    // Every open escalation, the one made here and those the close's escalation run raised, as the database has them.
+    const open = await h.ctx.db.selectFrom('escalations as e').innerJoin('projects as p', 'p.id', 'e.project_id').select('p.name').where('e.state', '!=', 'resolved').execute();
+    expect(open.map((e) => e.name)).toContain('天城滞后项目');
+    expect(problems.filter((r) => r[0] === '督办').map((r) => r[2]).sort()).toEqual(open.map((e) => e.name).sort());
+    // The leader's 批示 stands beside the escalation it answers.
+    expect(problems.filter((r) => r[0] === '督办').map((r) => r[9])).toContain('请县政府本周内协调用地');
   });
 
   it('writes the 通报 draft with the same figures as the tables', async () => {

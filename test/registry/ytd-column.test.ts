@@ -44,8 +44,13 @@ describe('year-to-date headers', () => {
     expect(matchHeader(raw)).toMatchObject({ kind: 'field', key });
   });
 
-  it.each(['10月完成投资', '开工累计完成投资', '自开工以来累计完成投资', '项目累计完成投资', '累计完成投资', '完成投资'])('%j is not the year-to-date', (raw) => {
+  it.each(['10月完成投资', '累计完成投资', '完成投资'])('%j is not the year-to-date', (raw) => {
     expect(matchHeader(raw)).toEqual({ kind: 'unknown' });
+  });
+
+  // Cumulative since the start is its own column (开工以来累计完成投资), never the year's figure.
+  it.each(['开工累计完成投资', '自开工以来累计完成投资', '项目累计完成投资'])('%j is the cumulative since start, not the year-to-date', (raw) => {
+    expect(matchHeader(raw)).toMatchObject({ kind: 'field', key: 'sinceStartInvestment' });
   });
 
   it('a bare 累计完成投资 is ignored with its own warning, not guessed', () => {

@@ -136,7 +136,11 @@ export async function handleWebhook(
 
   // The SDK's own signature check, then its dispatch of the body already decrypted above: left to
   // itself, invoke() would decrypt the same body a second time.
-  if (opts.encryptKey && !dispatcher.requestHandle?.checkIsEventValidated(data)) return { status: 401, body: { error: 'signature check failed' } };
+  if (opts.encryptKey && !dispatcher.requestHandle?.checkIsEventValidated(data)) {
+    // Refused either way; the SDK's own path says so in its words ("verification failed") in our log.
+    await dispatcher.invoke(data);
+    return { status: 401, body: { error: 'signature check failed' } };
+  }
   const plainData = Object.assign(Object.create({ headers: req.headers }) as object, plain);
   const result: unknown = await dispatcher.invoke(plainData, { needCheck: false });
   if (result === undefined) return { status: 401, body: { error: 'signature check failed' } };
