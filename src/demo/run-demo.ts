@@ -55,8 +55,12 @@ async function main(): Promise<void> {
     clock = local;
     if (process.stdout.isTTY) process.stdout.write(progressLine());
   };
+  // The clock also moves while jobs drain, so the line keeps counting between steps.
+  const ticker = process.stdout.isTTY ? setInterval(() => process.stdout.write(progressLine()), 500) : undefined;
+  ticker?.unref();
   try {
     await story(env, outDir);
+    clearInterval(ticker);
     if (values.open) {
       attachConsole(env.fake, { driver: env.driver });
       out(`\n控制台：${env.fakeUrl}/ （在浏览器中打开，可查看每个人收到的每张卡片，也可以继续操作；按 Ctrl-C 结束并清理）`);
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
       out('\n正在停止…');
     }
   } finally {
+    clearInterval(ticker);
     await env.stop();
   }
   out(`\n演示数据保留在数据库 ${new URL(env.databaseUrl).pathname.slice(1)} 中，可用 psql 查看；再次运行会重新生成。用时 ${secs()}。`);
