@@ -35,8 +35,9 @@ const secs = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const TOTAL_STEPS = 11;
 let step = 0;
 let clock = '';
+let live = true;
 /** A live status line under the output on a terminal: step, simulated time, time taken. */
-const progressLine = () => (process.stdout.isTTY ? `\r\x1b[2K▶ [${step}/${TOTAL_STEPS}] 模拟时间 ${clock || '—'} · 已用 ${secs()}` : '');
+const progressLine = () => (process.stdout.isTTY && live ? `\r\x1b[2K▶ [${step}/${TOTAL_STEPS}] 模拟时间 ${clock || '—'} · 已用 ${secs()}` : '');
 const out = (line = '') => process.stdout.write(`${process.stdout.isTTY ? '\r\x1b[2K' : ''}${line}\n${progressLine()}`);
 const section = (title: string) => {
   step++;
@@ -55,12 +56,13 @@ async function main(): Promise<void> {
     clock = local;
     if (process.stdout.isTTY) process.stdout.write(progressLine());
   };
-  // The clock also moves while jobs drain, so the line keeps counting between steps.
+  // Steps wait on jobs draining; the line keeps counting the time taken meanwhile.
   const ticker = process.stdout.isTTY ? setInterval(() => process.stdout.write(progressLine()), 500) : undefined;
   ticker?.unref();
   try {
     await story(env, outDir);
     clearInterval(ticker);
+    live = false;
     if (values.open) {
       attachConsole(env.fake, { driver: env.driver });
       out(`\n控制台：${env.fakeUrl}/ （在浏览器中打开，可查看每个人收到的每张卡片，也可以继续操作；按 Ctrl-C 结束并清理）`);
@@ -72,10 +74,10 @@ async function main(): Promise<void> {
     }
   } finally {
     clearInterval(ticker);
+    live = false;
     await env.stop();
   }
   out(`\n演示数据保留在数据库 ${new URL(env.databaseUrl).pathname.slice(1)} 中，可用 psql 查看；再次运行会重新生成。用时 ${secs()}。`);
-  if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
 }
 
 async function story(env: DemoEnv, outDir: string): Promise<void> {
