@@ -71,3 +71,35 @@ export function repliesTo(env: DemoEnv, messageId: string): SandboxMessage[] {
 
 export const problemNote = (note: string, field: 'resolve' | 'reopen') =>
   ({ [field === 'resolve' ? PROBLEM_FIELDS.resolutionNote : PROBLEM_FIELDS.reopenReason]: note }) as Record<string, string>;
+
+/** The fill-in card a cycle sent this owner (weekly and monthly cards name the same projects). */
+export async function promptCard(env: DemoEnv, cycleId: number, owner: Actor): Promise<SandboxMessage> {
+  const row = await env.service.ctx.db
+    .selectFrom('outbound_messages')
+    .select('message_id')
+    .where('cycle_id', '=', cycleId)
+    .where('person_id', '=', owner.personId)
+    .where('kind', '=', 'prompt')
+    .where('state', '=', 'sent')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  const m = row?.message_id ? env.fake.messages().find((x) => x.message_id === row.message_id) : undefined;
+  if (!m) throw new Error(`no fill-in card of cycle ${cycleId} was sent to ${owner.name}`);
+  return m;
+}
+
+/** The newest leader card showing this escalation. */
+export function escalationCard(env: DemoEnv, openId: string, escalationId: number): SandboxMessage {
+  const m = env.fake.messages({ receive_id: openId, msg_type: 'interactive' }).filter((x) => x.raw_content.includes(`"escalationId":${escalationId}`)).at(-1);
+  if (!m) throw new Error(`no card showing escalation ${escalationId} was sent to ${openId}`);
+  return m;
+}
+
+/** A message in a group that @-mentions the bot, as Feishu delivers it. */
+export async function sayInGroup(env: DemoEnv, who: Actor, chatId: string, text: string): Promise<string> {
+  const r = await env.driver.sendMessageEvent({
+    senderOpenId: who.openId, text: `@_user_1 ${text}`, chatType: 'group', chatId,
+    mentions: [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '调度助手' }],
+  });
+  return r.messageId;
+}

@@ -21,6 +21,8 @@ export type DemoEnv = {
   service: Service;
   config: Config;
   databaseUrl: string;
+  /** The sandbox tenant's address; its console is served at the root. */
+  fakeUrl: string;
   /** Sets the service's clock to a local time in Asia/Shanghai, e.g. '2026-11-20 09:00'. */
   setTime: (local: string) => void;
   /** Waits until the job queues are empty (messages sent, notices delivered). */
@@ -90,6 +92,7 @@ export async function startDemoEnv(opts: { seedFile: string; leaveOut: string[];
     service,
     config,
     databaseUrl,
+    fakeUrl,
     setTime: (local) => {
       now = DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone: config.DISPATCH_TZ }).toJSDate();
     },
