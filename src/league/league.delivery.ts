@@ -42,9 +42,9 @@ export async function sendMeetingSpreadsheet(deps: Deps, p: { messageId: string;
   const sent = await deps.db.selectFrom('outbound_messages').select('state').where('uuid', '=', messageUuid(key)).executeTakeFirst();
   if (sent?.state === 'sent') return;
   const reply = { replyTo: p.messageId, receiveId: p.chatId, receiveIdType: 'chat_id' as const, kind: 'chat.answer' };
-  let ref: Awaited<ReturnType<typeof resolveCycle>>;
+  let papers: Awaited<ReturnType<typeof loadMeetingPapers>>;
   try {
-    ref = await resolveCycle(deps, p.periodKey);
+    papers = await loadMeetingPapers(deps.db, await resolveCycle(deps, p.periodKey));
   } catch (e) {
     if (e instanceof AppError && e.userMessage) {
       await sendOnce(deps, { ...reply, key: `chat:${p.messageId}:export-error`, text: e.userMessage });
@@ -52,7 +52,6 @@ export async function sendMeetingSpreadsheet(deps: Deps, p: { messageId: string;
     }
     throw e;
   }
-  const papers = await loadMeetingPapers(deps.db, ref);
   const cycle = papers.league.cycle;
   const workbook = await meetingWorkbook(papers, cycleSettings(deps.config).tz);
   const fileName = `${periodLabel(cycle.kind, cycle.period_key)}调度表.xlsx`;
