@@ -7,6 +7,8 @@ import * as XLSX from '@e965/xlsx';
 import { closeCycle } from '../../src/cycle/cycle.service.js';
 import { sendMeetingSpreadsheet, WELCOME_TEXT } from '../../src/league/league.delivery.js';
 import { parseLeagueIntent } from '../../src/league/league.chat.js';
+import { cardView } from '../../src/escalation/escalation-view.js';
+import { buildEscalationCard } from '../../src/cards/escalation.card.js';
 import { addPerson, addProject, grant, openCycle, startScenario, until, type Scenario, type TestPerson } from '../submission/scenario.js';
 
 let h: Scenario;
@@ -113,5 +115,17 @@ describe('added to a group', () => {
     const again = await h.driver.sendMessageEvent({ senderOpenId: someone.openId, text: '@_user_1 帮助', chatType: 'group', chatId: chat, mentions: [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '调度助手' }] });
     await until(() => repliesTo(again.messageId)[0]);
     expect(h.fake.messages({ chat_id: chat, msg_type: 'text' }).filter((m) => (m.content as { text?: string }).text === WELCOME_TEXT)).toHaveLength(1);
+  });
+});
+
+describe("a leader's escalation card", () => {
+  it("names the region's place in the latest league snapshot", async () => {
+    const db = h.ctx.db;
+    const snap = await until(() => db.selectFrom('league_snapshots').select('data').where('scope', '=', 'city').executeTakeFirst(), 20_000);
+    const row = (snap.data as { rows: { name: string; rank: number | null; tied: boolean }[] }).rows.find((r) => r.name === '河西区')!;
+    const esc = await until(() => db.selectFrom('escalations as e').innerJoin('projects as p', 'p.id', 'e.project_id').select('e.id').where('p.name', '=', '河西项目').executeTakeFirst(), 20_000);
+    const view = (await cardView(db, [esc.id], 'Asia/Shanghai'))!;
+    expect(view.items[0].ranking).toBe(`河西区在2026年11月擂台综合排名第${row.rank}名${row.tied ? '（并列）' : ''}（共2个地区）`);
+    expect(JSON.stringify(buildEscalationCard(view))).toContain('擂台综合排名');
   });
 });
