@@ -2,7 +2,7 @@
 // has verified the delivery before these run). Card callbacks are answered within the deadline;
 // chat messages are recorded and queued (chat.service.ts says why).
 import type { AppContext } from '../platform/app-context.js';
-import type { CardCallbackResponse, IntakeHandlers, LarkCardActionEvent } from '../platform/feishu/lark-intake.js';
+import type { CardCallbackResponse, IntakeHandlers, LarkBotAddedEvent, LarkCardActionEvent } from '../platform/feishu/lark-intake.js';
 import { withLogContext } from '../logger.js';
 import { acceptMessage } from '../chat/chat.service.js';
 import { reply } from '../platform/feishu/callback-answer.js';
@@ -36,6 +36,7 @@ export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions
       : answerCardAction(ctx, evt, budget);
   return {
     onMessage: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptMessage(ctx, evt)),
+    onBotAdded: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptBotAdded(ctx, evt)),
     onCardAction: (evt) => {
       // The long connection reaches here without the webhook's checks: no event id, no
       // exactly-once key, so nothing is done (the webhook refuses such a delivery with a 400).
@@ -46,6 +47,16 @@ export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions
       return withLogContext({ eventId: evt.event_id }, () => answer(evt));
     },
   };
+}
+
+/** Added to a group: the how-to-bind note is posted by a job, keyed by the event so a re-delivery posts nothing. */
+async function acceptBotAdded(ctx: AppContext, evt: LarkBotAddedEvent): Promise<void> {
+  if (typeof evt.event_id !== 'string' || evt.event_id === '' || typeof evt.chat_id !== 'string' || evt.chat_id === '') {
+    ctx.logger.warn({ eventId: evt.event_id }, 'bot added event without event id or chat id; ignored');
+    return;
+  }
+  ctx.logger.info({ chatId: evt.chat_id, by: evt.operator_id?.open_id }, 'bot added to a group');
+  await ctx.queues.enqueue('league.welcome', { chatId: evt.chat_id, eventId: evt.event_id }, { jobId: `league-welcome-${evt.event_id}` });
 }
 
 /** The configured gate, its wait kept well inside the callback budget; none when the limit is 0. */

@@ -20,6 +20,8 @@ export type EscalationItemView = {
   causes: string[];
   /** "年度计划 6,000 万元，累计 3,700 万元（61.7%），序时进度 83.3%" when known. */
   figures: string | null;
+  /** The region's place in the latest league snapshot: "天城县在2026年10月擂台综合排名第2名（共3个地区）". */
+  ranking?: string | null;
   /** Oldest first: "2026年10月 🟡". */
   lights: { period: string; light: EscalationLight }[];
   actions: EscalationActionView[];
@@ -51,6 +53,7 @@ function item(v: EscalationItemView, numbered: number | null): unknown[] {
     ...v.causes.map((c) => `• ${escapeMarkdown(c)}`),
   ];
   if (v.figures) lines.push(`<font color='grey'>${escapeMarkdown(v.figures)}</font>`);
+  if (v.ranking) lines.push(`<font color='grey'>${escapeMarkdown(v.ranking)}</font>`);
   if (v.lights.length) lines.push(`**预警灯记录**：${v.lights.map((l) => `${l.period}${EMOJI[l.light]}`).join(' → ')}`);
   const out: unknown[] = [markdown(lines.join('\n'))];
   if (v.actions.length) out.push(markdown(v.actions.map((a) => `✅ ${escapeMarkdown(actionLine(a))}`).join('\n')));

@@ -101,7 +101,7 @@ async function answersFor(deps: ChatDeps, m: StoredMessage, messageId: string, p
   const intent = decoded.kind === 'text' ? parseIntent(decoded.text) : null;
   // Help needs nobody to be known; everything else is about someone's projects.
   if (intent?.kind === 'help') return [card('help', buildHelpCard(), false)];
-  const league = decoded.kind === 'text' ? await leagueChatAnswer(deps, m, decoded.text, person) : null;
+  const league = decoded.kind === 'text' ? await leagueChatAnswer(deps, { ...m, messageId }, decoded.text, person) : null;
   if (league) return league;
   if (!person) return [text('unregistered', NOT_REGISTERED)];
   deps.logger.info({ messageId, personId: person.id, intent: intent?.kind ?? 'image' }, 'chat message');

@@ -14,8 +14,39 @@ import { lightHistory } from './lights.repository.js';
 
 type Q = Kysely<Database>;
 
+type SnapshotRow = { name: string; rank: number | null; tied?: boolean };
+
+/**
+ * The region's place in the latest city league snapshot of the escalation's kind up to its
+ * period (the close's escalations run before that close's league, so this is usually the
+ * previous period's). Read from the stored snapshot: league sits above escalation.
+ */
+async function regionRanking(db: Q, r: EscalationRecord, cache: Map<string, { label: string; rows: SnapshotRow[] } | null>): Promise<string | null> {
+  const k = `${r.cycleKind}:${r.periodKey}`;
+  if (!cache.has(k)) {
+    const snap = await db
+      .selectFrom('league_snapshots as s')
+      .innerJoin('cycles as c', 'c.id', 's.cycle_id')
+      .select(['s.data', 'c.kind', 'c.period_key'])
+      .where('c.kind', '=', r.cycleKind)
+      .where('c.period_key', '<=', r.periodKey)
+      .where('s.scope', '=', 'city')
+      .orderBy('c.period_key', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const rows = (snap?.data as { rows?: SnapshotRow[] } | undefined)?.rows;
+    cache.set(k, snap && rows ? { label: periodLabel(snap.kind, snap.period_key), rows } : null);
+  }
+  const snap = cache.get(k);
+  const row = snap?.rows.find((x) => x.name === r.project.region);
+  if (!snap || !row || row.rank === null) return null;
+  const ranked = snap.rows.filter((x) => x.rank !== null).length;
+  return `${r.project.region}在${snap.label}擂台综合排名第${row.rank}名${row.tied ? '（并列）' : ''}（共${ranked}个地区）`;
+}
+
 export async function itemViews(db: Q, records: EscalationRecord[], tz: string): Promise<EscalationItemView[]> {
   const ids = records.map((r) => r.id);
+  const rankings = new Map<string, { label: string; rows: SnapshotRow[] } | null>();
   const [actions, facts] = await Promise.all([actionsOf(db, ids), lightFactsAt(db, records.map((r) => ({ projectId: r.project.id, cycleId: r.cycleId })))]);
   const out: EscalationItemView[] = [];
   for (const r of records) {
@@ -34,6 +65,7 @@ export async function itemViews(db: Q, records: EscalationRecord[], tz: string):
       department: r.project.department,
       causes: r.causes.map((c) => c.text),
       figures,
+      ranking: await regionRanking(db, r, rankings),
       lights: history.map((h) => ({ period: periodLabel(h.kind, h.periodKey), light: h.light })),
       actions: actions
         .filter((a) => a.escalationId === r.id)

@@ -1,4 +1,5 @@
-// League words in chat: `绑定 天城县` / `绑定 调度群` / `解绑` in a group (admins only), and `排名`
+// League words in chat: `绑定 天城县` / `绑定 调度群` / `解绑` in a group (admins only), `导出`
+// / `导出 2026-11` (admins only: the meeting spreadsheet as a file, built in a job), and `排名`
 // (the latest league: a region group or a region's leader sees the region's own card, everyone
 // else the table). Returns null for anything else, so the chat's own commands keep working.
 import type { Kysely } from 'kysely';
@@ -10,8 +11,10 @@ import { bindGroup, unbindGroup } from './groups.repository.js';
 import { computeLeague } from './league.data.js';
 import { leagueView, regionView } from './league.view.js';
 import { openEscalations } from './league.post.js';
+import { exportCycleRef } from './league.delivery.js';
+import type { QueueRegistry } from '../platform/jobs/queue-registry.js';
 
-export type LeagueChatIntent = { kind: 'bind'; target: string } | { kind: 'unbind' } | { kind: 'ranking' };
+export type LeagueChatIntent = { kind: 'bind'; target: string } | { kind: 'unbind' } | { kind: 'ranking' } | { kind: 'export'; periodKey?: string };
 
 export function parseLeagueIntent(raw: string): LeagueChatIntent | null {
   const text = raw.normalize('NFKC').replace(/@\S+/g, ' ').replace(/\s+/g, ' ').trim().replace(/[。.!！]+$/, '');
@@ -19,17 +22,19 @@ export function parseLeagueIntent(raw: string): LeagueChatIntent | null {
   if (bind?.[1]) return { kind: 'bind', target: bind[1].trim() };
   if (/^(解绑|解除绑定)$/.test(text)) return { kind: 'unbind' };
   if (/^(排名|擂台|排行|排行榜|擂台排名)$/.test(text)) return { kind: 'ranking' };
+  const exp = /^(?:导出|导出调度表)(?:\s+(\S+))?$/.exec(text);
+  if (exp) return exp[1] ? { kind: 'export', periodKey: exp[1] } : { kind: 'export' };
   return null;
 }
 
 export type LeagueChatAnswer = { key: string; private: boolean } & ({ card: Card } | { text: string });
 
-const isAdmin = async (db: Kysely<Database>, personId: number): Promise<boolean> =>
+export const isAdmin = async (db: Kysely<Database>, personId: number): Promise<boolean> =>
   Boolean(await db.selectFrom('person_grants').select('id').where('person_id', '=', personId).where('role', '=', 'admin').executeTakeFirst());
 
 export async function leagueChatAnswer(
-  deps: { db: Kysely<Database>; now: () => Date },
-  m: { chatId: string; chatType: string },
+  deps: { db: Kysely<Database>; now: () => Date; queues: Pick<QueueRegistry, 'enqueue'> },
+  m: { chatId: string; chatType: string; messageId: string },
   text: string,
   person: Person | undefined,
 ): Promise<LeagueChatAnswer[] | null> {
@@ -49,6 +54,17 @@ export async function leagueChatAnswer(
       if (e instanceof AppError && e.userMessage) return [{ key: 'bind-error', private: false, text: e.userMessage }];
       throw e;
     }
+  }
+  if (intent.kind === 'export') {
+    if (!person || !(await isAdmin(deps.db, person.id))) return [{ key: 'export-denied', private: false, text: '只有管理员可以导出调度表。' }];
+    try {
+      exportCycleRef(intent.periodKey);
+    } catch (e) {
+      if (e instanceof AppError && e.userMessage) return [{ key: 'export-error', private: false, text: e.userMessage }];
+      throw e;
+    }
+    await deps.queues.enqueue('league.export', { messageId: m.messageId, chatId: m.chatId, ...(intent.periodKey ? { periodKey: intent.periodKey } : {}) }, { jobId: `league-export-${m.messageId}` });
+    return [];
   }
   const latest = await deps.db.selectFrom('cycles').select('id').where('state', '=', 'closed').orderBy('due_at', 'desc').limit(1).executeTakeFirst();
   if (!latest) return [{ key: 'ranking-none', private: false, text: '还没有已截止的调度期次，暂无排名。' }];

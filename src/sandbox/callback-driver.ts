@@ -6,6 +6,7 @@
 // like the Feishu client, apply a returned `card` to the message.
 import { randomBytes } from 'node:crypto';
 import {
+  botAddedEvent,
   cardActionTrigger,
   messageReceiveEvent,
   newEventId,
@@ -160,6 +161,15 @@ export class FeishuDriver {
     });
     const result = await this.deliver(this.prepare('event', payload, opts, eventId));
     return { ...result, eventId, messageId };
+  }
+
+  /** A user adds the bot to a group: im.chat.member.bot.added_v1. */
+  async botAdded(params: { chatId: string; operatorOpenId: string; name?: string; eventId?: string }, opts: DeliveryOptions = {}): Promise<DeliveryResult & { eventId: string }> {
+    const eventId = params.eventId ?? newEventId();
+    const name = params.name ?? this.options.fake?.findChat(params.chatId)?.name ?? '';
+    const payload = botAddedEvent({ ...this.envelope(eventId, opts), chatId: params.chatId, operator: this.identity(params.operatorOpenId), name });
+    const result = await this.deliver(this.prepare('event', payload, opts, eventId));
+    return { ...result, eventId };
   }
 
   async cardAction(params: CardActionParams, opts: DeliveryOptions = {}): Promise<DeliveryResult & { token: string }> {

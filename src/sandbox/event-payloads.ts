@@ -89,6 +89,34 @@ export interface CardActionInput extends EnvelopeInput {
   inputValue?: string;
 }
 
+export interface BotAddedInput extends EnvelopeInput {
+  chatId: string;
+  /** Who added the bot. */
+  operator: Identity;
+  name: string;
+  external?: boolean;
+}
+
+/**
+ * im.chat.member.bot.added_v1, pushed to a bot when a user adds it to a group (not when a bot
+ * adds it): event {chat_id, operator_id {union_id, user_id, open_id}, external,
+ * operator_tenant_key, name, i18n_names}.
+ */
+export function botAddedEvent(input: BotAddedInput): Record<string, unknown> {
+  return {
+    schema: '2.0',
+    header: header(input, 'im.chat.member.bot.added_v1'),
+    event: {
+      chat_id: input.chatId,
+      operator_id: input.operator,
+      external: input.external ?? false,
+      operator_tenant_key: input.tenantKey,
+      name: input.name,
+      i18n_names: { zh_cn: input.name },
+    },
+  };
+}
+
 export function cardActionTrigger(input: CardActionInput): Record<string, unknown> {
   return {
     schema: '2.0',

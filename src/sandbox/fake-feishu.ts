@@ -12,7 +12,7 @@ import { isRecord, readBody, sendJson } from './http-util.js';
 import { MessageStore, type SandboxMessage } from './message-store.js';
 import { OpenApiPipeline, type RequestRecord } from './open-api-pipeline.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
-import { DEFAULT_LIMITS, type SandboxLimits, type StoredImage, type Tenant } from './tenant.js';
+import { DEFAULT_LIMITS, type SandboxLimits, type StoredFile, type StoredImage, type Tenant } from './tenant.js';
 import { TokenIssuer } from './token-issuer.js';
 import { WsGateway, type WsAck } from './ws-gateway.js';
 
@@ -58,6 +58,7 @@ export class FakeFeishu {
   private readonly directory: Directory;
   private readonly store = new MessageStore();
   private readonly images = new Map<string, StoredImage>();
+  private readonly files = new Map<string, StoredFile>();
   private readonly tokens: TokenIssuer;
   private readonly limiter: SlidingWindowLimiter;
   private readonly faults = new FaultRegistry();
@@ -85,7 +86,7 @@ export class FakeFeishu {
     this.directory = new Directory(this.options.unmatchedMobiles);
     this.tokens = new TokenIssuer(now, () => this.options.tokenTtlSeconds);
     this.limiter = new SlidingWindowLimiter(now);
-    const tenant: Tenant = { now, tenantKey: this.options.tenantKey, directory: this.directory, store: this.store, images: this.images };
+    const tenant: Tenant = { now, tenantKey: this.options.tenantKey, directory: this.directory, store: this.store, images: this.images, files: this.files };
     this.pipeline = new OpenApiPipeline({
       tenant,
       apps: () => this.options.apps,
@@ -208,6 +209,7 @@ export class FakeFeishu {
   reset(): void {
     this.store.clear();
     this.images.clear();
+    this.files.clear();
     this.recorded.length = 0;
     this.counters.rateLimited = 0;
     this.counters.quotaRejected = 0;
@@ -235,6 +237,11 @@ export class FakeFeishu {
 
   uploadedImages(): StoredImage[] {
     return [...this.images.values()];
+  }
+
+  /** Files uploaded through im/v1/files, with their bytes (what a file message's file_key names). */
+  uploadedFiles(): StoredFile[] {
+    return [...this.files.values()];
   }
 
   stats(): SandboxStats {
@@ -268,6 +275,10 @@ export class FakeFeishu {
 
   seedDirectoryFromFile(path: string): Promise<number> {
     return this.directory.seedFromFile(path);
+  }
+
+  findChat(chatId: string): ReturnType<Directory['findChat']> {
+    return this.directory.findChat(chatId);
   }
 
   addChat(chat: { chat_id?: string; name: string }): string {

@@ -4,8 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FeishuError } from './feishu-codes.js';
 
-/** Bodies above this are refused outright; Feishu's largest upload is 10 MB. */
-export const MAX_BODY_BYTES = 12 * 1024 * 1024;
+/** Bodies above this are refused outright; Feishu's largest upload (im/v1/files) is 30 MB. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export class BodyTooLargeError extends Error {}
 

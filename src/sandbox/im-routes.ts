@@ -77,6 +77,14 @@ function replayByUuid(ctx: RouteContext): ApiReply | undefined {
   return earlier ? ok(messageData(earlier, ctx.tenant.tenantKey)) : undefined;
 }
 
+/** A file message names a file this tenant holds: {"file_key": "file_v3_…"} from im/v1/files. */
+function checkFileKey(ctx: RouteContext, msgType: unknown, content: unknown): ApiReply | undefined {
+  if (msgType !== 'file') return undefined;
+  const key = (content as { file_key?: unknown }).file_key;
+  if (typeof key !== 'string' || key === '') return fail(CODES.invalidParam, 'file content needs a "file_key" string');
+  return ctx.tenant.files.has(key) ? undefined : fail(CODES.invalidParam, `file_key ${key} not found`);
+}
+
 function createMessage(ctx: RouteContext): ApiReply {
   const type = receiveIdType(ctx);
   if (!type) {
@@ -97,6 +105,8 @@ function createMessage(ctx: RouteContext): ApiReply {
   if ('error' in target) return target.error;
   const checked = checkContent(body.msg_type, body.content);
   if (!checked.ok) return fail(checked.error, checked.detail);
+  const badFile = checkFileKey(ctx, body.msg_type, checked.content);
+  if (badFile) return badFile;
   const message = ctx.tenant.store.create({
     app_id: ctx.appId,
     receive_id: receiveId,
@@ -124,6 +134,8 @@ function replyMessage(ctx: RouteContext): ApiReply {
   if (replay) return replay;
   const checked = checkContent(body.msg_type, body.content);
   if (!checked.ok) return fail(checked.error, checked.detail);
+  const badFile = checkFileKey(ctx, body.msg_type, checked.content);
+  if (badFile) return badFile;
   const message = ctx.tenant.store.create({
     app_id: ctx.appId,
     receive_id: parent.chat_id,

@@ -1,4 +1,4 @@
-// The non-message Open APIs the bot uses: delayed card update, image upload
+// The non-message Open APIs the bot uses: delayed card update, image and file upload
 // and contact lookup by mobile/email.
 import { randomBytes } from 'node:crypto';
 import { normalizeMobile, type SandboxUser } from './directory.js';
@@ -9,6 +9,10 @@ import { CARD_MAX_BYTES } from './message-content.js';
 import { route, type Route, type RouteContext } from './tenant.js';
 
 export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+/** im/v1/files: "文件大小不得超过 30 MB，且不允许上传空文件". */
+export const FILE_MAX_BYTES = 30 * 1024 * 1024;
+/** The documented file_type values; anything else is uploaded as `stream`. */
+export const FILE_TYPES = ['opus', 'mp4', 'pdf', 'doc', 'xls', 'ppt', 'stream'] as const;
 const BATCH_GET_ID_MAX = 50;
 
 /**
@@ -51,6 +55,27 @@ function uploadImage(ctx: RouteContext): ApiReply {
   ctx.tenant.images.set(image_key, { image_key, image_type: imageType, bytes: image.data.length, at: ctx.tenant.now() });
   // The SDK's im.image.create returns `res.data`, i.e. {image_key}.
   return ok({ image_key });
+}
+
+/** POST /open-apis/im/v1/files, multipart file_type + file_name (+ duration) + file; ≤ 30 MB, not empty. */
+function uploadFile(ctx: RouteContext): ApiReply {
+  const parts = parseMultipart(ctx.rawBody, ctx.contentType);
+  const fileType = parts.find((p) => p.name === 'file_type')?.data.toString('utf8');
+  const fileName = parts.find((p) => p.name === 'file_name')?.data.toString('utf8');
+  const duration = parts.find((p) => p.name === 'duration')?.data.toString('utf8');
+  const file = parts.find((p) => p.name === 'file');
+  const violations = [
+    ...(FILE_TYPES.some((t) => t === fileType) ? [] : [{ field: 'file_type', description: `file_type must be one of ${FILE_TYPES.join(', ')}` }]),
+    ...(fileName ? [] : [{ field: 'file_name', description: 'file_name is required' }]),
+    ...(duration === undefined || /^\d+$/.test(duration) ? [] : [{ field: 'duration', description: 'duration must be an integer (ms)' }]),
+  ];
+  if (violations.length > 0) return { status: 400, body: fieldViolationBody(violations) };
+  if (!file || file.data.length === 0) return fail(CODES.imageEmpty);
+  if (file.data.length > FILE_MAX_BYTES) return fail(CODES.imageTooLarge);
+  const file_key = `file_v3_${randomBytes(12).toString('hex')}`;
+  ctx.tenant.files.set(file_key, { file_key, file_type: fileType!, file_name: fileName!, bytes: file.data.length, data: file.data, at: ctx.tenant.now() });
+  // The SDK's im.file.create returns `res.data`, i.e. {file_key}.
+  return ok({ file_key });
 }
 
 function stringList(value: unknown): string[] | undefined {
@@ -99,6 +124,7 @@ function batchGetId(ctx: RouteContext): ApiReply {
 export const otherRoutes: Route[] = [
   route('POST', '/open-apis/interactive/v1/card/update', { api: 'card.update', metered: true, handle: delayedCardUpdate }),
   route('POST', '/open-apis/im/v1/images', { api: 'im.image', metered: true, handle: uploadImage }),
+  route('POST', '/open-apis/im/v1/files', { api: 'im.file', metered: true, handle: uploadFile }),
   // Contact APIs do not count toward the monthly quota (docs/feishu.md §1).
   route('POST', '/open-apis/contact/v3/users/batch_get_id', { api: 'contact.batch_get_id', metered: false, handle: batchGetId }),
 ];

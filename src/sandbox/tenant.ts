@@ -30,12 +30,22 @@ export interface StoredImage {
   at: number;
 }
 
+export interface StoredFile {
+  file_key: string;
+  file_type: string;
+  file_name: string;
+  bytes: number;
+  data: Buffer;
+  at: number;
+}
+
 export interface Tenant {
   now: () => number;
   tenantKey: string;
   directory: Directory;
   store: MessageStore;
   images: Map<string, StoredImage>;
+  files: Map<string, StoredFile>;
 }
 
 export interface RouteContext {

@@ -23,6 +23,8 @@ export type LarkLimits = {
   contactPerMinute: number;
   imagePerSecond: number;
   imagePerMinute: number;
+  filePerSecond: number;
+  filePerMinute: number;
 };
 
 /** Feishu's published limits for the calls we make (see docs/feishu.md §1). */
@@ -41,6 +43,8 @@ export const FEISHU_LIMITS: LarkLimits = {
   contactPerMinute: 1000,
   imagePerSecond: 50,
   imagePerMinute: 1000,
+  filePerSecond: 50,
+  filePerMinute: 1000,
 };
 
 /** The limits a deployment configured (each defaults to the published one). */
@@ -67,6 +71,9 @@ export function larkLimitsFrom(c: {
     contactPerMinute: c.CONTACT_RATE_PER_MINUTE,
     imagePerSecond: c.IMAGE_RATE_PER_SECOND,
     imagePerMinute: c.IMAGE_RATE_PER_MINUTE,
+    // im/v1/files publishes the same 50/s, 1000/min as images; no deployment has asked to change it.
+    filePerSecond: FEISHU_LIMITS.filePerSecond,
+    filePerMinute: FEISHU_LIMITS.filePerMinute,
   };
 }
 
@@ -97,6 +104,7 @@ export type LarkClientOptions = {
 };
 
 export type Card = Record<string, unknown>;
+export type LarkFileType = 'opus' | 'mp4' | 'pdf' | 'doc' | 'xls' | 'ppt' | 'stream';
 export type SendTarget = { receiveId: string; receiveIdType?: ReceiveIdType };
 export type UserMatch = { mobile?: string; email?: string; openId: string | null; userId?: string };
 
@@ -224,6 +232,22 @@ export class LarkClient {
     );
     const key = (res as { image_key?: string } | null)?.image_key ?? (res as Envelope<{ image_key: string }> | null)?.data?.image_key;
     if (!key) throw new AppError('LARK_PERMANENT', 'im.image.create: no image_key in answer');
+    return key;
+  }
+
+  /**
+   * Uploads a file for a file message (im/v1/files): ≤ 30 MB, not empty. `fileType` is one of
+   * Feishu's values (opus, mp4, pdf, doc, xls, ppt; stream for anything else).
+   */
+  async uploadFile(opts: { file: Buffer; fileName: string; fileType: LarkFileType }): Promise<string> {
+    if (opts.file.length === 0) throw new AppError('VALIDATION', 'file is empty', { userMessage: '文件为空' });
+    if (opts.file.length > 30 * 1024 * 1024) throw new AppError('VALIDATION', 'file over 30 MB', { userMessage: '文件不能超过 30 MB' });
+    // Like im.image.create, the SDK unwraps the envelope and returns {file_key}.
+    const res = await this.callRaw('im.file.create', this.apiWindows('file', this.limits.filePerSecond, this.limits.filePerMinute), () =>
+      this.sdk.im.file.create({ data: { file_type: opts.fileType, file_name: opts.fileName, file: opts.file } }),
+    );
+    const key = (res as { file_key?: string } | null)?.file_key ?? (res as Envelope<{ file_key: string }> | null)?.data?.file_key;
+    if (!key) throw new AppError('LARK_PERMANENT', 'im.file.create: no file_key in answer');
     return key;
   }
 

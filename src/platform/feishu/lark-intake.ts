@@ -47,8 +47,18 @@ export type CardCallbackResponse = {
   card?: { type: 'raw'; data: Record<string, unknown> };
 };
 
+/** im.chat.member.bot.added_v1, flattened: a user added the bot to a group. */
+export type LarkBotAddedEvent = {
+  event_id: string;
+  chat_id: string;
+  operator_id?: { open_id?: string; user_id?: string; union_id?: string };
+  name?: string;
+  external?: boolean;
+};
+
 export type IntakeHandlers = {
   onMessage(evt: LarkMessageEvent): Promise<void>;
+  onBotAdded?(evt: LarkBotAddedEvent): Promise<void>;
   onCardAction(evt: LarkCardActionEvent): Promise<CardCallbackResponse>;
 };
 
@@ -82,6 +92,10 @@ export function createEventDispatcher(opts: IntakeOptions): lark.EventDispatcher
       return ACCEPTED;
     },
     'card.action.trigger': async (data: unknown) => opts.handlers.onCardAction(data as LarkCardActionEvent),
+    'im.chat.member.bot.added_v1': async (data: unknown) => {
+      await opts.handlers.onBotAdded?.(data as LarkBotAddedEvent);
+      return ACCEPTED;
+    },
   } as never);
 }
 

@@ -26,7 +26,7 @@ export type OutboundMessage = {
   cycleId?: number | null;
   /** Answer in the thread of this message instead of starting a new one (receiveId is then its chat). */
   replyTo?: string;
-} & ({ card: Card } | { text: string });
+} & ({ card: Card } | { text: string } | { fileKey: string });
 
 export type SendResult = { messageId: string; alreadySent: boolean };
 
@@ -61,7 +61,9 @@ export async function sendOnce(deps: { db: Db; lark: LarkClient }, msg: Outbound
 
   await deps.db.updateTable('outbound_messages').set({ attempts: sql`attempts + 1`, updated_at: new Date() }).where('uuid', '=', uuid).execute();
   try {
-    const body = 'card' in msg ? { msgType: 'interactive', content: msg.card } : { msgType: 'text', content: { text: msg.text } };
+    const body = 'card' in msg
+      ? { msgType: 'interactive', content: msg.card }
+      : 'fileKey' in msg ? { msgType: 'file', content: { file_key: msg.fileKey } } : { msgType: 'text', content: { text: msg.text } };
     const { messageId } = msg.replyTo
       ? await deps.lark.reply({ messageId: msg.replyTo, chatId: msg.receiveId, uuid, ...body })
       : await deps.lark.send({ receiveId: msg.receiveId, receiveIdType, uuid, ...body });

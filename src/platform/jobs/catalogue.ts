@@ -31,6 +31,13 @@ export const jobCatalogue = {
   'maintenance.prune': { queue: 'control', payload: z.object({}) },
   /** After a close: the league table to the dispatch group and each region's card to its groups (league/league.post.ts). */
   'league.post': { queue: 'outbound', payload: z.object({ cycleId: z.number().int() }) },
+  /** An admin's 导出: the meeting spreadsheet built, uploaded and sent as a file in reply to the message. */
+  'league.export': {
+    queue: 'outbound',
+    payload: z.object({ messageId: z.string().min(1), chatId: z.string().min(1), periodKey: z.string().optional() }),
+  },
+  /** The bot was added to a group: how an admin binds it (im.chat.member.bot.added_v1). */
+  'league.welcome': { queue: 'outbound', payload: z.object({ chatId: z.string().min(1), eventId: z.string().min(1) }) },
   /** Escalation ladder at a cycle's close: store lights, resolve, decide, send leader cards (src/escalation). */
   'escalation.close': { queue: 'control', payload: z.object({ cycleId: z.number().int() }) },
   /** A project's open escalations may have resolved (a report arrived, a problem moved). */
