@@ -1,7 +1,7 @@
 // Lights at a cycle's close, stored per project and cycle with the facts they were judged from
 // (insert-once: a re-run of the close or a later rule change never rewrites a stored light),
 // and the admins' exemptions from judging.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { judgeLight, type Exemption, type JudgedLight, type LightFacts } from '../domain/lights.js';
 import { timeProgress } from '../domain/schedule-lag.js';
@@ -10,11 +10,11 @@ import type { CycleRow } from '../cycle/cycle.repository.js';
 import type { CycleSettings } from '../cycle/cycle-config.js';
 import { loadReportCardInputs } from '../cycle/report-card.data.js';
 import { AppError } from '../errors.js';
+import { missedStreaks } from '../status/project-status.js';
 
 type Q = Kysely<Database>;
 
 /** How far back a missed-report streak is counted. */
-const STREAK_WINDOW = 12;
 
 export type StoredLight = { projectId: number; cycleId: number; light: JudgedLight['light']; reasons: string[]; facts: LightFacts };
 
@@ -33,33 +33,9 @@ export async function activeExemptions(db: Q, projectIds: number[], day: string)
   return out;
 }
 
-/** Missed reports in a row up to and including `cycle`, closed cycles of its cadence. */
-async function streaksThrough(db: Q, cycle: CycleRow, projectIds: number[]): Promise<Map<number, number>> {
-  const rows = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('cycle_projects as cp')
-        .innerJoin('cycles as c', 'c.id', 'cp.cycle_id')
-        .select(['cp.project_id', 'cp.status', sql<string>`row_number() over (partition by cp.project_id order by c.due_at desc)`.as('rn')])
-        .where('cp.project_id', 'in', projectIds)
-        .where('c.kind', '=', cycle.kind)
-        .where((w) => w.or([w('c.state', '=', 'closed'), w('c.id', '=', cycle.id)]))
-        .where('c.due_at', '<=', cycle.due_at)
-        .as('t'),
-    )
-    .select(['t.project_id', 't.status'])
-    .where(sql<boolean>`t.rn <= ${STREAK_WINDOW}`)
-    .orderBy('t.project_id')
-    .orderBy(sql`t.rn`)
-    .execute();
-  const out = new Map<number, number>();
-  const broken = new Set<number>();
-  for (const r of rows) {
-    if (broken.has(r.project_id)) continue;
-    if (r.status === 'missed') out.set(r.project_id, (out.get(r.project_id) ?? 0) + 1);
-    else broken.add(r.project_id);
-  }
-  return out;
+/** Missed reports in a row up to and including `cycle`: the one streak definition (status/project-status.ts). */
+function streaksThrough(db: Q, cycle: CycleRow, projectIds: number[]): Promise<Map<number, number>> {
+  return missedStreaks(db, { kind: cycle.kind, before: cycle.due_at, includeCycleId: cycle.id }, projectIds);
 }
 
 /**

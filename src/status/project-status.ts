@@ -37,11 +37,11 @@ export function judgeStatusLight(facts: LightFacts, thresholds: LightThresholds)
 
 /**
  * Missed streaks (domain/streak.ts) of `projectIds` in closed `kind` cycles due by `before`,
- * leaving out `exceptCycleId`; one query for all of them.
+ * leaving out `exceptCycleId` (and counting `includeCycleId` as closed); one query for all of them.
  */
 export async function missedStreaks(
   db: Q,
-  of: { kind: CycleKind; before: Date; exceptCycleId?: number },
+  of: { kind: CycleKind; before: Date; exceptCycleId?: number; includeCycleId?: number },
   projectIds: readonly number[],
 ): Promise<Map<number, number>> {
   const out = new Map<number, number>();
@@ -54,7 +54,8 @@ export async function missedStreaks(
         .select(['cp.project_id', 'cp.status', sql<string>`row_number() over (partition by cp.project_id order by c.due_at desc)`.as('rn')])
         .where('cp.project_id', 'in', [...projectIds])
         .where('c.kind', '=', of.kind)
-        .where('c.state', '=', 'closed')
+        // A cycle being closed counts as closed for its own streak (the close's judgement of it).
+        .where((w) => (of.includeCycleId === undefined ? w('c.state', '=', 'closed') : w.or([w('c.state', '=', 'closed'), w('c.id', '=', of.includeCycleId)])))
         .$if(of.exceptCycleId !== undefined, (qb) => qb.where('c.id', '!=', of.exceptCycleId!))
         .where('c.due_at', '<=', of.before)
         .as('t'),
