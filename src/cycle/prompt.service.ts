@@ -8,7 +8,8 @@
 // after the prompt — takes the same shape as the first attempt.
 import type { AppContext } from '../platform/app-context.js';
 import { sendOnce } from '../platform/feishu/outbound.js';
-import { buildReportFormCard, type CardNotice } from '../cards/report-form.card.js';
+import { buildReportFormCard } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { buildConsolidatedPromptCard, consolidatedPages } from '../cards/consolidated-prompt.card.js';
 import { reminderNotice } from '../cards/reminder.card.js';
 import type { ReportStatus } from '../db/schema.js';

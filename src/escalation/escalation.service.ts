@@ -8,7 +8,7 @@ import type { AppContext } from '../platform/app-context.js';
 import type { Database } from '../db/schema.js';
 import { messageUuid, sendOnce } from '../platform/feishu/outbound.js';
 import { buildEscalationCard } from '../cards/escalation.card.js';
-import type { CardNotice } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
 import { cycleSettings } from '../cycle/cycle-config.js';

@@ -6,7 +6,7 @@
 import type { AppContext } from '../platform/app-context.js';
 import { sendOnce } from '../platform/feishu/outbound.js';
 import { buildDepartmentProblemCard, buildOwnerProblemCard } from '../cards/problem.card.js';
-import type { CardNotice } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { AppError } from '../errors.js';
 import { findProblem, type ProblemRecord } from './problem.repository.js';
