@@ -1,5 +1,6 @@
-// The cron side of the cycle: ticks that only enqueue 'cycle.tick' jobs; the tick processor
-// decides from the clock which step is due (src/cycle/cycle-tick.ts).
+// The cron side of the application: each tick enqueues the jobs of every registered schedule
+// step (SCHEDULE_STEPS, one list the features contribute to) and does no work itself; e.g. the
+// cycle's 'cycle.tick' processor decides from the clock which step is due (src/cycle/cycle-tick.ts).
 //
 // Only one instance schedules. Leader election is a Postgres session advisory lock
 // (pg_try_advisory_lock) held on a dedicated connection for as long as the instance leads;
@@ -15,20 +16,28 @@
 import cron from 'node-cron';
 import pg from 'pg';
 import type { AppContext } from '../platform/app-context.js';
-import type { CycleKind } from '../db/schema.js';
-import { jobIds, type TickStep } from '../cycle/job-ids.js';
+import { composeScheduleSteps, type ScheduleStep } from '../platform/jobs/schedule-steps.js';
+import { maintenanceScheduleSteps } from '../platform/jobs/maintenance.schedule.js';
+import { cycleScheduleSteps } from '../cycle/cycle.schedule.js';
+import { escalationScheduleSteps } from '../escalation/escalation.schedule.js';
+
+/**
+ * Every scheduled step, in the order a tick enqueues them. A feature exports its steps and is
+ * added here; two steps of one name stop start-up.
+ */
+export const SCHEDULE_STEPS: readonly (readonly ScheduleStep[])[] = [cycleScheduleSteps, maintenanceScheduleSteps, escalationScheduleSteps];
 
 export type SchedulerOptions = {
   /** When ticks fire; every minute by default, so holiday-shifted times are caught within a minute. */
   cron?: string;
   /** How often a follower tries to take the lock, and a leader checks it still holds it. */
   leaderCheckMs?: number;
+  /** The steps' groups; SCHEDULE_STEPS by default. */
+  steps?: readonly (readonly ScheduleStep[])[];
 };
 
 export type SchedulerHandle = { stop(): Promise<void>; isLeader(): boolean };
 
-const KINDS: CycleKind[] = ['weekly', 'monthly'];
-const STEPS: TickStep[] = ['open', 'remind', 'final-remind', 'close'];
 // Ticks are kept an hour: long enough to absorb a second leader in the same minute, short
 // enough that 8 ticks a minute do not pile up in Redis.
 const TICK_JOB_OPTS = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
@@ -44,6 +53,7 @@ function lockKey(prefix: string): number {
 
 export async function startScheduler(ctx: AppContext, opts: SchedulerOptions = {}): Promise<SchedulerHandle> {
   const log = ctx.logger.child({ component: 'scheduler' });
+  const steps = composeScheduleSteps(opts.steps ?? SCHEDULE_STEPS);
   const expression = opts.cron ?? '* * * * *';
   if (!cron.validate(expression)) throw new Error(`invalid cron expression for the scheduler: ${expression}`);
   const checkMs = opts.leaderCheckMs ?? 10_000;
@@ -56,14 +66,11 @@ export async function startScheduler(ctx: AppContext, opts: SchedulerOptions = {
 
   const tick = async (): Promise<void> => {
     const now = ctx.now();
-    for (const kind of KINDS) {
-      for (const step of STEPS) {
-        await ctx.queues.enqueue('cycle.tick', { kind, step }, { ...TICK_JOB_OPTS, jobId: jobIds.tick(kind, step, now) });
+    for (const step of steps) {
+      for (const job of step.jobs(now)) {
+        await ctx.queues.enqueue(job.name, job.payload, { ...TICK_JOB_OPTS, jobId: job.jobId });
       }
     }
-    // Once a day (the job id is the UTC date, so every tick of that day maps to one job).
-    await ctx.queues.enqueue('maintenance.prune', {}, { ...TICK_JOB_OPTS, jobId: `prune-${now.toISOString().slice(0, 10)}` });
-    await ctx.queues.enqueue('escalation.refresh', {}, { ...TICK_JOB_OPTS, jobId: `esc-refresh-${now.toISOString().slice(0, 10)}` });
   };
 
   const becomeFollower = async (reason: string): Promise<void> => {

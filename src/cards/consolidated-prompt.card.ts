@@ -12,7 +12,8 @@ import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
 import { formatLocalTime, kindLabel } from './format.js';
 import type { Card } from '../platform/feishu/lark-client.js';
-import { callbackButton, escapeMarkdown, lightLine, markdown, noticeElement, plain, type CardNotice, type ReportCardCycle } from './report-form.card.js';
+import type { ReportCardCycle } from './report-form.card.js';
+import { callbackButton, escapeMarkdown, lightLine, markdown, noticeElement, plain, type CardNotice } from './elements.js';
 
 /** Rows per card: 3 components each keeps a full card near 100 components and ~12 KB. */
 export const PROJECTS_PER_CONSOLIDATED_CARD = 30;

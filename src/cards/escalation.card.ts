@@ -3,7 +3,7 @@
 // text), its light history, owner and department, what was decided so far, and the actions
 // 已阅 / 督办 (with a deadline) / 批示 (free text). Pure: view data in, card JSON 2.0 out.
 import type { Card } from '../platform/feishu/lark-client.js';
-import { callbackButton, escapeMarkdown, markdown, noticeElement, plain, type CardNotice } from './report-form.card.js';
+import { callbackButton, escapeMarkdown, markdown, noticeElement, plain, type CardNotice } from './elements.js';
 
 export type EscalationLight = 'green' | 'yellow' | 'red' | 'none';
 const EMOJI: Record<EscalationLight, string> = { green: '🟢', yellow: '🟡', red: '🔴', none: '⚪' };

@@ -1,6 +1,6 @@
 // What the bot understands, for anyone who asks (帮助) or says something it did not understand.
 import type { Card } from '../platform/feishu/lark-client.js';
-import { markdown, noticeElement, plain } from './report-form.card.js';
+import { markdown, noticeElement, plain } from './elements.js';
 
 export function buildHelpCard(opts: { notice?: string } = {}): Card {
   const lines = [

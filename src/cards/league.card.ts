@@ -4,7 +4,8 @@
 // Feishu's 30 KB / 200 components: past a budget the chart keeps the top and bottom regions and
 // the table continues on further cards ("续表"), each card self-contained.
 import type { Card } from '../platform/feishu/lark-client.js';
-import { cardStats, escapeMarkdown, markdown, plain } from './report-form.card.js';
+import { escapeMarkdown, markdown, plain } from './elements.js';
+import { cardStats } from './limits.js';
 
 export type LeagueTableRow = {
   rank: string;

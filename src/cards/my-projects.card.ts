@@ -6,7 +6,7 @@ import { completionRate, type Light } from '../domain/schedule-lag.js';
 import { periodLabel } from '../domain/period.js';
 import { kindLabel } from './format.js';
 import type { Card } from '../platform/feishu/lark-client.js';
-import { callbackButton, escapeMarkdown, lightLine, markdown, plain } from './report-form.card.js';
+import { callbackButton, escapeMarkdown, lightLine, markdown, plain } from './elements.js';
 
 export type MyProjectRow = {
   projectId: number;

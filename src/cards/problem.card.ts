@@ -7,7 +7,7 @@ import { EVENT_LABELS, STATUS_LABELS, type ProblemEventAction } from '../domain/
 import { truncate } from '../platform/text-table.js';
 import type { Card } from '../platform/feishu/lark-client.js';
 import type { CardActionValue } from './card-actions.js';
-import { callbackButton, escapeMarkdown, markdown, noticeElement, plain, plainDiv, type CardNotice } from './report-form.card.js';
+import { callbackButton, escapeMarkdown, markdown, noticeElement, plain, plainDiv, type CardNotice } from './elements.js';
 export { PROBLEM_FIELDS } from './card-actions.js';
 import { PROBLEM_FIELDS } from './card-actions.js';
 

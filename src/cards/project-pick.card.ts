@@ -4,7 +4,8 @@ import type { CycleKind } from '../db/schema.js';
 import { periodLabel } from '../domain/period.js';
 import type { Card } from '../platform/feishu/lark-client.js';
 import type { CardActionValue } from './card-actions.js';
-import { CARD_LIMITS, cardStats, markdown, plain, plainDiv } from './report-form.card.js';
+import { markdown, plain, plainDiv } from './elements.js';
+import { CARD_LIMITS, cardStats } from './limits.js';
 
 export type PickOption = { projectId: number; cycleId: number; code: string; name: string; kind: CycleKind; periodKey: string };
 

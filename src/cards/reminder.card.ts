@@ -2,7 +2,7 @@
 // with this notice on top, naming what is still missing and by when: the owner can act on the
 // card in hand instead of scrolling back to the first one. Pure; Chinese text.
 import { formatLocalTime } from './format.js';
-import type { CardNotice } from './report-form.card.js';
+import type { CardNotice } from './elements.js';
 
 /** Names shown before "等N个项目"; the card lists them all anyway. */
 const NAMES_SHOWN = 5;

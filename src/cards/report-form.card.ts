@@ -9,17 +9,15 @@
 // properties, so only documented ones are used.
 import type { Stage } from '../db/schema.js';
 import { PROBLEM_CATEGORIES, STAGES, type CycleKind } from '../domain/vocabulary.js';
-import { completionRate, lightEmoji, type Light } from '../domain/schedule-lag.js';
+import { completionRate, type Light } from '../domain/schedule-lag.js';
 import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
 import { formatLocalTime, kindLabel } from './format.js';
 import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, type CardActionName, type CardActionValue } from './card-actions.js';
 import type { Card } from '../platform/feishu/lark-client.js';
+import { callbackButton, escapeMarkdown, lightLine, markdown, noticeElement, plain, plainDiv, type CardNotice } from './elements.js';
 
 export type ReportFieldName = (typeof REPORT_FIELDS)[keyof typeof REPORT_FIELDS];
-
-/** A banner at the top of a card: a reminder, the last call, or why a submission was refused. */
-export type CardNotice = { level: 'info' | 'reminder' | 'final' | 'error'; text: string };
 
 export type ReportCardCycle = { id: number; kind: CycleKind; periodKey: string; dueAt: Date };
 
@@ -85,46 +83,6 @@ export type ReportFormCardInput = {
 /** Past this many departments the select becomes a text input (options would crowd the card). */
 export const MAX_DEPARTMENT_OPTIONS = 60;
 const SUBMIT_BUTTON_NAME = 'report_submit';
-
-// ---- small element builders, shared with the other cards ------------------------------------
-
-export const plain = (content: string) => ({ tag: 'plain_text', content });
-
-export const markdown = (content: string, extra: Record<string, unknown> = {}) => ({ tag: 'markdown', content, ...extra });
-
-/** Text the user or the registry wrote: plain_text, so it can never be read as markup or an @mention. */
-export const plainDiv = (content: string, extra: Record<string, unknown> = {}) => ({ tag: 'div', text: { ...plain(content), ...extra } });
-
-export function callbackButton(text: string, value: CardActionValue, extra: Record<string, unknown> = {}) {
-  return { tag: 'button', text: plain(text), type: 'default', behaviors: [{ type: 'callback', value }], ...extra };
-}
-
-const NOTICE_STYLE: Record<CardNotice['level'], { icon: string; color: string }> = {
-  info: { icon: 'ℹ️', color: 'blue' },
-  reminder: { icon: '⏰', color: 'orange' },
-  final: { icon: '❗', color: 'red' },
-  error: { icon: '⚠️', color: 'red' },
-};
-
-export function noticeElement(notice: CardNotice) {
-  const style = NOTICE_STYLE[notice.level];
-  return markdown(`${style.icon} <font color='${style.color}'>${escapeMarkdown(notice.text)}</font>`);
-}
-
-/**
- * Neutralises what Feishu markdown would act on in text we did not write ourselves: angle
- * brackets (<at id=all>, <font>) become full-width, and emphasis/link characters are dropped
- * of their meaning by full-width look-alikes, so a project called "A*B" stays "A＊B".
- */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[<>*~`[\]_]/g, (c) => ({ '<': '＜', '>': '＞', '*': '＊', '~': '～', '`': '｀', '[': '［', ']': '］', _: '＿' })[c] ?? c);
-}
-
-export const LIGHT_NAME: Record<Light, string> = { green: '绿灯', yellow: '黄灯', red: '红灯', none: '未评灯' };
-
-export function lightLine(light: { light: Light; reasons: string[] }): string {
-  return `${lightEmoji(light.light)} ${LIGHT_NAME[light.light]}：${light.reasons.join('；')}`;
-}
 
 const HEADER_TEMPLATE: Record<Light, string> = { red: 'red', yellow: 'yellow', green: 'green', none: 'blue' };
 
@@ -321,26 +279,4 @@ function select(name: ReportFieldName, options: { text: unknown; value: string }
     ...(index >= 0 ? { initial_index: index + 1 } : {}),
     ...(required ? { required: true } : {}),
   };
-}
-
-// ---- limits -------------------------------------------------------------------------------------
-
-/** Feishu's per-card limits (docs/feishu.md §3): 200 components, 30 KB of JSON. */
-export const CARD_LIMITS = { components: 200, bytes: 30 * 1024 };
-
-/**
- * Size of a card as Feishu limits it. Components are counted generously — every object with a
- * `tag`, text objects included — so a card under this count is under Feishu's whatever it counts.
- */
-export function cardStats(card: unknown): { components: number; bytes: number } {
-  let components = 0;
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      if (typeof (v as { tag?: unknown }).tag === 'string') components++;
-      Object.values(v).forEach(walk);
-    }
-  };
-  walk(card);
-  return { components, bytes: Buffer.byteLength(JSON.stringify(card), 'utf8') };
 }

@@ -6,7 +6,7 @@ import type { Light } from '../domain/schedule-lag.js';
 import { periodLabel } from '../domain/period.js';
 import { formatLocalTime, kindLabel } from './format.js';
 import type { Card } from '../platform/feishu/lark-client.js';
-import { callbackButton, escapeMarkdown, markdown, plain, plainDiv } from './report-form.card.js';
+import { callbackButton, escapeMarkdown, markdown, plain, plainDiv } from './elements.js';
 
 export type ReportSummaryCardInput = {
   project: { id: number; code: string; name: string };

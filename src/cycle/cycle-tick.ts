@@ -5,6 +5,7 @@
 import type { CycleKind } from '../db/schema.js';
 import type { JobName, JobPayload } from '../platform/jobs/catalogue.js';
 import { jobCatalogue } from '../platform/jobs/catalogue.js';
+import { claimMarker, prefixedKey, releaseMarker } from '../platform/redis-state.js';
 import { cycleTimes, type CycleTimes } from '../domain/cycle-schedule.js';
 import { periodKeyFor, periodLabel, previousPeriodKey } from '../domain/period.js';
 import { loadWorkCalendar } from './calendar.repository.js';
@@ -132,8 +133,8 @@ const SKIP_NOTICE_TTL_SECONDS = 100 * 24 * 3600;
  * Returns the notice's job id when it was raised by this call.
  */
 async function reportSkippedPeriod(deps: CycleDeps, kind: CycleKind, periodKey: string): Promise<string | undefined> {
-  const marker = `${deps.config.QUEUE_PREFIX}:cycle:skipped:${kind}:${periodKey}`;
-  if ((await deps.redis.set(marker, '1', 'EX', SKIP_NOTICE_TTL_SECONDS, 'NX')) !== 'OK') return undefined;
+  const marker = prefixedKey(deps.config.QUEUE_PREFIX, 'cycle', 'skipped', kind, periodKey);
+  if (!(await claimMarker(deps.redis, marker, SKIP_NOTICE_TTL_SECONDS))) return undefined;
   deps.logger.warn({ kind, periodKey }, 'period lies entirely in days off; not opened (open it by hand if it is needed)');
   const key = `days-off-${kind}-${periodKey}`;
   const text =
@@ -144,7 +145,7 @@ async function reportSkippedPeriod(deps: CycleDeps, kind: CycleKind, periodKey: 
     await deps.queues.enqueue('admin.notify', { key, text }, { jobId });
   } catch (e) {
     // Not raised after all: let the next tick try again.
-    await deps.redis.del(marker);
+    await releaseMarker(deps.redis, marker);
     throw e;
   }
   return jobId;

@@ -25,6 +25,7 @@ import { jobCatalogue } from '../platform/jobs/catalogue.js';
 import { jobIds } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
 import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
+import { removeFromSet, setIds } from '../platform/redis-state.js';
 
 export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
 
@@ -151,7 +152,7 @@ export async function promptNewlyMatchedOwners(deps: CycleDeps, kind: CycleKind)
   let enqueued = 0;
   for (const cycle of await openCycles(deps.db, kind)) {
     const key = unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycle.id);
-    const waiting = (await deps.redis.smembers(key)).map(Number).filter(Number.isInteger);
+    const waiting = await setIds(deps.redis, key);
     if (waiting.length === 0) continue;
     const matched = await deps.db.selectFrom('people').select('id').where('id', 'in', waiting).where('open_id', 'is not', null).execute();
     if (matched.length === 0) continue;
@@ -159,7 +160,7 @@ export async function promptNewlyMatchedOwners(deps: CycleDeps, kind: CycleKind)
       'prompt.send',
       matched.map((p) => ({ payload: { cycleId: cycle.id, ownerId: p.id }, jobId: jobIds.promptMatched(cycle.id, p.id) })),
     );
-    await deps.redis.srem(key, ...matched.map((p) => String(p.id)));
+    await removeFromSet(deps.redis, key, matched.map((p) => p.id));
     enqueued += matched.length;
     deps.logger.info({ cycleId: cycle.id, owners: matched.length }, 'prompting owners matched after the cycle opened');
   }
@@ -241,7 +242,7 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
   for (const { cycleId, ownerId } of rows) {
     // Owners skipped as unmatched at open are promptNewlyMatchedOwners' (it runs after this).
     if (!unmatched.has(cycleId)) {
-      unmatched.set(cycleId, new Set((await deps.redis.smembers(unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycleId))).map(Number)));
+      unmatched.set(cycleId, new Set(await setIds(deps.redis, unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycleId))));
     }
     if (unmatched.get(cycleId)!.has(ownerId)) continue;
     const jobId = jobIds.prompt(cycleId, ownerId);

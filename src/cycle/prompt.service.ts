@@ -8,7 +8,9 @@
 // after the prompt — takes the same shape as the first attempt.
 import type { AppContext } from '../platform/app-context.js';
 import { sendOnce } from '../platform/feishu/outbound.js';
-import { buildReportFormCard, type CardNotice } from '../cards/report-form.card.js';
+import { addToExpiringSet, prefixedKey } from '../platform/redis-state.js';
+import { buildReportFormCard } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { buildConsolidatedPromptCard, consolidatedPages } from '../cards/consolidated-prompt.card.js';
 import { reminderNotice } from '../cards/reminder.card.js';
 import type { ReportStatus } from '../db/schema.js';
@@ -30,7 +32,7 @@ export type OwnerSendResult = {
 
 /** Redis set of owners skipped for want of an open_id, so the tick can prompt them once matched. */
 export function unmatchedOwnersKey(prefix: string, cycleId: number): string {
-  return `${prefix}:cycle:${cycleId}:unmatched-owners`;
+  return prefixedKey(prefix, 'cycle', cycleId, 'unmatched-owners');
 }
 // Long enough to outlive any monthly cycle; the set only matters while its cycle is open.
 const UNMATCHED_TTL_SECONDS = 62 * 24 * 3600;
@@ -76,7 +78,7 @@ async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number
     // the owner as soon as a match appears; `cycle status` lists such owners from the database.
     if (mode.kind === 'prompt') {
       const key = unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycle.id);
-      await deps.redis.multi().sadd(key, String(ownerId)).expire(key, UNMATCHED_TTL_SECONDS).exec();
+      await addToExpiringSet(deps.redis, key, ownerId, UNMATCHED_TTL_SECONDS);
     }
     log.info('owner has no open_id; skipped');
     return { sent: 0, alreadySent: 0, skipped: 'unmatched' };

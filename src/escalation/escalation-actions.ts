@@ -66,7 +66,7 @@ export async function actOnEscalation(
   if (action === 'instruct' && !text) return reply('error', '请填写批示内容');
   if ([...text].length > MAX_INSTRUCTION_CHARS) return reply('error', `内容最多 ${MAX_INSTRUCTION_CHARS} 字`);
 
-  return writeOncePerEvent(deps, origin.eventId, `escalation.${action}`, async (trx) => {
+  return writeOncePerEvent(deps, origin.eventId, `escalation.${action}`, async (trx, afterCommit) => {
     if (action === 'acknowledge') {
       const already = await trx.selectFrom('escalation_actions').select('id').where('escalation_id', '=', escalationId).where('actor_id', '=', origin.operator.id).where('action', '=', 'acknowledge').executeTakeFirst();
       if (already) throw new Refusal(reply('info', '您已阅过此事项', await render(trx)), 'acknowledged already');
@@ -83,9 +83,9 @@ export async function actOnEscalation(
       .where('id', '=', escalationId)
       .where('state', action === 'acknowledge' ? '=' : '!=', action === 'acknowledge' ? 'open' : 'resolved')
       .execute();
-    if (action !== 'acknowledge') await deps.queues.enqueue('escalation.passdown', { actionId: row.id }, { jobId: `esc-action-${row.id}`, delay: 300 });
+    if (action !== 'acknowledge') await afterCommit.enqueue('escalation.passdown', { actionId: row.id }, { jobId: `esc-action-${row.id}` });
     // Other cards showing this escalation (a fresh copy, the digest) follow after the commit.
-    await deps.queues.enqueue('escalation.cards', { escalationIds: [escalationId], skipMessageId: origin.messageId ?? undefined }, { delay: 500 });
+    await afterCommit.enqueue('escalation.cards', { escalationIds: [escalationId], skipMessageId: origin.messageId ?? undefined });
     deps.logger.info({ escalationId, action, actor: origin.operator.id }, 'escalation action stored');
     return reply('success', DONE[action], await render(trx));
   });
@@ -99,7 +99,8 @@ export async function passDown(deps: Pick<AppContext, 'db' | 'lark' | 'logger' |
     .select(['a.id', 'a.escalation_id', 'a.action', 'a.text', 'a.deadline', 'a.created_at', 'a.passed_down_at', 'p.name'])
     .where('a.id', '=', actionId)
     .executeTakeFirst();
-  if (!a) throw new AppError('NOT_FOUND', `escalation action ${actionId} not (yet) visible`, { retryable: true });
+  // Enqueued after the commit (writeOncePerEvent), so a missing row is not a matter of waiting.
+  if (!a) throw new AppError('NOT_FOUND', `escalation action ${actionId} not found`, { retryable: false });
   const [e] = await findEscalations(deps.db, [a.escalation_id]);
   if (!e) throw new AppError('NOT_FOUND', `escalation ${a.escalation_id} not found`);
   const { tz } = cycleSettings(deps.config);

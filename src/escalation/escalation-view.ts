@@ -8,7 +8,7 @@ import { periodLabel } from '../domain/period.js';
 import { completionRate } from '../domain/schedule-lag.js';
 import { formatLocalTime } from '../cards/format.js';
 import { LEVEL_LABEL, type EscalationCardView, type EscalationItemView } from '../cards/escalation.card.js';
-import type { CardNotice } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { actionsOf, findEscalations, lightFactsAt, type EscalationRecord } from './escalation.repository.js';
 import { lightHistory } from './lights.repository.js';
 

@@ -7,8 +7,9 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../platform/app-context.js';
 import type { Database } from '../db/schema.js';
 import { messageUuid, sendOnce } from '../platform/feishu/outbound.js';
+import type { JobSink } from '../platform/jobs/after-commit.js';
 import { buildEscalationCard } from '../cards/escalation.card.js';
-import type { CardNotice } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
@@ -34,9 +35,9 @@ export async function enqueueEscalationRun(queues: AppContext['queues'], cycleId
 }
 
 /** After a report or a problem step: the project's open escalations may have resolved. */
-export async function enqueueEscalationRecheck(queues: AppContext['queues'], projectId: number): Promise<void> {
-  // Delayed a moment: enqueued inside the writing transaction, which should commit first.
-  await queues.enqueue('escalation.recheck', { projectId }, { delay: 300 });
+export async function enqueueEscalationRecheck(jobs: JobSink, projectId: number): Promise<void> {
+  // From a callback write, `jobs` is its after-commit collector: the recheck sees the commit.
+  await jobs.enqueue('escalation.recheck', { projectId });
 }
 
 export type CloseRunResult = { lights: number; created: number; resolved: number; cardsSent: number };

@@ -8,7 +8,7 @@ import { Dec } from '../domain/amount.js';
 import { shareOfTotal } from '../domain/league/since-start.js';
 import { movementText } from '../domain/league/ranking.js';
 import { periodLabel } from '../domain/period.js';
-import { LIGHT_NAME } from '../cards/report-form.card.js';
+import { LIGHT_NAME } from '../cards/elements.js';
 import { STATUS_LABELS } from '../domain/problem-state.js';
 import { rankText } from './league.view.js';
 import type { MeetingPapers } from './meeting-papers.data.js';

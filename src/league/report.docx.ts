@@ -5,7 +5,7 @@
 import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import { periodLabel } from '../domain/period.js';
 import { movementText } from '../domain/league/ranking.js';
-import { LIGHT_NAME } from '../cards/report-form.card.js';
+import { LIGHT_NAME } from '../cards/elements.js';
 import { headline, lagCell, laggingProjects, pct, rankText } from './league.view.js';
 import type { MeetingPapers } from './meeting-papers.data.js';
 

@@ -5,24 +5,22 @@
 // the admins, so it is never silently stuck.
 import type { AppContext } from '../platform/app-context.js';
 import { sendOnce } from '../platform/feishu/outbound.js';
+import type { JobSink } from '../platform/jobs/after-commit.js';
 import { buildDepartmentProblemCard, buildOwnerProblemCard } from '../cards/problem.card.js';
-import type { CardNotice } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { AppError } from '../errors.js';
 import { findProblem, type ProblemRecord } from './problem.repository.js';
 
 export type NotifyDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'config'>;
 
-/** Long enough for the enqueueing transaction to commit in the usual case. */
-const COMMIT_GRACE_MS = 300;
-
 /**
- * Called inside the transaction that wrote the problem event, before it commits: if Redis is
- * down the write fails with it, so a problem is never stored with nobody told. The job waits a
- * moment for the commit, and retries (NOT_FOUND, retryable) if the commit is slower still.
+ * Hands the notice to `jobs`: inside a callback write that is its after-commit collector
+ * (writeOncePerEvent), so the job is enqueued once the problem event is committed and finds it
+ * on its first attempt.
  */
-export async function enqueueProblemNotice(queues: AppContext['queues'], problemId: number, eventId: string): Promise<void> {
-  await queues.enqueue('problem.notify', { problemId, event: eventId }, { jobId: `problem-${eventId}`, delay: COMMIT_GRACE_MS });
+export async function enqueueProblemNotice(jobs: JobSink, problemId: number, eventId: string): Promise<void> {
+  await jobs.enqueue('problem.notify', { problemId, event: eventId }, { jobId: `problem-${eventId}` });
 }
 
 export async function notifyProblem(deps: NotifyDeps, problemId: number, eventId: string): Promise<{ sent: number }> {
@@ -31,8 +29,8 @@ export async function notifyProblem(deps: NotifyDeps, problemId: number, eventId
     : undefined;
   const problem = await findProblem(deps.db, problemId);
   if (!event || !problem) {
-    // Enqueued inside the writing transaction: the first attempt may run before it commits.
-    throw new AppError('NOT_FOUND', `problem ${problemId} event ${eventId} not (yet) visible`, { retryable: true });
+    // Enqueued after the commit, so a missing row is not a matter of waiting: do not retry.
+    throw new AppError('NOT_FOUND', `problem ${problemId} event ${eventId} not found`, { retryable: false });
   }
   const { tz } = cycleSettings(deps.config);
   const send = new Sender(deps, problem, eventId);

@@ -55,16 +55,16 @@ export async function actOnProblem(deps: SubmissionDeps, origin: CallbackOrigin,
   const note = noteFrom(action, formValue);
   if (note && [...note].length > MAX_PROBLEM_NOTE_CHARS) return reply('error', `说明最多 ${MAX_PROBLEM_NOTE_CHARS} 字`);
 
-  return writeOncePerEvent(deps, origin.eventId, `problem.${action}`, async (trx) => {
+  return writeOncePerEvent(deps, origin.eventId, `problem.${action}`, async (trx, afterCommit) => {
     const verdict = await applyProblemAction(trx, { problemId, action, note, actorId: origin.operator.id, at: deps.now(), sourceEventId: origin.eventId });
     if (!verdict.ok) {
       // A second click, or the other side moved first: show the card as it now stands.
       const current = (await findProblem(trx, problemId)) ?? problem;
       throw new Refusal(reply(verdict.already ? 'info' : 'error', verdict.reason, cardFor(current, action, tz)), `problem ${action} refused: ${verdict.reason}`);
     }
-    await enqueueProblemNotice(deps.queues, problemId, verdict.eventId!);
-    // The escalation feature (above this one) listens on its job; delayed so the writing transaction commits first.
-    await deps.queues.enqueue('escalation.recheck', { projectId: problem.projectId }, { delay: 300 });
+    await enqueueProblemNotice(afterCommit, problemId, verdict.eventId!);
+    // The escalation feature (above this one) listens on its job, enqueued once this write commits.
+    await afterCommit.enqueue('escalation.recheck', { projectId: problem.projectId });
     deps.logger.info({ problemId, number: problem.number, action, to: verdict.to }, 'problem moved');
     const updated = await findProblem(trx, problemId);
     return reply('success', DONE[action], cardFor(updated!, action, tz));

@@ -7,7 +7,8 @@ import type { Cycle, Database, Report } from '../db/schema.js';
 import { Dec } from '../domain/amount.js';
 import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
 import type { Card } from '../platform/feishu/lark-client.js';
-import { buildReportFormCard, type CardNotice } from '../cards/report-form.card.js';
+import { buildReportFormCard } from '../cards/report-form.card.js';
+import type { CardNotice } from '../cards/elements.js';
 import { buildReportSummaryCard } from '../cards/report-summary.card.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { localDay } from '../cards/format.js';
@@ -50,7 +51,7 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
   const access = await authorised(deps, origin, target);
   if (isAnswer(access)) return access;
   const { tz } = cycleSettings(deps.config);
-  return writeOncePerEvent(deps, origin.eventId, `report.${mode}`, async (trx) => {
+  return writeOncePerEvent(deps, origin.eventId, `report.${mode}`, async (trx, afterCommit) => {
     const ctx = await loadFilingContext(trx, target.projectId, target.cycleId, { lock: true });
     if (!ctx) throw new Refusal(reply('error', MISSING), 'project or cycle not found');
     if (!ctx.covered) throw new Refusal(reply('error', NOT_COVERED), 'project not covered by cycle');
@@ -86,9 +87,9 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
       sourceMessageId: origin.messageId,
       sourceEventId: origin.eventId,
     });
-    if (stored.problem) await enqueueProblemNotice(deps.queues, stored.problem.id, stored.problem.eventId);
-    // The escalation feature (above this one) listens on its job; delayed so the writing transaction commits first.
-    await deps.queues.enqueue('escalation.recheck', { projectId: target.projectId }, { delay: 300 });
+    if (stored.problem) await enqueueProblemNotice(afterCommit, stored.problem.id, stored.problem.eventId);
+    // The escalation feature (above this one) listens on its job, enqueued once this write commits.
+    await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
     deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
     const current = await trx.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
     const card = await summaryCard(trx, deps, ctx, current, stored);

@@ -2,7 +2,7 @@
 // message, once; on a chat "which project?" card the buttons name the note's message instead of
 // carrying it, so a long note and many projects stay within Feishu's card size.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARD_LIMITS } from '../../src/cards/report-form.card.js';
+import { CARD_LIMITS } from '../../src/cards/limits.js';
 import type { SandboxMessage } from '../../src/sandbox/index.js';
 import { addPerson, addProject, cardText, openCycle, promptCards, startScenario, until, type Scenario, type TestPerson } from '../submission/scenario.js';
 

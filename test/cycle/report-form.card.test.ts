@@ -1,12 +1,7 @@
 // The report form and the consolidated list are pure functions: checked here without services.
 import { describe, expect, it } from 'vitest';
-import {
-  CARD_LIMITS,
-  NONE,
-  buildReportFormCard,
-  cardStats,
-  type ReportFormCardInput,
-} from '../../src/cards/report-form.card.js';
+import { NONE, buildReportFormCard, type ReportFormCardInput } from '../../src/cards/report-form.card.js';
+import { CARD_LIMITS, cardStats } from '../../src/cards/limits.js';
 import { PROJECTS_PER_CONSOLIDATED_CARD, buildConsolidatedPromptCard, consolidatedPages } from '../../src/cards/consolidated-prompt.card.js';
 import { reminderNotice } from '../../src/cards/reminder.card.js';
 import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, cardActionValue } from '../../src/cards/card-actions.js';

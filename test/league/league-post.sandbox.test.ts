@@ -6,7 +6,7 @@ import { closeCycle } from '../../src/cycle/cycle.service.js';
 import { bindGroup } from '../../src/league/groups.repository.js';
 import { postLeague } from '../../src/league/league.post.js';
 import { buildLeagueCards, type LeagueView } from '../../src/cards/league.card.js';
-import { cardStats } from '../../src/cards/report-form.card.js';
+import { cardStats } from '../../src/cards/limits.js';
 import { sendOnce } from '../../src/platform/feishu/outbound.js';
 import { addPerson, addProject, openCycle, startScenario, until, type Scenario } from '../submission/scenario.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

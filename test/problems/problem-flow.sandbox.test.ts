@@ -207,3 +207,26 @@ describe('CLI', () => {
     expect(r.out).toMatch(/确认解决 · 杜磊秀/);
   });
 });
+
+describe('the notices follow the commit', () => {
+  it('enqueues every problem notice and recheck without a delay, and each notice finds its problem on the first attempt', async () => {
+    const jobsOf = async (queue: 'outbound' | 'control', name: string) =>
+      (await h.ctx.queues.queue(queue).getJobs(['completed', 'failed', 'waiting', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === name);
+    // Every step above (raised, accepted, resolved, confirmed, reopened …) had its notice; wait until all have settled.
+    const notices = await until(async () => {
+      const all = await jobsOf('outbound', 'problem.notify');
+      const settled = await Promise.all(all.map(async (j) => (await j.isCompleted()) || (await j.isFailed())));
+      return all.length >= 8 && settled.every(Boolean) ? all : undefined;
+    });
+    for (const j of notices) {
+      expect(j.opts.delay ?? 0).toBe(0);
+      expect(await j.isCompleted()).toBe(true);
+      // Started once, no NOT_FOUND retry: the row was committed before the job existed.
+      expect(j.attemptsStarted).toBe(1);
+      expect(j.stacktrace ?? []).toEqual([]);
+    }
+    const rechecks = await jobsOf('control', 'escalation.recheck');
+    expect(rechecks.length).toBeGreaterThan(0);
+    for (const j of rechecks) expect(j.opts.delay ?? 0).toBe(0);
+  });
+});

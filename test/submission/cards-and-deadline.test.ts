@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cardStats, CARD_LIMITS } from '../../src/cards/report-form.card.js';
+import { cardStats, CARD_LIMITS } from '../../src/cards/limits.js';
 import { buildReportSummaryCard } from '../../src/cards/report-summary.card.js';
 import { buildDepartmentProblemCard, buildOwnerProblemCard, buildProblemListCard, type ProblemView } from '../../src/cards/problem.card.js';
 import { buildMyProjectsCard, type MyProjectRow } from '../../src/cards/my-projects.card.js';

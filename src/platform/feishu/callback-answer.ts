@@ -7,6 +7,7 @@ import type { Database, Person } from '../../db/schema.js';
 import type { Card } from './lark-client.js';
 import type { CardCallbackResponse } from './lark-intake.js';
 import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer, storedAnswer } from './inbound-events.js';
+import { AfterCommit, type JobSink } from '../jobs/after-commit.js';
 
 /** Who clicked, on which card, in which delivery: what every callback handler starts from. */
 export type CallbackOrigin = { eventId: string; messageId: string | null; operator: Person };
@@ -39,21 +40,25 @@ export class Refusal extends Error {
 /**
  * Runs `write` once per callback event. The event is claimed first inside the transaction, so a
  * concurrent repeat waits on the claim and then returns the first answer; a later repeat finds
- * the recorded answer without touching anything else.
+ * the recorded answer without touching anything else. Jobs the write hands to `afterCommit` are
+ * enqueued once the transaction has committed, so each finds the rows it is about on its first
+ * attempt; a refused or failed write enqueues nothing, and a repeat does not enqueue them again.
  */
 export async function writeOncePerEvent(
-  deps: { db: Db; logger: Logger },
+  deps: { db: Db; logger: Logger; queues: JobSink },
   eventId: string,
   kind: string,
-  write: (trx: Transaction<Database>) => Promise<CardCallbackResponse>,
+  write: (trx: Transaction<Database>, afterCommit: JobSink) => Promise<CardCallbackResponse>,
 ): Promise<CardCallbackResponse> {
   const key = cardEventKey(eventId);
+  const afterCommit = new AfterCommit();
+  let answer: CardCallbackResponse;
   try {
-    return await deps.db.transaction().execute(async (trx) => {
+    answer = await deps.db.transaction().execute(async (trx) => {
       if (!(await claimInbound(trx, key, kind))) throw new DuplicateDelivery(key);
-      const answer = await write(trx);
-      await recordAnswer(trx, key, answer);
-      return answer;
+      const written = await write(trx, afterCommit);
+      await recordAnswer(trx, key, written);
+      return written;
     });
   } catch (e) {
     if (e instanceof Refusal) {
@@ -66,4 +71,14 @@ export async function writeOncePerEvent(
     }
     throw e;
   }
+  if (afterCommit.size > 0) {
+    try {
+      await afterCommit.flush(deps.queues);
+    } catch (e) {
+      // The write is stored and Feishu never re-sends a callback: the user gets the answer, and
+      // the log says which follow-up work (a notice, a recheck) the queue did not take.
+      deps.logger.error({ eventId, kind, err: (e as Error).message }, 'write committed but its follow-up jobs could not be enqueued');
+    }
+  }
+  return answer;
 }
