@@ -7,6 +7,7 @@ import * as XLSX from '@e965/xlsx';
 import { closeCycle } from '../../src/cycle/cycle.service.js';
 import { sendMeetingSpreadsheet, WELCOME_TEXT } from '../../src/league/league.delivery.js';
 import { parseLeagueIntent } from '../../src/league/league.chat.js';
+import { messageUuid } from '../../src/platform/feishu/outbound.js';
 import { cardView } from '../../src/escalation/escalation-view.js';
 import { buildEscalationCard } from '../../src/cards/escalation.card.js';
 import { addPerson, addProject, grant, openCycle, startScenario, until, type Scenario, type TestPerson } from '../submission/scenario.js';
@@ -61,7 +62,8 @@ describe('导出 in chat', () => {
     expect(rows[0][0]).toContain('2026年11月重点项目调度表');
     const head = rows[1] as string[];
     expect(rows.slice(2).map((row) => [row[head.indexOf('项目名称')], row[head.indexOf('本年累计完成投资（万元）')]]).sort()).toEqual([['天城一号项目', 8000], ['河西项目', 3000]]);
-    // The job again (a BullMQ retry, a restart): no second upload, no second message.
+    // The job again (a BullMQ retry, a restart), once the first run has recorded its send: no second upload, no second message.
+    await until(async () => (await h.ctx.db.selectFrom('outbound_messages').select('state').where('uuid', '=', messageUuid(`chat:${r.messageId}:export-file`)).executeTakeFirst())?.state === 'sent', 20_000);
     const uploads = h.fake.uploadedFiles().length;
     await sendMeetingSpreadsheet(h.ctx, { messageId: r.messageId, chatId: group, periodKey: '2026-11' });
     expect(h.fake.uploadedFiles()).toHaveLength(uploads);
