@@ -4,6 +4,7 @@
 // escalation is followed by an urgent (加急) notice only when ESCALATION_URGENT is on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_FIELDS as F, YES } from '../../src/cards/card-actions.js';
+import { MAX_DIGEST_ITEMS } from '../../src/cards/escalation.card.js';
 import { closeCycle as closeCycleService } from '../../src/cycle/cycle.service.js';
 import { CallbackRefusedError } from '../../src/sandbox/callback-rules.js';
 import type { SandboxMessage } from '../../src/sandbox/index.js';
@@ -20,7 +21,8 @@ type World = { h: Scenario; people: Record<string, TestPerson>; problemId: numbe
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * 杜磊秀 never files project 甲 (level 1 to 周敏 at the close); 钱多多 files 丁 with a problem
+ * 杜磊秀 never files project 甲 nor ten more (level 1 to 周敏 at the close, more than one card
+ * holds: MAX_DIGEST_ITEMS); 钱多多 files 丁 with a problem
  * needing the city (level 2 to 王建国 at the close), handled by 发改委联络人.
  */
 async function world(env: Record<string, string>): Promise<World> {
@@ -35,6 +37,7 @@ async function world(env: Record<string, string>): Promise<World> {
   for (const name of ['杜磊秀', '钱多多', '周敏', '孙包保', '王建国', '发改委联络人']) people[name] = await addPerson(h, name);
   const dept = await addDepartment(db, '市发改委', people['发改委联络人'].id);
   await addProject(db, { name: '项目甲', region: '天城县', departmentId: dept, ownerId: people['杜磊秀'].id, leaderId: people['周敏'].id, viceMayorId: people['王建国'].id });
+  for (let i = 1; i <= MAX_DIGEST_ITEMS; i++) await addProject(db, { name: `项目甲${i}`, region: '天城县', departmentId: dept, ownerId: people['杜磊秀'].id, leaderId: people['周敏'].id, viceMayorId: people['王建国'].id });
   const d = await addProject(db, { name: '项目丁', region: '天城县', departmentId: dept, ownerId: people['钱多多'].id, leaderId: people['孙包保'].id, viceMayorId: people['王建国'].id });
   const october = await openCycle(db, '2026-10');
   const prompts = await promptCards(h, october, people['钱多多']);
@@ -74,9 +77,16 @@ describe('with ESCALATION_URGENT=true', () => {
     expect(wang[0].raw_content).toContain('项目丁');
     expect(wang[0].urgent).toEqual([expect.objectContaining({ kind: 'app', user_ids: [w.people['王建国'].openId] })]);
     const zhou = leaderCards(w, '周敏');
-    expect(zhou).toHaveLength(1);
-    expect(zhou[0].raw_content).toContain('项目甲');
-    expect(zhou[0].urgent).toEqual([]);
+    expect(zhou.every((m) => m.urgent.length === 0)).toBe(true);
+  });
+
+  it('splits a digest of more escalations than one card holds, each escalation on exactly one card', () => {
+    const zhou = leaderCards(w, '周敏');
+    expect(zhou).toHaveLength(2);
+    const ids = zhou.flatMap((m) => [...m.raw_content.matchAll(/"a":"escalation\.acknowledge","escalationId":(\d+)/g)].map((x) => Number(x[1])));
+    expect(ids).toHaveLength(MAX_DIGEST_ITEMS + 1);
+    expect(new Set(ids).size).toBe(MAX_DIGEST_ITEMS + 1);
+    expect(zhou.map((m) => m.raw_content.length).every((n) => n < 30 * 1024)).toBe(true);
     expect(w.h.fake.messages({}).filter((m) => m.urgent.length > 0)).toHaveLength(1);
   });
 
