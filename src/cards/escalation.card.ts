@@ -4,6 +4,7 @@
 // 已阅 / 督办 (with a deadline) / 批示 (free text). Pure: view data in, card JSON 2.0 out.
 import type { Card } from '../platform/feishu/lark-client.js';
 import { callbackButton, escapeMarkdown, markdown, noticeElement, plain, type CardNotice } from './elements.js';
+import { cardStats } from './limits.js';
 
 export type EscalationLight = 'green' | 'yellow' | 'red' | 'none';
 const EMOJI: Record<EscalationLight, string> = { green: '🟢', yellow: '🟡', red: '🔴', none: '⚪' };
@@ -35,6 +36,17 @@ export type EscalationCardView = { title: string; subtitle: string; items: Escal
 export const escalationFields = (id: number) => ({ deadline: `esc_deadline_${id}`, instruction: `esc_text_${id}` });
 
 export const MAX_INSTRUCTION_CHARS = 500;
+/** Escalations one card holds: each brings a form of ~14 components, and Feishu allows 200 and 30 KB. */
+export const MAX_DIGEST_ITEMS = 10;
+const BYTES_BUDGET = 28 * 1024;
+const COMPONENTS_BUDGET = 190;
+/** Text lengths tried, longest first, until the card fits: long problem texts and instructions get cut. */
+const CLIP_STEPS = [Infinity, 300, 120, 50];
+
+const clipper = (max: number) => (s: string): string => {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+};
 const ACTION_LABEL: Record<EscalationActionView['action'], string> = { acknowledge: '已阅', supervise: '督办', instruct: '批示' };
 type EscalationStateName = 'open' | 'acknowledged' | 'supervising' | 'instructed' | 'resolved';
 export const STATE_LABEL: Record<EscalationStateName, string> = { open: '待处理', acknowledged: '已阅', supervising: '督办中', instructed: '已批示', resolved: '已解除' };
@@ -45,20 +57,20 @@ export function actionLine(a: EscalationActionView): string {
   return `${ACTION_LABEL[a.action]} · ${a.actor} · ${a.at}${extra}`;
 }
 
-function item(v: EscalationItemView, numbered: number | null): unknown[] {
+function item(v: EscalationItemView, numbered: number | null, clip: (s: string) => string): unknown[] {
   const head = `${numbered !== null ? `${numbered}. ` : ''}**${escapeMarkdown(v.project.name)}**（${escapeMarkdown(v.project.code)}，${escapeMarkdown(v.project.region)}）`;
   const lines = [
     head,
     `**负责人**：${v.owner ? escapeMarkdown(v.owner) : '未指定'} ｜ **责任单位**：${v.department ? escapeMarkdown(v.department) : '未指定'}`,
-    ...v.causes.map((c) => `• ${escapeMarkdown(c)}`),
+    ...v.causes.map((c) => `• ${escapeMarkdown(clip(c))}`),
   ];
-  if (v.figures) lines.push(`<font color='grey'>${escapeMarkdown(v.figures)}</font>`);
-  if (v.ranking) lines.push(`<font color='grey'>${escapeMarkdown(v.ranking)}</font>`);
+  if (v.figures) lines.push(`<font color='grey'>${escapeMarkdown(clip(v.figures))}</font>`);
+  if (v.ranking) lines.push(`<font color='grey'>${escapeMarkdown(clip(v.ranking))}</font>`);
   if (v.lights.length) lines.push(`**预警灯记录**：${v.lights.map((l) => `${l.period}${EMOJI[l.light]}`).join(' → ')}`);
   const out: unknown[] = [markdown(lines.join('\n'))];
-  if (v.actions.length) out.push(markdown(v.actions.map((a) => `✅ ${escapeMarkdown(actionLine(a))}`).join('\n')));
+  if (v.actions.length) out.push(markdown(v.actions.map((a) => `✅ ${escapeMarkdown(clip(actionLine(a)))}`).join('\n')));
   if (v.resolved) {
-    out.push(markdown(`<font color='green'>已解除（${escapeMarkdown(v.resolved.at)}）：${escapeMarkdown(v.resolved.text)}</font>`));
+    out.push(markdown(`<font color='green'>已解除（${escapeMarkdown(v.resolved.at)}）：${escapeMarkdown(clip(v.resolved.text))}</font>`));
     return out;
   }
   const f = escalationFields(v.id);
@@ -87,12 +99,23 @@ function item(v: EscalationItemView, numbered: number | null): unknown[] {
   return out;
 }
 
+/** Callers put at most MAX_DIGEST_ITEMS escalations on one card; texts are cut as far as needed to fit. */
 export function buildEscalationCard(view: EscalationCardView): Card {
+  let card: Card | undefined;
+  for (const max of CLIP_STEPS) {
+    card = renderEscalationCard(view, clipper(max));
+    const s = cardStats(card);
+    if (s.bytes <= BYTES_BUDGET && s.components <= COMPONENTS_BUDGET) break;
+  }
+  return card!;
+}
+
+function renderEscalationCard(view: EscalationCardView, clip: (s: string) => string): Card {
   const digest = view.items.length > 1;
   const elements: unknown[] = view.notice ? [noticeElement(view.notice)] : [];
   view.items.forEach((v, i) => {
     if (i > 0) elements.push({ tag: 'hr' });
-    elements.push(...item(v, digest ? i + 1 : null));
+    elements.push(...item(v, digest ? i + 1 : null, clip));
   });
   const open = view.items.filter((v) => !v.resolved).length;
   const level = view.items[0]?.level ?? 1;

@@ -169,10 +169,26 @@ export type RegionLeagueView = {
 
 /** A region group's own card: its place, its figures, its lagging projects and open escalations. */
 export function buildRegionLeagueCard(v: RegionLeagueView): Card {
+  // Past the budget, the longest list loses its last lines ("……另有N个") until the card fits.
+  let nLag = v.lagging.length;
+  let nEsc = v.escalations.length;
+  for (;;) {
+    const c = regionCard(v, nLag, nEsc);
+    if (fits(c) || (nLag === 0 && nEsc === 0)) return c;
+    if (nEsc >= nLag) nEsc--;
+    else nLag--;
+  }
+}
+
+function regionCard(v: RegionLeagueView, nLag: number, nEsc: number): Card {
+  const lagMore = v.laggingMore + v.lagging.length - nLag;
   const lagging = v.lagging.length === 0
     ? '本期无红灯、黄灯项目。'
-    : v.lagging.map((l) => `${l.light} ${escapeMarkdown(l.name)}：${escapeMarkdown(l.reasons)}`).join('\n') + (v.laggingMore > 0 ? `\n……另有${v.laggingMore}个` : '');
-  const esc = v.escalations.length === 0 ? '无' : v.escalations.map((e) => `${escapeMarkdown(e.name)}：${escapeMarkdown(e.text)}`).join('\n');
+    : [...v.lagging.slice(0, nLag).map((l) => `${l.light} ${escapeMarkdown(l.name)}：${escapeMarkdown(l.reasons)}`), ...(lagMore > 0 ? [`……另有${lagMore}个`] : [])].join('\n');
+  const escMore = v.escalations.length - nEsc;
+  const esc = v.escalations.length === 0
+    ? '无'
+    : [...v.escalations.slice(0, nEsc).map((e) => `${escapeMarkdown(e.name)}：${escapeMarkdown(e.text)}`), ...(escMore > 0 ? [`……另有${escMore}项`] : [])].join('\n');
   return card(v.title, v.subtitle, [
     markdown(`**${escapeMarkdown(v.regionName)}** ${escapeMarkdown(v.position)}`),
     markdown(v.figures.map(escapeMarkdown).join('\n')),

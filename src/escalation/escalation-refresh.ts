@@ -9,7 +9,8 @@ import { cycleSettings } from '../cycle/cycle-config.js';
 import { localDay } from '../cards/format.js';
 import { findProblem, listProblems } from '../problems/problem.repository.js';
 import { cardsShowing, listEscalations } from './escalation.repository.js';
-import { sendEscalationCard, type EscalationDeps } from './escalation.service.js';
+import { chunked, sendEscalationCard, type EscalationDeps } from './escalation.service.js';
+import { MAX_DIGEST_ITEMS } from '../cards/escalation.card.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -19,19 +20,23 @@ export async function sendFreshLeaderCard(deps: EscalationDeps, personId: number
   const openId = open[0]?.targetOpenId;
   if (open.length === 0 || !openId) return undefined;
   const { tz } = cycleSettings(deps.config);
-  const ids = open.map((e) => e.id);
+  const all = open.map((e) => e.id);
   // On request once per request (a retried chat job sends nothing twice); by the job once a day.
   const stamp = why === 'request' ? `r${requestId}` : localDay(deps.now(), tz);
-  const r = await sendEscalationCard(deps, {
-    key: `esc-fresh:p${personId}:${stamp}:${ids.join('-')}`.slice(0, 400),
-    personId,
-    openId,
-    escalationIds: ids,
-    cycleId: null,
-    projectId: null,
-    notice: { level: 'info', text: why === 'request' ? '您的待办督办事项（最新卡片，可直接操作）' : '以下事项仍未解决，原卡片即将过期，请在此卡片上操作' },
-  });
-  return { count: ids.length, sent: r.sent };
+  let sent = false;
+  for (const ids of chunked(all, MAX_DIGEST_ITEMS)) {
+    const r = await sendEscalationCard(deps, {
+      key: `esc-fresh:p${personId}:${stamp}:${ids.join('-')}`.slice(0, 400),
+      personId,
+      openId,
+      escalationIds: ids,
+      cycleId: null,
+      projectId: null,
+      notice: { level: 'info', text: why === 'request' ? '您的待办督办事项（最新卡片，可直接操作）' : '以下事项仍未解决，原卡片即将过期，请在此卡片上操作' },
+    });
+    sent ||= r.sent;
+  }
+  return { count: all.length, sent };
 }
 
 /** Fresh department cards for the person's open problems (those they are the contact for). */

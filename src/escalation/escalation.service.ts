@@ -8,7 +8,7 @@ import type { AppContext } from '../platform/app-context.js';
 import type { Database } from '../db/schema.js';
 import { messageUuid, sendOnce } from '../platform/feishu/outbound.js';
 import type { JobSink } from '../platform/jobs/after-commit.js';
-import { buildEscalationCard } from '../cards/escalation.card.js';
+import { buildEscalationCard, MAX_DIGEST_ITEMS } from '../cards/escalation.card.js';
 import type { CardNotice } from '../cards/elements.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
@@ -146,15 +146,23 @@ async function sendCycleCards(deps: EscalationDeps, cycleId: number): Promise<nu
   for (const [k, items] of groups) {
     const [level, person] = k.split(':').map(Number) as [1 | 2, number];
     const openId = items[0].targetOpenId!;
-    const batches = useDigest(items.length, deps.config.ESCALATION_DIGEST_FROM) ? [items] : items.map((i) => [i]);
-    for (const batch of batches) {
-      const key = batch.length > 1 ? `esc:c${cycleId}:l${level}:p${person}` : `esc:e${batch[0].id}:p${person}`;
+    const digest = useDigest(items.length, deps.config.ESCALATION_DIGEST_FROM);
+    const batches = digest ? chunked(items, MAX_DIGEST_ITEMS) : items.map((i) => [i]);
+    for (const [n, batch] of batches.entries()) {
+      const key = digest ? `esc:c${cycleId}:l${level}:p${person}${n > 0 ? `:n${n + 1}` : ''}` : `esc:e${batch[0].id}:p${person}`;
       const r = await sendEscalationCard(deps, { key, personId: person, openId, escalationIds: batch.map((b) => b.id), cycleId, projectId: batch.length === 1 ? batch[0].project.id : null });
       if (r.sent) sent++;
       if (level === 2 && deps.config.ESCALATION_URGENT && r.sent) await urgent(deps, r.messageId, openId);
     }
   }
   return sent;
+}
+
+/** A digest too big for one card goes out as several. */
+export function chunked<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 async function urgent(deps: EscalationDeps, messageId: string, openId: string): Promise<void> {

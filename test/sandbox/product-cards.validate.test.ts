@@ -21,6 +21,11 @@ import { reminderNotice } from '../../src/cards/reminder.card.js';
 import { buildReportSummaryCard } from '../../src/cards/report-summary.card.js';
 import { REPORT_FIELDS } from '../../src/cards/card-actions.js';
 import { PROBLEM_CATEGORIES, type ProblemStatus } from '../../src/db/schema.js';
+import { buildDecisionNoticeCard, buildEscalationCard, MAX_DIGEST_ITEMS, MAX_INSTRUCTION_CHARS, type EscalationItemView } from '../../src/cards/escalation.card.js';
+import { buildLeagueCards, buildRegionLeagueCard, type LeagueTableRow, type LeagueView, type RegionLeagueView } from '../../src/cards/league.card.js';
+import { CARD_MAX_BYTES } from '../../src/sandbox/card-validator.js';
+import { cardStats } from '../../src/cards/limits.js';
+import { MAX_LAGGING_SHOWN } from '../../src/league/league.view.js';
 
 const tz = 'Asia/Shanghai';
 const due = new Date('2026-11-30T18:00:00+08:00');
@@ -110,6 +115,62 @@ const summaryInput = {
   photos: 9,
 };
 
+const escalationItem = (i: number, o: Partial<EscalationItemView> = {}): EscalationItemView => ({
+  id: 1000 + i,
+  level: 2,
+  project: { code: longCode(i), name: longName(i), region: '天城县<at id=all>*高新技术产业开发区*管理委员会' },
+  owner: '欧阳<at id=all>娜娜',
+  department: departments[i % departments.length].name,
+  causes: [...reasons, `需市级协调：${longText(MAX_PROBLEM_NOTE_CHARS)}`, '2026年10月已报包保领导的事项至今未解决'],
+  figures: '年度计划 123,456,789.12 万元，累计 98,765,432.57 万元（80.0%），序时进度 91.7%',
+  ranking: '天城县<at id=all>在2026年10月擂台综合排名第200名（共200个地区）',
+  lights: Array.from({ length: 12 }, (_, m) => ({ period: `2026年${m + 1}月`, light: lights[m % 4] })),
+  actions: [
+    { action: 'acknowledge', actor: '欧阳<at id=all>娜娜', at: '2026-10-27 09:00', text: null, deadline: null },
+    { action: 'supervise', actor: '周敏', at: '2026-10-27 09:05', text: longText(MAX_INSTRUCTION_CHARS), deadline: '2026-11-05' },
+    { action: 'instruct', actor: '王建国', at: '2026-10-28 10:00', text: longText(MAX_INSTRUCTION_CHARS), deadline: null },
+  ],
+  resolved: null,
+  ...o,
+});
+/** The most escalations one card holds (a leader with more gets several cards). */
+const DIGEST_ITEMS = MAX_DIGEST_ITEMS;
+
+const leagueRow = (i: number, monthly: boolean): LeagueTableRow => ({
+  rank: `${i + 1}${i % 7 === 0 ? '（并列）' : ''}`,
+  name: `第${i + 1}<at id=all>*经济技术开发区*管理委员会`,
+  movement: i % 3 ? `↑${i % 17}` : '新',
+  completion: '100.0%',
+  lag: '-12.3个百分点',
+  ...(monthly ? { startRate: '100.0%', registeredRate: '66.7%', privateShare: '33.3%', yoy: '-12.3%' } : {}),
+  onTime: '100.0%',
+  lights: '🔴12 🟡34 🟢56',
+  completionValue: i % 11 ? 80 + (i % 20) : null,
+});
+const leagueView = (monthly: boolean, quarterly: boolean, regions = 200): LeagueView => ({
+  title: `2026年${monthly ? '11月' : '第48周'}重点项目擂台`,
+  subtitle: '序时进度 91.7%',
+  headline: longText(600),
+  timeProgressValue: 91.7,
+  red: Array.from({ length: 3 }, (_, i) => `第${i + 1}<at id=all>*经济技术开发区*管理委员会`),
+  black: Array.from({ length: 3 }, (_, i) => `第${regions - i}<at id=all>*经济技术开发区*管理委员会`),
+  rows: Array.from({ length: regions }, (_, i) => leagueRow(i, monthly)),
+  notRanked: Array.from({ length: 10 }, (_, i) => ({ name: `第${i + 1}<at id=all>新设功能区`, reason: '不参与排名：本期无在库重点项目' })),
+  monthly,
+  quarter: quarterly ? { title: '2026年第四季度擂台', rows: Array.from({ length: regions }, (_, i) => ({ rank: String(i + 1), name: `第${i + 1}<at id=all>*经济技术开发区*管理委员会`, average: '123.33' })) } : null,
+});
+const regionView: RegionLeagueView = {
+  title: '2026年11月重点项目擂台·天城县<at id=all>*高新技术产业开发区*管理委员会',
+  subtitle: '序时进度 91.7%',
+  regionName: '天城县<at id=all>*高新技术产业开发区*管理委员会',
+  position: '综合排名第200名（并列）（共200个地区），较上期↓199',
+  figures: [longText(200), longText(200), longText(200)],
+  lagging: Array.from({ length: MAX_LAGGING_SHOWN }, (_, i) => ({ name: longName(i), light: i % 2 ? '🔴' : '🟡', reasons: reasons.join('；') })),
+  laggingMore: 170,
+  // regionView shows at most 20 open escalations.
+  escalations: Array.from({ length: 20 }, (_, i) => ({ name: longName(i), text: `二级督办（已批示）：${reasons.join('；')}；领导批示：${longText(MAX_INSTRUCTION_CHARS)}` })),
+};
+
 const statuses: ProblemStatus[] = ['open', 'reopened', 'in_coordination', 'resolved', 'confirmed'];
 
 const cards: [string, unknown][] = [
@@ -130,6 +191,13 @@ const cards: [string, unknown][] = [
   ['draft pick, every open report of a busy owner', buildDraftPickCard({ draft: { amount: '1,234,567.89万元', progress: longText(1000) }, draftOf: `om_${'a'.repeat(32)}`, options: pickOptions })],
   ['photo pick, nine photos', buildPhotoPickCard({ imageKeys: Array.from({ length: 9 }, (_, i) => `img_v3_0238_${i}_073f1823-df2b-4377-86c6-e293f18abcef`), messageId: `om_${'b'.repeat(32)}`, options: pickOptions })],
   ['report summary, every part', buildReportSummaryCard(summaryInput)],
+  ['escalation, one project with every part', buildEscalationCard({ title: `督办提醒：${longName(1)}`, subtitle: longCode(1), items: [escalationItem(1)], notice: { level: 'error', text: longText(200) } })],
+  ['escalation, one project resolved', buildEscalationCard({ title: `督办提醒：${longName(1)}`, subtitle: longCode(1), items: [escalationItem(1, { resolved: { at: '2026-10-28 10:00', text: longText(MAX_PROBLEM_NOTE_CHARS) } })] })],
+  ['escalation, one project with nothing optional', buildEscalationCard({ title: '督办提醒', subtitle: '', items: [escalationItem(1, { level: 1, owner: null, department: null, figures: null, ranking: null, lights: [], actions: [] })] })],
+  [`escalation digest, ${DIGEST_ITEMS} projects, some resolved`, buildEscalationCard({ title: `督办事项汇总：${DIGEST_ITEMS} 个项目`, subtitle: '原卡片即将过期，请在本卡片上操作', notice: { level: 'info', text: longText(200) }, items: Array.from({ length: DIGEST_ITEMS }, (_, i) => escalationItem(i + 1, i % 3 === 2 ? { resolved: { at: '2026-10-28 10:00', text: '已补报' } } : {})) })],
+  ['escalation decision notice', buildDecisionNoticeCard({ project: { code: longCode(1), name: longName(1) }, leaderRole: '分管副市长王建国', line: `批示 · 王建国 · 2026-10-28 10:00：${longText(MAX_INSTRUCTION_CHARS)}`, causes: escalationItem(1).causes })],
+  ['region league card, many lagging projects and escalations', buildRegionLeagueCard(regionView)],
+  ['region league card, nothing lagging', buildRegionLeagueCard({ ...regionView, lagging: [], laggingMore: 0, escalations: [] })],
   ['report summary, closed cycle, nothing extra', buildReportSummaryCard({ ...summaryInput, cycle: { ...summaryInput.cycle, open: false }, problem: null, photos: 0, report: { ...summaryInput.report, progress: '' } })],
 ];
 
@@ -152,6 +220,48 @@ describe('every product card passes the card JSON 2.0 validator with worst-case 
   it.each(cards)('%s', (_name, card) => {
     expect(validateCard(card)).toEqual([]);
     expect(plainButtonsWithConfirm(card)).toEqual([]);
+  });
+
+  it.each(cards.filter(([name]) => /^(escalation|region league)/.test(name)))('%s stays under 30 KB and 200 components', (_name, card) => {
+    const { bytes, components } = cardStats(card);
+    expect(bytes).toBeLessThan(CARD_MAX_BYTES);
+    expect(components).toBeLessThan(200);
+  });
+
+  it('keeps every escalation actionable on a full digest and cuts only long texts; says how many lagging projects are not shown', () => {
+    const digest = JSON.stringify(buildEscalationCard({ title: '督办事项汇总', subtitle: '', items: Array.from({ length: DIGEST_ITEMS }, (_, i) => escalationItem(i + 1)) }));
+    for (let i = 1; i <= DIGEST_ITEMS; i++) expect(digest).toContain(`"escalationId":${1000 + i}`);
+    expect(digest).toContain('…');
+    const one = JSON.stringify(buildEscalationCard({ title: '督办提醒', subtitle: '', items: [escalationItem(1)] }));
+    expect(one).not.toContain('…');
+    const region = JSON.stringify(buildRegionLeagueCard(regionView));
+    const more = /另有(\d+)个/.exec(region);
+    expect(Number(more?.[1])).toBeGreaterThanOrEqual(170);
+  });
+
+  it.each([
+    ['weekly', false, false],
+    ['monthly', true, false],
+    ['quarterly (monthly with the quarter table)', true, true],
+  ] as const)('splits a 200-region %s league table into cards that each pass and fit', (_kind, monthly, quarterly) => {
+    const view = leagueView(monthly, quarterly);
+    const pages = buildLeagueCards(view);
+    expect(pages.length).toBeGreaterThan(1);
+    for (const page of pages) {
+      expect(validateCard(page)).toEqual([]);
+      expect(plainButtonsWithConfirm(page)).toEqual([]);
+      const { bytes, components } = cardStats(page);
+      expect(bytes).toBeLessThan(CARD_MAX_BYTES);
+      expect(components).toBeLessThan(200);
+    }
+    // Every region is on exactly one page, in order; the chart and the tail appear once.
+    const json = pages.map((p) => JSON.stringify(p));
+    const shown = pages.flatMap((p) => (p.body as { elements: { tag: string; rows?: { name: string }[] }[] }).elements.filter((e) => e.tag === 'table').flatMap((e) => e.rows!.map((r) => r.name)));
+    expect(shown).toEqual(view.rows.map((r) => r.name));
+    expect(json.filter((j) => j.includes('"tag":"chart"'))).toHaveLength(monthly ? 1 : 0);
+    expect(json.filter((j) => j.includes('未参与排名'))).toHaveLength(1);
+    expect(json.filter((j) => j.includes('2026年第四季度擂台'))).toHaveLength(quarterly ? 1 : 0);
+    expect(json.slice(1).every((j) => j.includes('续表') || !j.includes('"tag":"table"'))).toBe(true);
   });
 
   it('lists on a pick card only the buttons that fit, and says how many are left', () => {
