@@ -164,6 +164,8 @@ export type RegionLeagueView = {
   lagging: { name: string; light: string; reasons: string }[];
   laggingMore: number;
   escalations: { name: string; text: string }[];
+  /** The region's line of the 季考评, on a quarter's last month only. */
+  quarter?: string | null;
 };
 
 /** A region group's own card: its place, its figures, its lagging projects and open escalations. */
@@ -173,7 +175,7 @@ export function buildRegionLeagueCard(v: RegionLeagueView): Card {
     : v.lagging.map((l) => `${l.light} ${escapeMarkdown(l.name)}：${escapeMarkdown(l.reasons)}`).join('\n') + (v.laggingMore > 0 ? `\n……另有${v.laggingMore}个` : '');
   const esc = v.escalations.length === 0 ? '无' : v.escalations.map((e) => `${escapeMarkdown(e.name)}：${escapeMarkdown(e.text)}`).join('\n');
   return card(v.title, v.subtitle, [
-    markdown(`**${escapeMarkdown(v.regionName)}** ${escapeMarkdown(v.position)}`),
+    markdown(`**${escapeMarkdown(v.regionName)}** ${escapeMarkdown(v.position)}${v.quarter ? `\n${escapeMarkdown(v.quarter)}` : ''}`),
     markdown(v.figures.map(escapeMarkdown).join('\n')),
     markdown(`**滞后项目**\n${lagging}`),
     markdown(`**未办结督办**\n${esc}`),
