@@ -165,6 +165,8 @@ export type RegionLeagueView = {
   lagging: { name: string; light: string; reasons: string }[];
   laggingMore: number;
   escalations: { name: string; text: string }[];
+  /** The region's line of the 季考评, on a quarter's last month only. */
+  quarter?: string | null;
 };
 
 /** A region group's own card: its place, its figures, its lagging projects and open escalations. */
@@ -190,7 +192,7 @@ function regionCard(v: RegionLeagueView, nLag: number, nEsc: number): Card {
     ? '无'
     : [...v.escalations.slice(0, nEsc).map((e) => `${escapeMarkdown(e.name)}：${escapeMarkdown(e.text)}`), ...(escMore > 0 ? [`……另有${escMore}项`] : [])].join('\n');
   return card(v.title, v.subtitle, [
-    markdown(`**${escapeMarkdown(v.regionName)}** ${escapeMarkdown(v.position)}`),
+    markdown(`**${escapeMarkdown(v.regionName)}** ${escapeMarkdown(v.position)}${v.quarter ? `\n${escapeMarkdown(v.quarter)}` : ''}`),
     markdown(v.figures.map(escapeMarkdown).join('\n')),
     markdown(`**滞后项目**\n${lagging}`),
     markdown(`**未办结督办**\n${esc}`),

@@ -13,6 +13,7 @@ import { headline, leagueView } from '../league/league.view.js';
 import { loadMeetingPapers } from '../league/meeting-papers.data.js';
 import { meetingWorkbook } from '../league/export.xlsx.js';
 import { reportDocument } from '../league/report.docx.js';
+import { importBaselines } from '../league/baseline-import.js';
 import type { CliCommand } from './command.js';
 
 function cycleRef(value: string | undefined): { kind: 'weekly' | 'monthly'; periodKey: string } {
@@ -89,10 +90,15 @@ export const leagueCommands: CliCommand[] = [
   {
     name: 'league baseline',
     summary: "set a region's completed investment in the same months of last year (上年同期), for year-on-year growth",
-    usage: 'league baseline 天城县 --year 2025 --through 11 --amount 28000',
+    usage: 'league baseline 天城县 --year 2025 --through 11 --amount 28000 | league baseline --file 上年同期.xlsx（列：地区、年份、截至月份、上年同期完成投资（万元））',
     needsContext: true,
     async run(args, ctx, io) {
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { year: { type: 'string' }, through: { type: 'string' }, amount: { type: 'string' } } });
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { year: { type: 'string' }, through: { type: 'string' }, amount: { type: 'string' }, file: { type: 'string' } } });
+      if (values.file !== undefined) {
+        const rows = await importBaselines(ctx!.db, values.file, 'cli');
+        io.out(`已导入 ${rows.length} 条上年同期数据（${[...new Set(rows.map((r) => r.regionName))].join('、')}）`);
+        return 0;
+      }
       const id = await regionId(ctx, positionals[0]);
       const year = Number(values.year);
       const through = Number(values.through);

@@ -44,24 +44,30 @@ export async function openEscalations(db: Kysely<Database>, r: LeagueResult): Pr
 }
 
 /** The league and its 季考评 roll-up when the cycle is a quarter's last month. Saves the snapshot. */
-export async function leagueWithQuarter(db: Kysely<Database>, cycleId: number): Promise<{ result: LeagueResult; view: LeagueView }> {
+export async function leagueWithQuarter(
+  db: Kysely<Database>, cycleId: number,
+): Promise<{ result: LeagueResult; view: LeagueView; regionQuarter: Map<number, string> }> {
   const result = await computeLeague(db, cycleId);
   await saveSnapshot(db, result, snapshotOf(result, movementText));
   let quarter: LeagueView['quarter'] = null;
+  // Each region group's card repeats its own line of the 季考评.
+  const regionQuarter = new Map<number, string>();
   if (isQuarterEnd(result.cycle)) {
     const months = await quarterSnapshots(db, result.frame.year, result.frame.month);
     const rolled = quarterRollup(months);
     const names = new Map(result.regions.map((g) => [g.regionId, g.name]));
+    const label = `${result.frame.year}年第${result.frame.month / 3}季度考评`;
+    for (const [id, q] of rolled) regionQuarter.set(id, `${label}：第${q.rank}名（月均名次 ${q.average.toDecimalPlaces(2).toString()}）`);
     quarter = {
-      title: `${result.frame.year}年第${result.frame.month / 3}季度考评（${months.length}个月综合名次平均）`,
+      title: `${label}（${months.length}个月综合名次平均）`,
       rows: [...rolled].sort((a, b) => a[1].rank - b[1].rank).map(([id, q]) => ({ rank: String(q.rank), name: names.get(id) ?? String(id), average: q.average.toDecimalPlaces(2).toString() })),
     };
   }
-  return { result, view: leagueView(result, quarter) };
+  return { result, view: leagueView(result, quarter), regionQuarter };
 }
 
 export async function postLeague(deps: LeaguePostDeps, cycleId: number): Promise<{ dispatchCards: number; regionCards: number; alreadySent: number }> {
-  const { result, view } = await leagueWithQuarter(deps.db, cycleId);
+  const { result, view, regionQuarter } = await leagueWithQuarter(deps.db, cycleId);
   const groups = await listGroups(deps.db);
   const escalations = await openEscalations(deps.db, result);
   let dispatchCards = 0;
@@ -77,7 +83,7 @@ export async function postLeague(deps: LeaguePostDeps, cycleId: number): Promise
   }
   const inCycle = new Set(result.regions.map((r) => r.regionId));
   for (const g of groups.filter((x) => x.purpose === 'region' && x.regionId !== null && inCycle.has(x.regionId))) {
-    const card = buildRegionLeagueCard(regionView(result, g.regionId as number, escalations));
+    const card = buildRegionLeagueCard({ ...regionView(result, g.regionId as number, escalations), quarter: regionQuarter.get(g.regionId as number) ?? null });
     const sent = await sendOnce(deps, { key: leagueMessageKey(cycleId, g.chatId), kind: 'league.region', receiveId: g.chatId, receiveIdType: 'chat_id', cycleId, card });
     if (sent.alreadySent) alreadySent++;
     else regionCards++;
