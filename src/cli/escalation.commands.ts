@@ -38,6 +38,7 @@ export const escalationCommands: CliCommand[] = [
     summary: 'list escalations to 包保领导 (level 1) and 分管副市长 (level 2), newest first',
     usage: 'escalations list [--level 1|2] [--open] [--region 区县] [--json]',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const { values } = parseArgs({ args, options: { level: { type: 'string' }, open: { type: 'boolean', default: false }, region: { type: 'string' }, json: { type: 'boolean', default: false } } });
       if (values.level !== undefined && values.level !== '1' && values.level !== '2') {
@@ -66,6 +67,7 @@ export const escalationCommands: CliCommand[] = [
     summary: 'one escalation: causes, light history, every action with who and when',
     usage: 'escalations show <ID>',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const id = positiveInt(args[0], '升级事项编号');
       const [e] = (await listEscalations(ctx!.db, {})).filter((x) => x.id === id);
@@ -136,6 +138,7 @@ export const escalationCommands: CliCommand[] = [
     summary: 'list light exemptions',
     usage: 'exemptions list [--all]',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const { values } = parseArgs({ args, options: { all: { type: 'boolean', default: false } } });
       const list = await listExemptions(ctx!.db, { includeRemoved: values.all });

@@ -75,6 +75,7 @@ export const leagueCommands: CliCommand[] = [
     summary: 'print the league table (擂台) of a cycle',
     usage: 'league show --cycle 2026-11',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const { values } = parseArgs({ args, options: { cycle: { type: 'string' } } });
       const view = leagueView(await computeLeague(ctx!.db, cycleRef(values.cycle)));
@@ -140,6 +141,7 @@ export const leagueCommands: CliCommand[] = [
     summary: 'list the groups bound to the dispatch table or a region',
     usage: 'groups list',
     needsContext: true,
+    needs: () => ({ feishu: false }),
     async run(_args, ctx, io) {
       const groups = await listGroups(ctx!.db);
       if (groups.length === 0) {

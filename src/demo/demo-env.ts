@@ -34,7 +34,7 @@ export async function startDemoEnv(opts: { seedFile: string; leaveOut: string[];
   const services = await ensureLocalServices({
     DATABASE_URL: envValue('DEMO_ADMIN_DATABASE_URL') ?? envValue('DATABASE_URL'),
     REDIS_URL: envValue('DEMO_REDIS_URL') ?? envValue('REDIS_URL'),
-  });
+  }, { postgresPort: portValue('DEMO_PG_PORT'), redisPort: portValue('DEMO_REDIS_PORT') });
   for (const s of services.started) console.log(`(started ${s} for the demo; it is removed at the end)`);
   const redisUrl = services.redisUrl;
   let databaseUrl: string;
@@ -136,4 +136,13 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** DEMO_PG_PORT / DEMO_REDIS_PORT: the ports where the demo looks for running servers (default 5432 / 6379). */
+function portValue(name: string): number | undefined {
+  const v = envValue(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name}=${v} is not a port number (1-65535)`);
+  return n;
 }

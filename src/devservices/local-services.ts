@@ -144,7 +144,14 @@ async function startPrivateRedis(): Promise<{ url: string; dir: string; stop: ()
  * Finds or starts PostgreSQL and Redis. `env` is where DATABASE_URL / REDIS_URL come from; an
  * explicitly named service that does not answer is an error (it was asked for), not replaced.
  */
-export async function ensureLocalServices(env: { DATABASE_URL?: string; REDIS_URL?: string }): Promise<LocalServices> {
+export async function ensureLocalServices(
+  env: { DATABASE_URL?: string; REDIS_URL?: string },
+  // The ports probed for already-running services; another port lets a test (or a person) make the
+  // demo start its private instances while the usual servers keep running.
+  local: { postgresPort?: number; redisPort?: number } = {},
+): Promise<LocalServices> {
+  const localPostgres = `postgres://postgres@127.0.0.1:${local.postgresPort ?? 5432}/postgres`;
+  const localRedis = `redis://127.0.0.1:${local.redisPort ?? 6379}`;
   const stops: (() => Promise<void>)[] = [];
   const started: string[] = [];
   const stop = async () => {
@@ -157,8 +164,8 @@ export async function ensureLocalServices(env: { DATABASE_URL?: string; REDIS_UR
       u.pathname = '/postgres';
       postgresAdminUrl = u.toString();
       if (!(await postgresAnswers(postgresAdminUrl))) throw new Error(`PostgreSQL at DATABASE_URL (${u.host}) does not answer; start it or unset DATABASE_URL.`);
-    } else if (await postgresAnswers('postgres://postgres@127.0.0.1:5432/postgres')) {
-      postgresAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
+    } else if (await postgresAnswers(localPostgres)) {
+      postgresAdminUrl = localPostgres;
     } else {
       const p = await startPrivatePostgres();
       stops.push(p.stop);
@@ -169,8 +176,8 @@ export async function ensureLocalServices(env: { DATABASE_URL?: string; REDIS_UR
     if (env.REDIS_URL) {
       redisUrl = env.REDIS_URL;
       if (!(await redisAnswers(redisUrl))) throw new Error(`Redis at REDIS_URL (${new URL(redisUrl).host}) does not answer; start it or unset REDIS_URL.`);
-    } else if (await redisAnswers('redis://127.0.0.1:6379')) {
-      redisUrl = 'redis://127.0.0.1:6379';
+    } else if (await redisAnswers(localRedis)) {
+      redisUrl = localRedis;
     } else {
       const r = await startPrivateRedis();
       stops.push(r.stop);
