@@ -3,7 +3,7 @@
 // escalation to a 分管副市长, and removes what it started. The shared servers keep running: the
 // demo is pointed (DEMO_PG_PORT / DEMO_REDIS_PORT) at ports where nothing listens.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,11 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-const privateDirs = () => new Set(readdirSync(tmpdir()).filter((n) => /^dispatch-(pg|redis)-/.test(n)));
+// The demo's own temporary folder (TMPDIR), so other test files' private servers in the shared one
+// cannot be mistaken for its leftovers; readable by the postgres user that runs initdb there.
+const demoTmp = mkdtempSync(join(tmpdir(), 'demo-tmp-'));
+chmodSync(demoTmp, 0o755);
+const privateDirs = () => new Set(readdirSync(demoTmp).filter((n) => /^dispatch-(pg|redis)-/.test(n)));
 
 let child: ChildProcess | undefined;
 const outDir = mkdtempSync(join(tmpdir(), 'demo-out-'));
@@ -38,13 +42,14 @@ afterAll(() => {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   rmSync(outDir, { recursive: true, force: true });
+  rmSync(demoTmp, { recursive: true, force: true });
 });
 
 describe.runIf(findBinary('redis-server') && findBinary('initdb'))('npm run demo without running services', () => {
   it('starts private PostgreSQL and Redis, plays the month, and leaves nothing behind', async () => {
     const [pgPort, redisPort] = [await freePort(), await freePort()];
     const dirsBefore = privateDirs();
-    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_PG_PORT: String(pgPort), DEMO_REDIS_PORT: String(redisPort), DEMO_DATABASE: 'dispatch_demo' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_PG_PORT: String(pgPort), DEMO_REDIS_PORT: String(redisPort), DEMO_DATABASE: 'dispatch_demo', TMPDIR: demoTmp };
     for (const k of ['DATABASE_URL', 'REDIS_URL', 'DEMO_ADMIN_DATABASE_URL', 'DEMO_REDIS_URL']) delete env[k];
     child = spawn('npm', ['run', 'demo', '--', '--out', outDir], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
