@@ -9,6 +9,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { envValue } from '../config.js';
 
 export type LocalServices = {
   /** An admin connection (database `postgres`) on the server to use. */
@@ -54,7 +55,7 @@ async function redisAnswers(url: string): Promise<boolean> {
 }
 
 /** A binary on PATH, or in Debian's versioned PostgreSQL directories. */
-export function findBinary(name: string, path = process.env.PATH ?? ''): string | undefined {
+export function findBinary(name: string, path = envValue('PATH') ?? ''): string | undefined {
   const dirs = path.split(delimiter).filter(Boolean);
   if (existsSync('/usr/lib/postgresql')) {
     for (const v of readdirSync('/usr/lib/postgresql').sort().reverse()) dirs.push(`/usr/lib/postgresql/${v}/bin`);
