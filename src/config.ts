@@ -107,6 +107,18 @@ export const configSchema = z.object({
   // 0 turns the limit off.
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(Math.max(4, availableParallelism() * 4)),
   INTAKE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1000),
+  // Outbound retries, in two layers. One Feishu call is tried up to LARK_RETRY_ATTEMPTS times,
+  // waiting exponentially from LARK_RETRY_BASE_MS up to LARK_RETRY_MAX_MS (or as long as
+  // x-ogw-ratelimit-reset says); a call with no answer after LARK_HTTP_TIMEOUT_MS has failed.
+  // A job whose calls still fail runs again, JOB_ATTEMPTS runs in all, waiting exponentially
+  // from JOB_BACKOFF_MS (the defaults: 1 s … 64 s, about two minutes). Then it is given up and,
+  // for prompts and reminders, reported to the admins. Tests shorten them; production need not.
+  LARK_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LARK_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  LARK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(250),
+  LARK_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(8000),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
 });
 
 /** The cycle's settings, derived once from the environment at start-up and passed down typed. */

@@ -1,6 +1,6 @@
 // Deterministic BullMQ job ids for the cycle's jobs: enqueueing the same step twice (two
 // instances, a tick every minute, the CLI next to the scheduler) adds one job while BullMQ still
-// holds the first — a completed job is kept 24 h (queue-registry DEFAULT_JOB_OPTS) — and after
+// holds the first — a completed job is kept 24 h (queue-registry defaultJobOpts) — and after
 // that the database state and the outbound log make the repeat a no-op.
 // BullMQ refuses integer-looking ids, and ids with ':' unless there are exactly three parts — a
 // compatibility rule its source marks for removal in favour of refusing every ':' (job.js,

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createServiceLogger, type Logger } from '../logger.js';
 import { createDb, type Db } from '../db/database.js';
-import { LarkClient, larkLimitsFrom, type LarkLimits } from './feishu/lark-client.js';
+import { LarkClient, larkLimitsFrom, setLarkHttpTimeout, type LarkLimits } from './feishu/lark-client.js';
 import { RedisSendPacer } from './feishu/send-pacer.js';
 import { QueueRegistry } from './jobs/queue-registry.js';
 import { throttledErrorLog } from './jobs/connection-errors.js';
@@ -49,6 +49,8 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
   // Redis outage turns into a retried Feishu call (and a clear error) rather than a hung import.
   const pacerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 3000 });
   pacerRedis.on('error', throttledErrorLog(logger, 'redis (pacer) connection'));
+  // Process-wide, as the SDK's HTTP client is; every context of a process reads the same config.
+  setLarkHttpTimeout(config.LARK_HTTP_TIMEOUT_MS);
   const lark = overrides.lark ?? new LarkClient({
     appId: config.LARK_APP_ID,
     appSecret: config.LARK_APP_SECRET,
@@ -56,9 +58,9 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
     logger,
     pacer: new RedisSendPacer(pacerRedis, `${config.QUEUE_PREFIX}:pace`),
     limits: { ...larkLimitsFrom(config), ...overrides.larkLimits },
-    retry: overrides.larkRetry,
+    retry: { maxAttempts: config.LARK_RETRY_ATTEMPTS, baseDelayMs: config.LARK_RETRY_BASE_MS, maxDelayMs: config.LARK_RETRY_MAX_MS, ...overrides.larkRetry },
   });
-  const queues = new QueueRegistry(redis, config.QUEUE_PREFIX, logger);
+  const queues = new QueueRegistry(redis, config.QUEUE_PREFIX, logger, { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS });
   return {
     config,
     logger,

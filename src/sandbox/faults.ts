@@ -11,11 +11,16 @@ export interface FaultSpec {
    * status: answer `status` (default 500) with a Feishu-style body;
    * code:   answer `status` (default 400) with business `code` (default 1);
    * slow:   wait `delayMs` (default 5000) and then handle normally;
-   * drop:   destroy the socket without answering.
+   * drop:   destroy the socket without answering (with `after`: handle the request first, so
+   *         the message is sent or the card patched, and lose only the answer).
    */
   kind: FaultKind;
   status?: number;
   code?: number;
+  /** status: answer this text (text/plain) instead of a JSON body, as a proxy in front of the API would. */
+  text?: string;
+  /** drop: the request takes effect; only its answer is lost. */
+  after?: boolean;
   delayMs?: number;
   /** How many requests the fault hits before it retires (default: unlimited). */
   times?: number;
@@ -99,6 +104,8 @@ export function faultFromJson(body: Record<string, unknown>): FaultSpec {
     match: { method: typeof match.method === 'string' ? match.method : undefined, path },
     status: num(body.status),
     code: num(body.code),
+    text: typeof body.text === 'string' ? body.text : undefined,
+    after: body.after === true ? true : undefined,
     delayMs: num(body.delayMs),
     times: num(body.times),
     share: num(body.share),

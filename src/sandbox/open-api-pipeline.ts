@@ -77,9 +77,17 @@ export class OpenApiPipeline {
   /** Returns the reply to send, or undefined when the socket was dropped. */
   private async answer(req: IncomingMessage, res: ServerResponse, url: URL, entry: RequestRecord): Promise<ApiReply | undefined> {
     const fault = this.deps.faults.pick(entry.method, entry.path);
-    if (fault?.kind === 'drop') {
+    const drop = () => {
       req.socket.destroy();
       res.destroy();
+      return undefined;
+    };
+    if (fault?.kind === 'drop' && !fault.after) return drop();
+    if (fault?.kind === 'status' && fault.text !== undefined) {
+      // A bare proxy answer: no Feishu body, no code.
+      entry.status = fault.status ?? 500;
+      res.writeHead(entry.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(fault.text)) });
+      res.end(fault.text);
       return undefined;
     }
     if (fault?.kind === 'status') {
@@ -90,7 +98,15 @@ export class OpenApiPipeline {
       return { status: fault.status ?? 400, body: { code: fault.code ?? 1, msg: 'injected fault' } };
     }
     if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
+    const reply = await this.process(req, url, entry);
+    if (fault?.kind !== 'drop') return reply;
+    // Done, but the answer never reaches the caller: what a retry must not do twice.
+    entry.status = reply.status;
+    entry.code = typeof reply.body.code === 'number' ? reply.body.code : undefined;
+    return drop();
+  }
 
+  private async process(req: IncomingMessage, url: URL, entry: RequestRecord): Promise<ApiReply> {
     let rawBody: Buffer;
     try {
       rawBody = await readBody(req);

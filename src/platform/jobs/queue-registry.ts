@@ -11,12 +11,18 @@ import { throttledErrorLog } from './connection-errors.js';
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type Processors = { [N in JobName]: Processor<N> };
 
-const DEFAULT_JOB_OPTS: JobsOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 14 * 24 * 3600 },
-};
+/** How often a failing job runs in all, and the first wait before its next run (doubling after). */
+export type JobRetry = { attempts: number; backoffMs: number };
+const DEFAULT_JOB_RETRY: JobRetry = { attempts: 8, backoffMs: 1000 };
+
+function defaultJobOpts(retry: JobRetry): JobsOptions {
+  return {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 14 * 24 * 3600 },
+  };
+}
 
 /**
  * BullMQ still accepts some ids with ':' for old repeatable jobs but means to refuse them all
@@ -35,12 +41,13 @@ export class QueueRegistry {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
+    private readonly retry: JobRetry = DEFAULT_JOB_RETRY,
   ) {}
 
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.redis, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTS });
+      q = new Queue(name, { connection: this.redis, prefix: this.prefix, defaultJobOptions: defaultJobOpts(this.retry) });
       q.on('error', throttledErrorLog(this.logger, `queue ${name}`));
       this.queues.set(name, q);
     }
