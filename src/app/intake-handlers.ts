@@ -105,7 +105,7 @@ async function deliverLateFailure(ctx: AppContext, evt: LarkCardActionEvent): Pr
   }
   const card = buildNoticeCard({ title: '保存失败', text: LATE_FAILURE_TEXT, level: 'error' });
   try {
-    await ctx.queues.enqueue('card.update', { token: evt.token, card }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
+    await ctx.queues.enqueue('card.update', { token: evt.token, messageId: evt.context?.open_message_id, card }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
   } catch (e) {
     ctx.logger.error({ eventId: evt.event_id, err: (e as Error).message }, 'could not queue the late failure notice');
   }
@@ -118,5 +118,5 @@ async function deliverLate(ctx: AppContext, evt: LarkCardActionEvent, late: Card
     return;
   }
   const card = late.card?.data ?? buildNoticeCard({ title: '操作未完成', text: late.toast?.content ?? '操作未完成，请重试', level: late.toast?.type === 'error' ? 'error' : 'info' });
-  await ctx.queues.enqueue('card.update', { token: evt.token, card }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
+  await ctx.queues.enqueue('card.update', { token: evt.token, messageId: evt.context?.open_message_id, card }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
 }

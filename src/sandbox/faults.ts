@@ -2,7 +2,7 @@
 // stall or vanish so retry, timeout and idempotency paths can be exercised.
 import { randomUUID } from 'node:crypto';
 
-export type FaultKind = 'status' | 'slow' | 'drop' | 'code';
+export type FaultKind = 'status' | 'slow' | 'drop' | 'code' | 'expire';
 
 export interface FaultSpec {
   /** No match hits every request. A string path matches exactly (query ignored); use a RegExp for more. */
@@ -12,7 +12,9 @@ export interface FaultSpec {
    * code:   answer `status` (default 400) with business `code` (default 1);
    * slow:   wait `delayMs` (default 5000) and then handle normally;
    * drop:   destroy the socket without answering (with `after`: handle the request first, so
-   *         the message is sent or the card patched, and lose only the answer).
+   *         the message is sent or the card patched, and lose only the answer);
+   * expire: every tenant token issued so far expires as this request arrives, so it is answered
+   *         99991663 as Feishu does, and a token fetched anew works.
    */
   kind: FaultKind;
   status?: number;
@@ -88,8 +90,8 @@ function matches(fault: FaultSpec, method: string, path: string): boolean {
  */
 export function faultFromJson(body: Record<string, unknown>): FaultSpec {
   const kind = body.kind;
-  if (kind !== 'status' && kind !== 'slow' && kind !== 'drop' && kind !== 'code') {
-    throw new Error('kind must be one of status, slow, drop, code');
+  if (kind !== 'status' && kind !== 'slow' && kind !== 'drop' && kind !== 'code' && kind !== 'expire') {
+    throw new Error('kind must be one of status, slow, drop, code, expire');
   }
   const match = (body.match ?? {}) as { method?: unknown; path?: unknown; pathRegex?: unknown };
   const path =

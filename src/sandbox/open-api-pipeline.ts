@@ -98,6 +98,7 @@ export class OpenApiPipeline {
       return { status: fault.status ?? 400, body: { code: fault.code ?? 1, msg: 'injected fault' } };
     }
     if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
+    if (fault?.kind === 'expire') this.deps.tokens.expireAll();
     const reply = await this.process(req, url, entry);
     if (fault?.kind !== 'drop') return reply;
     // Done, but the answer never reaches the caller: what a retry must not do twice.

@@ -60,4 +60,22 @@ describe('fault variants', () => {
     await fetch(`${fake.url}/_sandbox/tokens/expire`, { method: 'POST' });
     expect(await failure(send())).toMatchObject({ status: 400, code: 99991663 });
   });
+
+  it('expire: the token in use expires as the request arrives (99991663); one fetched anew works', async () => {
+    const { fake, send } = await setup();
+    await expect(send()).resolves.toMatchObject({ code: 0 });
+    fake.injectFault({ match: { path: SEND_PATH }, kind: 'expire', times: 1 });
+    expect(await failure(send())).toMatchObject({ status: 400, code: 99991663 });
+    const fresh = await (await fetch(`${fake.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'cli_5a4db0c0ffee0001', app_secret: 'sandbox-secret' }),
+    })).json() as { tenant_access_token: string };
+    const res = await fetch(`${fake.url}${SEND_PATH}?receive_id_type=open_id`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh.tenant_access_token}` },
+      body: JSON.stringify({ receive_id: fake.users()[0].open_id, msg_type: 'text', content: JSON.stringify({ text: 'y' }) }),
+    });
+    expect(((await res.json()) as { code: number }).code).toBe(0);
+  });
 });
