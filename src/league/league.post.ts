@@ -12,6 +12,7 @@ import { movementText } from '../domain/league/ranking.js';
 import { computeLeague, isQuarterEnd, quarterSnapshots, saveSnapshot, snapshotOf, type LeagueResult } from './league.data.js';
 import { leagueView, regionView, type OpenEscalation } from './league.view.js';
 import { listGroups } from './groups.repository.js';
+import { sendFailure } from '../cycle/prompt.service.js';
 
 export type LeaguePostDeps = Pick<AppContext, 'db' | 'lark' | 'logger'>;
 
@@ -73,21 +74,37 @@ export async function postLeague(deps: LeaguePostDeps, cycleId: number): Promise
   let dispatchCards = 0;
   let regionCards = 0;
   let alreadySent = 0;
+  // One group that refuses (the bot was removed from it) must not keep the others from their
+  // cards: every group is tried, and the failures are reported after (sendFailure decides whether
+  // the job may retry: only if some failure may pass).
+  const failures: { key: string; error: unknown }[] = [];
+  const post = async (g: { chatId: string; name: string }, key: string, kind: string, card: Record<string, unknown>): Promise<'sent' | 'already' | 'failed'> => {
+    try {
+      const sent = await sendOnce(deps, { key, kind, receiveId: g.chatId, receiveIdType: 'chat_id', cycleId, card });
+      return sent.alreadySent ? 'already' : 'sent';
+    } catch (e) {
+      failures.push({ key: `群「${g.name}」(${g.chatId})`, error: e });
+      deps.logger.warn({ cycleId, chatId: g.chatId, err: (e as Error).message }, 'league card not posted; trying the other groups');
+      return 'failed';
+    }
+  };
   const cards = buildLeagueCards(view);
   for (const g of groups.filter((x) => x.purpose === 'dispatch')) {
     for (const [i, card] of cards.entries()) {
-      const sent = await sendOnce(deps, { key: leagueMessageKey(cycleId, g.chatId, i + 1), kind: 'league.table', receiveId: g.chatId, receiveIdType: 'chat_id', cycleId, card });
-      if (sent.alreadySent) alreadySent++;
+      const r = await post(g, leagueMessageKey(cycleId, g.chatId, i + 1), 'league.table', card);
+      if (r === 'failed') break;
+      if (r === 'already') alreadySent++;
       else dispatchCards++;
     }
   }
   const inCycle = new Set(result.regions.map((r) => r.regionId));
   for (const g of groups.filter((x) => x.purpose === 'region' && x.regionId !== null && inCycle.has(x.regionId))) {
     const card = buildRegionLeagueCard({ ...regionView(result, g.regionId as number, escalations), quarter: regionQuarter.get(g.regionId as number) ?? null });
-    const sent = await sendOnce(deps, { key: leagueMessageKey(cycleId, g.chatId), kind: 'league.region', receiveId: g.chatId, receiveIdType: 'chat_id', cycleId, card });
-    if (sent.alreadySent) alreadySent++;
-    else regionCards++;
+    const r = await post(g, leagueMessageKey(cycleId, g.chatId), 'league.region', card);
+    if (r === 'already') alreadySent++;
+    else if (r === 'sent') regionCards++;
   }
-  deps.logger.info({ cycleId, dispatchCards, regionCards, alreadySent }, 'league posted');
+  deps.logger.info({ cycleId, dispatchCards, regionCards, alreadySent, failed: failures.length }, 'league posted');
+  if (failures.length > 0) throw sendFailure(failures, { sent: dispatchCards + regionCards, alreadySent });
   return { dispatchCards, regionCards, alreadySent };
 }

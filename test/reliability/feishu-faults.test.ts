@@ -12,7 +12,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { AppContext } from '../../src/platform/app-context.js';
-import type { Processors } from '../../src/platform/jobs/queue-registry.js';
 import type { FaultSpec } from '../../src/sandbox/faults.js';
 import { createCycleWithCoverage, findCycle } from '../../src/cycle/cycle.repository.js';
 import { cycleStatus, formatCycleStatus } from '../../src/cycle/cycle-status.js';
@@ -213,7 +212,7 @@ describe('Feishu faults on every outbound path', () => {
       },
     });
     ctx = env.context({ workers: false });
-    ctx.queues.startWorkers({ ...cycleOnlyProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx) } as Processors);
+    ctx.queues.startWorkers({ ...cycleOnlyProcessors(ctx), ...submissionProcessors(ctx), ...peopleProcessors(ctx) });
     // The sandbox's per-receiver and per-message windows would add their own 429s to the injected ones.
     env.fake.setLimits({ perReceiverPerSecond: 1000, perMessagePatchPerSecond: 1000 });
 
@@ -251,7 +250,7 @@ describe('Feishu faults on every outbound path', () => {
     let firedBefore = 0;
     const arm = () => {
       firedBefore = env.fake.stats().faultsFired;
-      env.fake.injectFault({ ...fault.spec, match: path.match, times: fault.times ?? path.times ?? OUTLAST_ONE_CALL } as FaultSpec);
+      env.fake.injectFault({ ...fault.spec, match: path.match, times: fault.times ?? path.times ?? OUTLAST_ONE_CALL });
     };
     const out = await path.start(n, arm);
     const state = await jobEnded(out.queue, out.jobId);
@@ -335,11 +334,32 @@ describe('Feishu faults on every outbound path', () => {
     expect(shown).toMatch(/填报通知发送失败的负责人.*\n.*负责人\d+：飞书拒收，不再自动重试/);
   }, 120_000);
 
+  it('a group that removed the bot is tried once and reported, and does not hold back the other groups', async () => {
+    const adminBefore = env.fake.messages({ receive_id: adminOpenId }).length;
+    // A chat the bot is no longer in: Feishu answers 230002 to every post there.
+    const gone = 'oc_bot_removed_from_this_group';
+    await bindGroup(env.db, { chatId: gone, name: '已移除机器人的调度群', target: '调度群', by: 'test', at: env.clock.now() });
+    const region = env.fake.addChat({ name: '天城县项目群' });
+    await bindGroup(env.db, { chatId: region, name: '天城县项目群', target: '天城县', by: 'test', at: env.clock.now() });
+    const from = env.fake.requests().length;
+    await ctx.queues.enqueue('league.post', { cycleId: monthlyCycleId }, { jobId: 'fault-league-refused' });
+    expect(await jobEnded('outbound', 'fault-league-refused')).toBe('failed');
+    figures.cases++;
+    expect(env.fake.messages({ chat_id: region, msg_type: 'interactive' })).toHaveLength(1);
+    const tries = env.fake.requests().slice(from).filter((r) => r.method === 'POST' && SEND.path.test(r.path) && r.body?.receive_id === gone);
+    expect(tries.map((r) => r.code)).toEqual([230002]);
+    await waitFor('the admin notice', () => env.fake.messages({ receive_id: adminOpenId }).length === adminBefore + 1, 30_000);
+    const notice = JSON.stringify(env.fake.messages({ receive_id: adminOpenId })[adminBefore].content);
+    expect(notice).toContain('擂台通报发送失败');
+    expect(notice).toContain('已移除机器人的调度群');
+    figures.reported++;
+  }, 60_000);
+
   it('adds up: nothing lost, nothing twice, every fault hit, every job ended', () => {
     expect(problems).toEqual([]);
-    expect(figures.cases).toBe(PATHS.length * TRANSIENT.length + 2);
+    expect(figures.cases).toBe(PATHS.length * TRANSIENT.length + 3);
     expect(figures.lost).toBe(0);
     expect(figures.duplicates).toBe(0);
-    expect(figures.reported).toBe(2);
+    expect(figures.reported).toBe(3);
   });
 });
