@@ -3,9 +3,10 @@
 // its patch, contact look-ups, the league post to a group — and every fault Feishu (or a proxy in
 // front of it) can answer with: 5xx, no answer within the client's timeout, a dropped connection,
 // a lost answer to a request that did take effect, 429 with Feishu's rate-limit code, with an
-// unknown code and with no code at all, and a tenant token expired early. Each transient fault
-// outlasts one call's own retries, so the job's retry is exercised too. Then the permanent case:
-// a receiver Feishu refuses for good. What must hold: every transient fault ends in the message
+// unknown code and with no code at all, and a tenant token expiring as the call arrives. Each
+// transient fault outlasts one call's own retries, so the job's retry is exercised too (except the
+// token, which expires once as it does in life, and 加急, see below). Then the permanent cases: an
+// owner and a group Feishu refuses for good. What must hold: every transient fault ends in the message
 // delivered exactly once (the sandbox's stored messages per receiver); a permanent failure is
 // reported to the admins and shown by `cycle status`; nothing is retried for ever (the job ends,
 // and the attempts the sandbox saw stay within the configured bound).
@@ -26,7 +27,8 @@ import { printFigures } from './figures.js';
 // Short settings through the configuration (src/config.ts), so every case ends within seconds.
 const LARK_ATTEMPTS = 3;
 const JOB_ATTEMPTS = 4;
-const TIMEOUT_MS = 600;
+// Long enough that an ordinary answer on a loaded machine is not taken for a stall.
+const TIMEOUT_MS = 1000;
 /** Attempts one message may cost at most: every try of every run, plus one after a token refresh. */
 const BOUND = LARK_ATTEMPTS * JOB_ATTEMPTS + 1;
 /** One fault more than a call tries: the first run of the job fails, a later run delivers. */
@@ -42,7 +44,7 @@ const CONTACTS: Match = { method: 'POST', path: /^\/open-apis\/contact\/v3\/user
 type Fault = { name: string; spec: Omit<FaultSpec, 'match' | 'times'>; times?: number };
 const TRANSIENT: Fault[] = [
   { name: 'HTTP 503', spec: { kind: 'status', status: 503 } },
-  { name: 'timeout', spec: { kind: 'slow', delayMs: TIMEOUT_MS * 3 } },
+  { name: 'timeout', spec: { kind: 'slow', delayMs: TIMEOUT_MS * 2 } },
   { name: 'dropped connection', spec: { kind: 'drop' } },
   { name: 'answer lost', spec: { kind: 'drop', after: true } },
   { name: '429 99991400', spec: { kind: 'code', status: 429, code: 99991400 } },
