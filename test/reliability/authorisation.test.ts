@@ -159,9 +159,20 @@ const reportBy = async (projectId: number) =>
 
 const problemOf = async (projectId: number) => h.ctx.db.selectFrom('problems').select(['id', 'status']).where('project_id', '=', projectId).executeTakeFirstOrThrow();
 
-/** The newest card a person got carrying a button `a` with this `"<idKey>":<id>` (JSON ends the id, so 1 ≠ 12). */
-const cardTo = (p: TestPerson, a: string, idKey: string, id: number) =>
-  until(() => h.fake.messages({ receive_id: p.openId, msg_type: 'interactive' }).filter((m) => m.raw_content.includes(`"a":"${a}"`) && new RegExp(`"${idKey}":${id}[,}]`).test(m.raw_content)).at(-1)?.message_id, 30_000);
+/**
+ * The newest card a person got carrying a button `a` with this `"<idKey>":<id>` (JSON ends the id,
+ * so 1 ≠ 12). Remembered: a refusal answered late replaces the clicked card's content with its
+ * notice, and the next role clicks the same message.
+ */
+const cardSeen = new Map<string, string>();
+const cardTo = async (p: TestPerson, a: string, idKey: string, id: number): Promise<string> => {
+  const key = `${p.openId}|${a}|${idKey}|${id}`;
+  const known = cardSeen.get(key);
+  if (known) return known;
+  const found = await until(() => h.fake.messages({ receive_id: p.openId, msg_type: 'interactive' }).filter((m) => m.raw_content.includes(`"a":"${a}"`) && new RegExp(`"${idKey}":${id}[,}]`).test(m.raw_content)).at(-1)?.message_id, 30_000);
+  cardSeen.set(key, found);
+  return found;
+};
 
 const filed = (label: string, problem?: Record<string, string>) => async () => {
   const p = projectOf.get(label)!;
