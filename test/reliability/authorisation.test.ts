@@ -226,7 +226,7 @@ beforeAll(async () => {
     formCardOf.set(p.id, sent.message_id!);
   });
   await sendOwnerPrompts(h.ctx, october, who.owner.id);
-  const pickCard = (await cardTo(who.owner, 'report.pick', 'projectId', projectOf.get('pick')!.id));
+  const pickCard = await cardTo(who.owner, 'report.pick', 'projectId', projectOf.get('pick')!.id);
 
   // Setup the owner does himself: filings, problems raised (city-level for the level-2 cases).
   const land = { [F.problemCategory]: '用地', [F.problemDescription]: '用地指标未下达', [F.problemDepartment]: String(dept) };
@@ -241,7 +241,7 @@ beforeAll(async () => {
   // The department moves the problems on as far as each case needs.
   await inLanes([...projectOf].filter(([l]) => /^(resolve|confirm|reopen)-/.test(l)), LANES, async ([label, p]) => {
     const pr = await problemOf(p.id);
-    const card = (await cardTo(who.contact, 'problem.accept', 'problemId', pr.id));
+    const card = await cardTo(who.contact, 'problem.accept', 'problemId', pr.id);
     await click(who.contact, card, { a: 'problem.accept', problemId: pr.id });
     if (!label.startsWith('resolve')) await click(who.contact, card, { a: 'problem.resolve', problemId: pr.id }, { [PROBLEM_FIELDS.resolutionNote]: '已协调' });
   });
@@ -303,7 +303,7 @@ beforeAll(async () => {
         const form = c.action === 'resolve' ? { [PROBLEM_FIELDS.resolutionNote]: '已召开协调会' } : c.action === 'reopen' ? { [PROBLEM_FIELDS.reopenReason]: '仍未落实' } : undefined;
         c.deliver = async () => {
           const pr = await problemOf(p!.id);
-          return click(who[c.role], (await cardTo(side, button, 'problemId', pr.id)), { a: `problem.${c.action}`, problemId: pr.id }, form);
+          return click(who[c.role], await cardTo(side, button, 'problemId', pr.id), { a: `problem.${c.action}`, problemId: pr.id }, form);
         };
         c.effect = async () => (await problemOf(p!.id)).status === next;
         break;
@@ -322,7 +322,7 @@ beforeAll(async () => {
           const { id } = await escalation();
           const f = escalationFields(id);
           const form = action === 'supervise' ? { [f.deadline]: '2026-11-10 +0800' } : action === 'instruct' ? { [f.instruction]: '请本周内协调解决' } : undefined;
-          const card = (await cardTo(who.former, 'escalation.acknowledge', 'escalationId', id));
+          const card = await cardTo(who.former, 'escalation.acknowledge', 'escalationId', id);
           return click(who[c.role], card, { a: `escalation.${action}`, escalationId: id }, form);
         };
         c.effect = async (op) => {
