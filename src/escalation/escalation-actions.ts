@@ -32,6 +32,16 @@ export function pickedDay(v: unknown): string | undefined {
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== m[1] ? undefined : m[1];
 }
 
+/**
+ * The project's 包保领导 (level 1) or 分管副市长 (level 2) as the registry names them now, not the
+ * person the card was first sent to: once the registry hands a project to someone else, the
+ * former leader (who may lead other projects) can no longer 督办 or 批示 on it.
+ */
+async function mayAct(deps: Pick<SubmissionDeps, 'db'>, personId: number, e: { level: 1 | 2; project: { id: number } }): Promise<boolean> {
+  const p = await deps.db.selectFrom('projects').select(['leader_id', 'vice_mayor_id']).where('id', '=', e.project.id).executeTakeFirst();
+  return (e.level === 1 ? p?.leader_id : p?.vice_mayor_id) === personId;
+}
+
 export async function actOnEscalation(
   deps: SubmissionDeps,
   origin: CallbackOrigin,
@@ -42,7 +52,7 @@ export async function actOnEscalation(
   const { tz } = cycleSettings(deps.config);
   const [e] = await findEscalations(deps.db, [escalationId]);
   if (!e) return reply('error', '督办事项不存在，请联系项目中心');
-  if (e.targetId !== origin.operator.id && !(await isAdmin(deps.db, origin.operator.id))) {
+  if (!(await mayAct(deps, origin.operator.id, e)) && !(await isAdmin(deps.db, origin.operator.id))) {
     deps.logger.warn({ personId: origin.operator.id, escalationId, action }, 'escalation action by someone not its leader');
     return reply('error', `只有该事项的${LEVEL_LABEL[e.level]}或管理员可以操作`);
   }
