@@ -26,11 +26,11 @@ type El = Record<string, any>;
 describe('a refused form echoes at most what its inputs hold', () => {
   it('cuts every typed text at its input’s max_length, so the card stays valid and under 30 KB', () => {
     const long = '进'.repeat(100_000);
-    const card = buildReportFormCard({
+    const card: El = buildReportFormCard({
       ...input,
       typed: { [F.periodInvestment]: long, [F.progress]: long, [F.stageReason]: long, [F.problemDescription]: long, [F.problemDepartment]: long },
       errors: { [F.progress]: '形象进度最多 500 字，当前 100000 字' },
-    }) as El;
+    });
     expect(validateCard(card)).toEqual([]);
     const form = card.body.elements.find((e: El) => e.tag === 'form') as El;
     for (const el of form.elements.filter((e: El) => e.tag === 'input')) {
