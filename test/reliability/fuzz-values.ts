@@ -78,6 +78,17 @@ export function fuzzForm(p: Pick): unknown {
   const r = p.rnd();
   if (r < 0.03) return p.one([null, 'form', 42, ['a'], true]);
   if (r < 0.05) return undefined;
+  if (r < 0.4) {
+    // A good form with one or two fields spoilt: most of the odd values that pass end up stored.
+    const form: Record<string, unknown> = { [F.periodInvestment]: '500', [F.stage]: '续建', [F.started]: YES, [F.completed]: NO, [F.registered]: NO, [F.progress]: '主体结构封顶' };
+    for (let k = 0; k < 1 + p.int(2); k++) {
+      const name = p.one([F.periodInvestment, F.periodInvestment, F.progress, F.progress, F.stageReason, F.problemDescription]);
+      if (name === F.periodInvestment) form[name] = fuzzAmount(p);
+      else if (name === F.problemDescription) Object.assign(form, { [F.problemCategory]: p.one(PROBLEM_CATEGORIES), [name]: fuzzText(p) });
+      else form[name] = fuzzText(p);
+    }
+    return form;
+  }
   const form: Record<string, unknown> = {};
   const set = (name: string, v: () => unknown, missing = 0.1) => {
     if (!p.chance(missing)) form[name] = v();

@@ -51,7 +51,8 @@ beforeAll(async () => {
   const made: { owner: TestPerson; id: number; name: string }[] = [];
   for (let i = 0; i < SUBJECTS; i++) {
     const owner = await addPerson(h, `模糊${i}`);
-    const p = await addProject(h.ctx.db, { code: `XMFUZ${i}`, name: `模糊项目${i}`, ownerId: owner.id });
+    // Every other project has no 总投资 (0: unknown, not checked against), so huge amounts get stored too.
+    const p = await addProject(h.ctx.db, { code: `XMFUZ${i}`, name: `模糊项目${i}`, ownerId: owner.id, ...(i % 2 ? { total: '0', annualPlan: '0' } : {}) });
     made.push({ owner, id: p.id, name: p.name });
   }
   // Opened after the projects exist, so its frozen coverage holds them all.
@@ -323,7 +324,12 @@ describe('(g) seeded fuzzer', () => {
     // Every stored value is one the validation allows; every "已提交" is stored, every refusal is not.
     const db = h.ctx.db;
     const revisions = await db.selectFrom('report_revisions').select(['source_event_id', 'period_investment', 'ytd_investment', 'progress', 'reason', 'stage']).where('cycle_id', '=', cycleId).execute();
-    const reports = await db.selectFrom('reports').select(['project_id', 'period_investment', 'ytd_investment', 'progress', 'stage']).where('cycle_id', '=', cycleId).execute();
+    const reports = await db
+      .selectFrom('reports as r')
+      .innerJoin('projects as p', 'p.id', 'r.project_id')
+      .select(['r.project_id', 'r.period_investment', 'r.ytd_investment', 'r.progress', 'r.stage', 'p.total_investment'])
+      .where('r.cycle_id', '=', cycleId)
+      .execute();
     const problems = await db.selectFrom('problems').select(['source_event_id', 'description', 'category']).execute();
     const invalid = (what: string, why: string | undefined) => {
       if (!why) return;
@@ -332,11 +338,12 @@ describe('(g) seeded fuzzer', () => {
     };
     for (const r of [...revisions, ...reports]) {
       invalid('period_investment', badAmount(r.period_investment));
-      invalid('ytd_investment', badAmount(r.ytd_investment, 10000));
+      invalid('ytd_investment', badAmount(r.ytd_investment, 1e8 + 3700));
       invalid('progress', badText(r.progress, MAX_PROGRESS_CHARS));
       invalid('stage', (STAGES as readonly string[]).includes(r.stage) ? undefined : `stage ${r.stage}`);
     }
     for (const r of revisions) invalid('reason', badText(r.reason, MAX_REASON_CHARS));
+    for (const r of reports) invalid('ytd over 总投资', Number(r.total_investment) > 0 && Number(r.ytd_investment) > Number(r.total_investment) ? `${r.ytd_investment} > ${r.total_investment}` : undefined);
     for (const pr of problems) {
       invalid('problem description', badText(pr.description, MAX_PROBLEM_CHARS) ?? (pr.description.trim() ? undefined : 'empty'));
       invalid('problem category', (PROBLEM_CATEGORIES as readonly string[]).includes(pr.category) ? undefined : pr.category);
