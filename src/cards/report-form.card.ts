@@ -258,11 +258,16 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
 }
 
 function textInput(name: ReportFieldName, value: string, placeholder: string, extra: Record<string, unknown> = {}) {
+  // A refused form shows what was typed; the client never sends more than max_length, but a text
+  // that arrives longer anyway (a broken client, a chat draft) is cut there, or the card could
+  // pass Feishu's 30 KB and the owner would see an error instead of the form and its reasons.
+  const max = typeof extra.max_length === 'number' ? extra.max_length : undefined;
+  const shown = max !== undefined && [...value].length > max ? [...value].slice(0, max).join('') : value;
   return {
     tag: 'input',
     name,
     placeholder: plain(placeholder),
-    ...(value !== '' ? { default_value: value } : {}),
+    ...(shown !== '' ? { default_value: shown } : {}),
     ...extra,
   };
 }

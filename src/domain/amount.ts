@@ -20,6 +20,8 @@ const MAX_DECIMALS_WAN = 4;
 const MAX_ABS_WAN = new Dec('100000000');
 
 const EXAMPLE = '如 500、500万、3.21亿';
+/** "１，２００，０００，０００．１２３４万元整" is 22; the card's input holds 30. */
+const MAX_AMOUNT_CHARS = 40;
 const CHINESE_NUMERALS = /[零〇一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]/;
 // Words that make a figure an estimate. 多/余 as in "500多万"/"500余万".
 const APPROXIMATE = /约|大约|大概|左右|上下|估计|预计|将近|接近|近|超过|以上|以下|不到|不足|多|余|若干/;
@@ -55,6 +57,9 @@ export function parseAmountWan(input: string | number, opts: ParseAmountOptions 
     if (!Number.isFinite(input)) return fail('金额不是有效数字');
     return finish(new Dec(input), opts, false);
   }
+  // No amount anybody means is this long, and the reasons below quote parts of the input: a text
+  // this size would be echoed into the card and the toast (the card past Feishu's 30 KB).
+  if ([...input].length > MAX_AMOUNT_CHARS) return fail(`金额填写过长，请只填写数字和单位，${EXAMPLE}`);
   // NFKC would also turn superscripts, subscripts, circled and Roman digits into plain ones —
   // "5²" into 52, "⑤" into 5 — a different number from the one shown: refuse those first.
   const decorated = [...input].find(isDecoratedDigit);
