@@ -43,7 +43,7 @@ export async function startWorker(config: Config, env: Record<string, string> = 
   });
   children.add(proc);
   const stderr: string[] = [];
-  proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString('utf8')));
+  proc.stderr.on('data', (b: Buffer) => stderr.push(b.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => {
       children.delete(proc);
@@ -54,7 +54,7 @@ export async function startWorker(config: Config, env: Record<string, string> = 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('worker child did not start within 90 s')), 90_000);
     let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
+    proc.stdout.on('data', (b: Buffer) => {
       out += b.toString('utf8');
       if (out.includes('worker ready')) {
         clearTimeout(timer);
