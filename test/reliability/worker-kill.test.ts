@@ -20,7 +20,7 @@ import { seeded } from './seeded.js';
 import { killAllWorkers, startWorker, waitFor, type WorkerProcess } from './worker-process.js';
 
 const PROMPTS = Number(process.env.RELIABILITY_KILL_PROMPTS ?? 2000);
-const KILLS = Number(process.env.RELIABILITY_KILLS ?? 4);
+const KILLS = Number(process.env.RELIABILITY_KILLS ?? 3);
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
 const LOCK_MS = 4000;
 
@@ -87,13 +87,13 @@ describe('(b) the worker killed during a fan-out', () => {
     watch(worker);
     const killedAfter: number[] = [];
     for (const point of killAt) {
-      await waitFor(`${point} prompts before a kill`, () => fake.stats().messages >= point || worker.proc.exitCode !== null, 90_000);
+      await waitFor(`${point} prompts before a kill`, () => fake.stats().messages >= point || worker.proc.exitCode !== null, 240_000);
       killedAfter.push(fake.stats().messages);
       await worker.kill();
       worker = await startWorker(config, { WORKER_LOCK_MS: String(LOCK_MS) });
       watch(worker);
     }
-    await waitFor('the fan-out to finish', async () => (await unfinishedJobs()) === 0, 120_000);
+    await waitFor('the fan-out to finish', async () => (await unfinishedJobs()) === 0, 240_000);
     const last = Math.max(...fake.messages().map((m) => m.created_at));
 
     const { lost, duplicates, delivered } = countPrompts(fake, owners);
@@ -118,5 +118,5 @@ describe('(b) the worker killed during a fan-out', () => {
     expect(lost).toBe(0);
     expect(duplicates).toBe(0);
     expect(sentRows).toBe(PROMPTS);
-  }, 300_000);
+  }, 600_000);
 });
