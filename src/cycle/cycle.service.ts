@@ -182,7 +182,7 @@ export const RECOVERY_MAX_SEND_ATTEMPTS = 40;
 
 /**
  * Owners of open cycles who were never prompted: matched (open_id), with something pending, and
- * no prompt in the outbound log. That is what is left when 'cycle.open' committed the cycle but
+ * no prompt in the outbound log (or one that failed, or was never finished). That is what is left when 'cycle.open' committed the cycle but
  * used up its attempts before its prompt jobs were enqueued (Redis down during enqueueBulk):
  * the tick sees the cycle exists and would never open it again. Run by every open tick; one
  * query, empty in the normal case (cycles younger than the grace are not looked at, so a
@@ -216,7 +216,9 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
         ),
         // A prompt that failed for a passing reason (5xx, 429, timeouts outlasting the job's
         // attempts) is tried again, a bounded number of times; one refused for good is not:
-        // the admins were told and `cycle resend` sends it once the cause is fixed.
+        // the admins were told and `cycle resend` sends it once the cause is fixed. So is one
+        // left 'pending' by a worker killed mid-send whose job BullMQ then gave up (stalled
+        // too often): a job still queued or running is left alone below.
         eb.exists(
           eb
             .selectFrom('outbound_messages as m')
@@ -224,7 +226,7 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
             .whereRef('m.cycle_id', '=', 'c.id')
             .where('m.kind', '=', 'prompt')
             .whereRef('m.person_id', '=', 'p.id')
-            .where('m.state', '=', 'failed')
+            .where('m.state', '!=', 'sent')
             .where('m.attempts', '<', RECOVERY_MAX_SEND_ATTEMPTS)
             .where((w) => w.or([w('m.last_error', 'is', null), w('m.last_error', 'not like', `${PERMANENT_FAILURE_MARK}%`)])),
         ),

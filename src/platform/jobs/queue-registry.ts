@@ -24,6 +24,9 @@ function defaultJobOpts(retry: JobRetry): JobsOptions {
   };
 }
 
+/** How many times a job may be taken back from a dead worker before it is failed. */
+export const MAX_STALLED_COUNT = 10;
+
 /**
  * BullMQ still accepts some ids with ':' for old repeatable jobs but means to refuse them all
  * (job.js, "Custom Id cannot contain :"); refusing them here keeps every id valid after that change.
@@ -74,8 +77,13 @@ export class QueueRegistry {
     }
   }
 
-  /** Starts one worker per queue. Throws if any catalogued job lacks a processor. */
-  startWorkers(processors: Partial<Processors>, opts: { concurrency?: Partial<Record<QueueName, number>> } = {}): void {
+  /**
+   * Starts one worker per queue. Throws if any catalogued job lacks a processor.
+   * `lockMs`: how long a job stays claimed by a worker that stopped renewing it (a killed
+   * process) before the stalled check hands it to another; BullMQ's 30 s unless told. Tests that
+   * kill workers shorten it (the check runs every half of it) so they need not wait it out.
+   */
+  startWorkers(processors: Partial<Processors>, opts: { concurrency?: Partial<Record<QueueName, number>>; lockMs?: number } = {}): void {
     const missing = (Object.keys(jobCatalogue) as JobName[]).filter((n) => typeof processors[n] !== 'function');
     if (missing.length) throw new Error(`no processor for jobs: ${missing.join(', ')}`);
     for (const queueName of QUEUE_NAMES) {
@@ -104,6 +112,12 @@ export class QueueRegistry {
           connection,
           prefix: this.prefix,
           concurrency: opts.concurrency?.[queueName] ?? (queueName === 'outbound' ? 20 : 4),
+          // A job held by a worker that died (SIGKILL, OOM, a deploy) is run again: every job is
+          // idempotent. BullMQ's default (1) fails a job on its second such stall without running
+          // it — a crash loop or two deploys in a row lost the prompts in flight. The bound still
+          // stops a job that itself kills every worker that takes it.
+          maxStalledCount: MAX_STALLED_COUNT,
+          ...(opts.lockMs ? { lockDuration: opts.lockMs, stalledInterval: Math.max(500, Math.floor(opts.lockMs / 2)) } : {}),
         },
       );
       worker.on('failed', (job, err) =>

@@ -1,0 +1,97 @@
+// A city-sized weekly fan-out for the reliability scenarios that break things while prompts go
+// out: N owners with one weekly project each (so one prompt card each), every owner a user of
+// the sandbox tenant; and the count that matters, taken from what the sandbox stored per
+// receiver, not from our own outbound log.
+import type { Db } from '../../src/db/database.js';
+import type { FakeFeishu } from '../../src/sandbox/index.js';
+import { DEFAULT_LIMITS } from '../../src/sandbox/index.js';
+
+/** Feishu's send limits ×20 on both sides (a raised quota), so 2,000 prompts fit a test's time. */
+export const FANOUT_LIMITS = { ...DEFAULT_LIMITS, appPerSecond: 1000, appPerMinute: 60_000 };
+export const FANOUT_RATE_ENV = { SEND_RATE_PER_SECOND: '1000', SEND_RATE_PER_MINUTE: '60000' };
+
+/** The cycle the fixture's projects are covered by, and a clock inside its open week. */
+export const FANOUT_PERIOD = '2026-W47';
+export const FANOUT_NOW = new Date('2026-11-16T09:00:30+08:00');
+
+export type FanoutOwner = { ownerId: number; openId: string };
+
+export async function seedFanout(db: Db, fake: FakeFeishu, owners: number, tag: string): Promise<FanoutOwner[]> {
+  const regions = await db
+    .insertInto('regions')
+    .values(['天城县', '南湖县', '西山区'].map((name, i) => ({ name, sort_order: i })))
+    .returning('id')
+    .execute();
+  const out: FanoutOwner[] = [];
+  for (let start = 0; start < owners; start += 500) {
+    const batch = Array.from({ length: Math.min(500, owners - start) }, (_, j) => {
+      const i = start + j;
+      const mobile = `157${String(i).padStart(8, '0')}`;
+      const name = `${tag}负责人${i}`;
+      return { name, mobile, openId: fake.addUser({ name, mobile }) };
+    });
+    const people = await db
+      .insertInto('people')
+      .values(batch.map((b) => ({ name: b.name, mobile: b.mobile, email: null, open_id: b.openId, user_id: null, match_status: 'matched' as const, matched_at: new Date(), prompted_at: null })))
+      .returning('id')
+      .execute();
+    await db
+      .insertInto('projects')
+      .values(
+        people.map((p, j) => ({
+          code: `${tag}${start + j}`,
+          name: `${tag}项目${start + j}`,
+          legal_entity: null,
+          location: null,
+          region_id: regions[(start + j) % regions.length].id,
+          industry: null,
+          stage: '续建' as const,
+          dispatch_frequency: 'weekly' as const,
+          total_investment: '100000',
+          annual_plan: '12000',
+          investor_type: null,
+          planned_start: '2024-03-01',
+          planned_finish: null,
+          owner_id: p.id,
+          leader_id: null,
+          vice_mayor_id: null,
+          department_id: null,
+          started: true,
+          started_on: null,
+          completed_on: null,
+          registered_on: null,
+          ytd_year: null,
+          retired_at: null,
+          last_import_id: null,
+          updated_by: 'reliability',
+        })),
+      )
+      .execute();
+    people.forEach((p, j) => out.push({ ownerId: p.id, openId: batch[j].openId }));
+  }
+  return out;
+}
+
+export type PromptCount = { delivered: number; lost: number; duplicates: number };
+
+/** Prompts the sandbox stored per owner: lost = owners with none, duplicates = cards beyond one. */
+export function countPrompts(fake: FakeFeishu, owners: FanoutOwner[]): PromptCount {
+  const per = new Map<string, number>();
+  for (const m of fake.messages({ msg_type: 'interactive' })) {
+    const to = m.open_id ?? m.receive_id;
+    per.set(to, (per.get(to) ?? 0) + 1);
+  }
+  let lost = 0, duplicates = 0, delivered = 0;
+  for (const o of owners) {
+    const n = per.get(o.openId) ?? 0;
+    if (n === 0) lost++;
+    else delivered++;
+    if (n > 1) duplicates += n - 1;
+  }
+  return { delivered, lost, duplicates };
+}
+
+/** Owners who received at least one card: cheap enough to poll while a fan-out runs. */
+export function ownersReached(fake: FakeFeishu): number {
+  return new Set(fake.messages({ msg_type: 'interactive' }).map((m) => m.open_id ?? m.receive_id)).size;
+}
