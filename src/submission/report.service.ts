@@ -3,7 +3,7 @@
 // report-form.ts / filing-basis.ts, the writes in report.store.ts, the cards in src/cards.
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../platform/app-context.js';
-import type { Cycle, Database, Report } from '../db/schema.js';
+import type { Cycle, Database, Person, Report } from '../db/schema.js';
 import { Dec } from '../domain/amount.js';
 import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
 import type { Card } from '../platform/feishu/lark-client.js';
@@ -21,8 +21,11 @@ import { filingBasis, formFromReport, noChangeForm } from './filing-basis.js';
 import { loadReportCardInput } from '../cycle/report-card.data.js';
 import { readTypedForm, validateReportForm, type FieldErrors, type TypedForm, type ValidReport } from './report-form.js';
 import { summarizeReport } from './report-summary.js';
-import { storeReport, type StoredReport } from './report.store.js';
-import { Refusal, reply, writeOncePerEvent, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
+import { planReport, storeReport, type ReportPlan, type StoreInput, type StoredReport } from './report.store.js';
+import { lockProject, readSubmission } from './filing.read.js';
+import { writeReportOnce } from './report.write.js';
+import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer } from '../platform/feishu/inbound-events.js';
+import { AnsweredBefore, Refusal, reply, UNKNOWN_PERSON, writeInCallback, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
 import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';
 
@@ -46,13 +49,46 @@ async function authorised(deps: SubmissionDeps, origin: CallbackOrigin, target: 
 
 const isAnswer = (x: Access | CardCallbackResponse): x is CardCallbackResponse => 'toast' in x || 'card' in x;
 
-/** Stores a submitted form (or "本期无变化"): validated, attributed, once per callback event. */
-export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin, target: Target, formValue: unknown, mode: SubmitMode): Promise<CardCallbackResponse> {
-  const access = await authorised(deps, origin, target);
-  if (isAnswer(access)) return access;
+/** The delivery a submission came in: its event, its card message, and who clicked (open_id as delivered, or the person already identified). */
+export type SubmitCall = { eventId: string; messageId: string | null } & ({ openId: string } | { operator: Person });
+
+/**
+ * Stores a submitted form (or "本期无变化"): validated, attributed, once per callback event.
+ *
+ * A valid submission costs four statements on one connection: BEGIN, one read (filing.read.ts:
+ * the recorded answer, the operator and their grants, the project locked, the cycle, coverage,
+ * the report and its neighbours), one write (report.write.ts: the event's claim with its answer,
+ * the report, its revision, the coverage status, the registry update), COMMIT. Follow-up work
+ * (the escalation recheck, a problem's notice) is enqueued after the commit. A submission that
+ * raises a problem takes the longer way through storeReport (the ledger numbers it in the
+ * transaction, and the answer names the number).
+ */
+export async function submitReport(deps: SubmissionDeps, call: SubmitCall, target: Target, formValue: unknown, mode: SubmitMode): Promise<CardCallbackResponse> {
   const { tz } = cycleSettings(deps.config);
-  return writeOncePerEvent(deps, origin.eventId, `report.${mode}`, async (trx, afterCommit) => {
-    const ctx = await loadFilingContext(trx, target.projectId, target.cycleId, { lock: true });
+  const key = cardEventKey(call.eventId);
+  const kind = `report.${mode}`;
+  return writeInCallback(deps, call.eventId, kind, async (trx, afterCommit) => {
+    const operatorRef = 'openId' in call ? { openId: call.openId } : { personId: call.operator.id };
+    const ask = { eventKey: key, operator: operatorRef, projectId: target.projectId, cycleId: target.cycleId };
+    let read = await readSubmission(trx, ask);
+    if (read.kind === 'locked') {
+      // Another submission for this project is being stored: wait for it, then read afresh.
+      await lockProject(trx, target.projectId);
+      read = await readSubmission(trx, ask);
+      if (read.kind === 'locked') throw new Error(`project ${target.projectId} still locked after taking its lock`);
+    }
+    if (read.answer) throw new AnsweredBefore(read.answer as CardCallbackResponse);
+    const operator = read.person;
+    if (!operator) {
+      deps.logger.warn({ eventId: call.eventId, action: kind }, 'card action by someone not in the registry');
+      throw new Refusal(reply('error', UNKNOWN_PERSON), 'operator not in the registry');
+    }
+    const access: Access = { owner: read.project !== undefined && read.project.owner_id === operator.id, delegate: read.delegate, admin: read.admin };
+    if (!canFile(access)) {
+      deps.logger.warn({ personId: operator.id, ...target }, 'card action by someone who may not file for the project');
+      throw new Refusal(reply('error', NOT_ALLOWED), 'may not file for the project');
+    }
+    const ctx = read.ctx;
     if (!ctx) throw new Refusal(reply('error', MISSING), 'project or cycle not found');
     if (!ctx.covered) throw new Refusal(reply('error', NOT_COVERED), 'project not covered by cycle');
     // Late is decided by the clock, not only by the close job having run: a report filed after
@@ -68,33 +104,71 @@ export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin,
       const first = Object.values(check.errors).find(Boolean) ?? '提交未成功，请按卡片提示修改';
       throw new Refusal(reply('error', first, card), `invalid form: ${Object.keys(check.errors).join(', ')}`);
     }
+    const once = { eventKey: key, kind, cycleId: ctx.cycle.id, projectId: ctx.project.id, late };
 
     if (ctx.existing && sameAsStored(ctx.existing, check.report, mode === 'no_change')) {
       // A double-click on 提交 (a new event, so not de-duplicated by event id): nothing new to keep.
       deps.logger.info({ reportId: ctx.existing.id, ...target }, 'submission identical to the stored report, no new revision');
-      const card = await summaryCard(trx, deps, ctx, ctx.existing, null);
-      return reply('info', SAME_AS_STORED, card);
+      const card = summaryCardOf(deps, ctx, ctx.existing, { submitter: read.existingSubmitter, photos: read.existingPhotos, problem: null });
+      const answer = reply('info', SAME_AS_STORED, card);
+      if ((await writeReportOnce(trx, { ...once, answer, plan: null })) === null) throw new DuplicateDelivery(key);
+      return answer;
     }
-    const stored = await storeReport(trx, {
+    const input: StoreInput = {
       ctx,
       report: check.report,
       noChange: mode === 'no_change',
-      personId: origin.operator.id,
+      personId: operator.id,
       at,
       tz,
       via: mode === 'draft' ? 'chat' : 'card',
       late,
-      sourceMessageId: origin.messageId,
-      sourceEventId: origin.eventId,
-    });
-    if (stored.problem) await enqueueProblemNotice(afterCommit, stored.problem.id, stored.problem.eventId);
+      sourceMessageId: call.messageId,
+      sourceEventId: call.eventId,
+    };
+    let stored: StoredReport;
+    let answer: CardCallbackResponse;
+    if (check.report.problem) {
+      if (!(await claimInbound(trx, key, kind))) throw new DuplicateDelivery(key);
+      stored = await storeReport(trx, input);
+      if (stored.problem) await enqueueProblemNotice(afterCommit, stored.problem.id, stored.problem.eventId);
+      const current = await trx.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
+      answer = reply('success', toastFor(stored), await summaryCard(trx, deps, ctx, current, stored));
+      await recordAnswer(trx, key, answer);
+    } else {
+      const plan = planReport(input);
+      const current = reportAfter(plan, ctx);
+      stored = { reportId: plan.reportId ?? 0, revision: plan.revision, late: plan.reportLate, problem: null };
+      const photos = plan.reportId === null ? 0 : read.existingPhotos;
+      answer = reply('success', toastFor(stored), summaryCardOf(deps, ctx, current, { submitter: operator.name, photos, problem: null }));
+      const reportId = await writeReportOnce(trx, { ...once, answer, plan });
+      if (reportId === null) throw new DuplicateDelivery(key);
+      stored.reportId = reportId;
+    }
     // The escalation feature (above this one) listens on its job, enqueued once this write commits.
     await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
     deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
-    const current = await trx.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
-    const card = await summaryCard(trx, deps, ctx, current, stored);
-    return reply('success', toastFor(stored), card);
+    return answer;
   });
+}
+
+/** The report as stored by `plan`, as far as its summary card shows it; amounts at the columns' scale, as read back. */
+function reportAfter(plan: ReportPlan, ctx: FilingContext): CardReport {
+  const f = plan.fields;
+  const scaled = (v: string) => new Dec(v).toFixed(4);
+  return {
+    period_investment: scaled(f.period_investment),
+    ytd_investment: scaled(f.ytd_investment),
+    stage: f.stage,
+    started: f.started,
+    completed: f.completed,
+    registered: f.registered,
+    progress: f.progress,
+    revision: plan.revision,
+    late: ctx.existing ? ctx.existing.late : plan.reportLate,
+    no_change: f.no_change,
+    submitted_at: f.submitted_at,
+  };
 }
 
 /** Past the deadline: after due_at by the clock, or closed (the close may also have come early). */
@@ -214,7 +288,6 @@ export async function formCard(
 
 /** The read-only summary of a stored report; `stored` names the problem raised with it, if any. */
 export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ctx: FilingContext, report: Report, stored: StoredReport | null): Promise<Card> {
-  const { tz, thresholds } = cycleSettings(deps.config);
   const [submitter, photos, department] = await Promise.all([
     findPerson(db, report.submitted_by),
     db.selectFrom('report_photos').select((eb) => eb.fn.countAll<string>().as('n')).where('report_id', '=', report.id).executeTakeFirstOrThrow(),
@@ -222,6 +295,24 @@ export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ct
       ? db.selectFrom('departments').select('name').where('id', '=', stored.problem.departmentId).executeTakeFirst()
       : Promise.resolve(undefined),
   ]);
+  const problem = stored?.problem ? await problemLine(db, stored, department?.name ?? null) : null;
+  return summaryCardOf(deps, ctx, report, { submitter: submitter?.name ?? null, photos: Number(photos.n), problem });
+}
+
+/** What the summary card shows of a report. */
+type CardReport = Pick<
+  Report,
+  'period_investment' | 'ytd_investment' | 'stage' | 'started' | 'completed' | 'registered' | 'progress' | 'revision' | 'late' | 'no_change' | 'submitted_at'
+>;
+
+/** The summary card from what is known already: pure, no statement. */
+function summaryCardOf(
+  deps: SubmissionDeps,
+  ctx: FilingContext,
+  report: CardReport,
+  o: { submitter: string | null; photos: number; problem: Awaited<ReturnType<typeof problemLine>> | null },
+): Card {
+  const { tz, thresholds } = cycleSettings(deps.config);
   const summary = summarizeReport({
     kind: ctx.cycle.kind,
     periodKey: ctx.cycle.period_key,
@@ -236,7 +327,6 @@ export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ct
     noChange: report.no_change,
     thresholds,
   });
-  const problemInput = stored?.problem ? await problemLine(db, stored, department?.name ?? null) : null;
   return buildReportSummaryCard({
     project: { id: ctx.project.id, code: ctx.project.code, name: ctx.project.name },
     cycle: { id: ctx.cycle.id, kind: ctx.cycle.kind, periodKey: ctx.cycle.period_key, open: ctx.cycle.state === 'open' },
@@ -250,10 +340,10 @@ export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ct
       progress: report.progress,
       revision: report.revision,
       submittedAt: report.submitted_at,
-      submittedBy: submitter?.name ?? '未知',
+      submittedBy: o.submitter ?? '未知',
     },
-    problem: problemInput,
-    photos: Number(photos.n),
+    problem: o.problem,
+    photos: o.photos,
   });
 }
 
