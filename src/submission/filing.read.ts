@@ -95,9 +95,9 @@ export async function readSubmission(db: Kysely<Database>, o: { eventKey: string
     from (select 1) one
     left join lateral (select * from projects where id = ${o.projectId} for update skip locked) p on true
   `.execute(db);
-  const row = rows[0]!;
+  const row = rows[0];
   const { x_answer, x_person, x_admin, x_delegate, x_project_exists, x_cycle, x_covered, x_existing, x_existing_submitter, x_existing_photos, x_refs, ...projectCols } = row;
-  const project = projectCols.id === null ? undefined : (projectCols as Project);
+  const project = projectCols.id === null ? undefined : projectCols;
   if (!project && x_project_exists) return { kind: 'locked' };
   const person = x_person ? withDates<Person>(x_person, ['matched_at', 'prompted_at', 'created_at', 'updated_at']) : undefined;
   const cycle = x_cycle ? withDates<Cycle>(x_cycle, ['open_at', 'remind_at', 'due_at', 'opened_at', 'reminded_at', 'final_reminded_at', 'closed_at', 'created_at']) : undefined;

@@ -77,7 +77,7 @@ export async function submitReport(deps: SubmissionDeps, call: SubmitCall, targe
       read = await readSubmission(trx, ask);
       if (read.kind === 'locked') throw new Error(`project ${target.projectId} still locked after taking its lock`);
     }
-    if (read.answer) throw new AnsweredBefore(read.answer as CardCallbackResponse);
+    if (read.answer) throw new AnsweredBefore(read.answer);
     const operator = read.person;
     if (!operator) {
       deps.logger.warn({ eventId: call.eventId, action: kind }, 'card action by someone not in the registry');

@@ -65,25 +65,25 @@ async function counted(project: { id: number; name: string }, form: Record<strin
 
 describe('statements per valid submission', () => {
   it('a first submission costs at most 5 statements, BEGIN and COMMIT included', async () => {
-    const { body, statements } = await counted(projects[0]!, reportForm());
+    const { body, statements } = await counted(projects[0], reportForm());
     expect(body.toast).toEqual({ type: 'success', content: '已提交' });
     console.log(`first submission: ${statements.length} statements\n  ${statements.join('\n  ')}`);
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(5);
-    const rows = await h.ctx.db.selectFrom('report_revisions').select(['revision', 'period_investment']).where('project_id', '=', projects[0]!.id).execute();
+    const rows = await h.ctx.db.selectFrom('report_revisions').select(['revision', 'period_investment']).where('project_id', '=', projects[0].id).execute();
     expect(rows).toEqual([{ revision: 1, period_investment: '500.0000' }]);
   });
 
   it('a correction costs at most 5 statements', async () => {
-    const { body, statements } = await counted(projects[0]!, reportForm({ [F.periodInvestment]: '450' }));
+    const { body, statements } = await counted(projects[0], reportForm({ [F.periodInvestment]: '450' }));
     expect(body.toast).toEqual({ type: 'success', content: '已更正' });
     console.log(`correction: ${statements.length} statements\n  ${statements.join('\n  ')}`);
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(5);
-    const report = await h.ctx.db.selectFrom('reports').select(['revision', 'period_investment']).where('project_id', '=', projects[0]!.id).executeTakeFirstOrThrow();
+    const report = await h.ctx.db.selectFrom('reports').select(['revision', 'period_investment']).where('project_id', '=', projects[0].id).executeTakeFirstOrThrow();
     expect(report).toEqual({ revision: 2, period_investment: '450.0000' });
   });
 
   it('"本期无变化" costs at most 5 statements', async () => {
-    const { body, statements } = await counted(projects[1]!, {}, 'report.no_change');
+    const { body, statements } = await counted(projects[1], {}, 'report.no_change');
     expect(body.toast?.type).toBe('success');
     console.log(`本期无变化: ${statements.length} statements`);
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(5);
@@ -92,7 +92,7 @@ describe('statements per valid submission', () => {
 
 describe('submissions racing for one project', () => {
   it('are serialised on the project row: each is stored as its own revision, none refused or lost', async () => {
-    const project = projects[1]!;
+    const project = projects[1];
     const amounts = ['101', '102', '103', '104', '105', '106'];
     const answers = await Promise.all(
       amounts.map((amount) =>
@@ -112,6 +112,6 @@ describe('submissions racing for one project', () => {
     expect(revisions.slice(1).map((r) => Number(r.period_investment)).sort()).toEqual(amounts.map(Number));
     const report = await h.ctx.db.selectFrom('reports').select(['revision', 'period_investment']).where('project_id', '=', project.id).executeTakeFirstOrThrow();
     expect(report.revision).toBe(7);
-    expect(report.period_investment).toBe(revisions[6]!.period_investment);
+    expect(report.period_investment).toBe(revisions[6].period_investment);
   });
 });
