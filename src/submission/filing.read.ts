@@ -1,43 +1,41 @@
-// Everything a card submission is judged against, read in ONE statement inside the storing
-// transaction: the answer already given to this event (a repeated delivery), who clicked and
-// what they may do, the project (locked), the cycle, coverage, the report being corrected with
-// its submitter's name and photo count, and the report neighbours (ytd-basis.ts) the year-to-date
-// is built on. loadFilingContext + accessTo + storedAnswer + findPersonByOpenId asked the same in
-// about ten statements on as many pool checkouts.
+// Everything a card submission is judged against, read in ONE statement: the answer already
+// given to this event (a repeated delivery), who clicked and what they may do, the project with
+// its row version, the cycle, coverage, the report being corrected with its submitter's name and
+// photo count, and the report neighbours (ytd-basis.ts) the year-to-date is built on.
+// loadFilingContext + accessTo + storedAnswer + findPersonByOpenId asked the same in about ten
+// statements on as many pool checkouts.
 //
-// The project row is locked with SKIP LOCKED: a statement that waited on the lock would see every
-// other table as of before the wait (READ COMMITTED takes its snapshot when a statement starts),
-// so the report a concurrent submission just stored would be missing. When the row is locked the
-// read says so; the caller then waits on the lock in a statement of its own and reads again, with
-// a fresh snapshot, holding the lock (SKIP LOCKED does not skip one's own lock).
+// Nothing is locked: the write (report.write.ts) stores only if the project row is still the
+// version read here (its xmin), and every stored submission writes that row, so a submission
+// stored for the project in between makes the write store nothing, and the caller does it again
+// holding the row's lock (lockProject, then this read with a fresh snapshot).
 import { sql, type Kysely } from 'kysely';
 import type { Cycle, Database, Person, Project, Report } from '../db/schema.js';
 import { periodYear } from '../domain/period.js';
 import { neighbours, type ReportRef } from '../status/ytd-basis.js';
 import type { FilingContext } from './filing.repository.js';
 
-export type SubmissionRead =
-  | { kind: 'locked' }
-  | {
-      kind: 'read';
-      /** The recorded answer to this event, when it was handled before. */
-      answer: unknown;
-      person: Person | undefined;
-      admin: boolean;
-      delegate: boolean;
-      project: Project | undefined;
-      /** Undefined when the project or the cycle does not exist. */
-      ctx: FilingContext | undefined;
-      existingSubmitter: string | null;
-      existingPhotos: number;
-    };
+export type SubmissionRead = {
+  /** The recorded answer to this event, when it was handled before. */
+  answer: unknown;
+  person: Person | undefined;
+  admin: boolean;
+  delegate: boolean;
+  project: Project | undefined;
+  /** The project row's version (xmin) as read; the write stores only while it is unchanged. */
+  version: string | null;
+  /** Undefined when the project or the cycle does not exist. */
+  ctx: FilingContext | undefined;
+  existingSubmitter: string | null;
+  existingPhotos: number;
+};
 
 type Row = Project & {
   x_answer: unknown;
   x_person: Record<string, unknown> | null;
   x_admin: boolean;
   x_delegate: boolean;
-  x_project_exists: boolean;
+  x_version: string | null;
   x_cycle: Record<string, unknown> | null;
   x_covered: boolean;
   x_existing: Record<string, unknown> | null;
@@ -75,7 +73,7 @@ export async function readSubmission(db: Kysely<Database>, o: { eventKey: string
       (select to_jsonb(pe) from pe) as x_person,
       exists (select 1 from person_grants g join pe on pe.id = g.person_id where g.role = 'admin') as x_admin,
       exists (select 1 from person_grants g join pe on pe.id = g.person_id where g.role = 'delegate' and g.project_id = ${o.projectId}) as x_delegate,
-      exists (select 1 from projects where id = ${o.projectId}) as x_project_exists,
+      p.xmin::text as x_version,
       (select to_jsonb(cy) from cy) as x_cycle,
       exists (select 1 from cycle_projects where cycle_id = ${o.cycleId} and project_id = ${o.projectId}) as x_covered,
       (select to_jsonb(ex) || jsonb_build_object('period_investment', ex.period_investment::text, 'ytd_investment', ex.ytd_investment::text,
@@ -93,12 +91,11 @@ export async function readSubmission(db: Kysely<Database>, o: { eventKey: string
           where r.project_id = ${o.projectId} and c.due_at > cy.due_at order by c.due_at limit 1)
       ) x) as x_refs
     from (select 1) one
-    left join lateral (select * from projects where id = ${o.projectId} for update skip locked) p on true
+    left join projects p on p.id = ${o.projectId}
   `.execute(db);
   const row = rows[0];
-  const { x_answer, x_person, x_admin, x_delegate, x_project_exists, x_cycle, x_covered, x_existing, x_existing_submitter, x_existing_photos, x_refs, ...projectCols } = row;
+  const { x_answer, x_person, x_admin, x_delegate, x_version, x_cycle, x_covered, x_existing, x_existing_submitter, x_existing_photos, x_refs, ...projectCols } = row;
   const project = projectCols.id === null ? undefined : projectCols;
-  if (!project && x_project_exists) return { kind: 'locked' };
   const person = x_person ? withDates<Person>(x_person, ['matched_at', 'prompted_at', 'created_at', 'updated_at']) : undefined;
   const cycle = x_cycle ? withDates<Cycle>(x_cycle, ['open_at', 'remind_at', 'due_at', 'opened_at', 'reminded_at', 'final_reminded_at', 'closed_at', 'created_at']) : undefined;
   let ctx: FilingContext | undefined;
@@ -121,12 +118,12 @@ export async function readSubmission(db: Kysely<Database>, o: { eventKey: string
     };
   }
   return {
-    kind: 'read',
     answer: x_answer ?? undefined,
     person,
     admin: x_admin,
     delegate: x_delegate,
     project,
+    version: x_version,
     ctx,
     existingSubmitter: x_existing_submitter,
     existingPhotos: x_existing_photos ?? 0,
@@ -151,7 +148,7 @@ function toRef(r: Record<string, unknown>): ReportRef {
   };
 }
 
-/** Waits for the project's row lock (held by a concurrent submission); false if there is no such project. */
+/** Takes the project's row lock (waiting for a submission being stored); false if there is no such project. */
 export async function lockProject(db: Kysely<Database>, projectId: number): Promise<boolean> {
   const { rows } = await sql<{ id: number }>`select id from projects where id = ${projectId} for update`.execute(db);
   return rows.length > 0;

@@ -72,9 +72,7 @@ export async function writeOncePerEvent(
 
 /**
  * The transaction around a callback's write, for a write that claims its event itself (with its
- * answer, inbound-events.ts) and throws DuplicateDelivery when the claim was taken. A Refusal
- * rolls back and is answered; a duplicate is answered from the record; jobs collected in
- * `afterCommit` are enqueued once the transaction has committed.
+ * answer, inbound-events.ts) and throws DuplicateDelivery when the claim was taken.
  */
 export async function writeInCallback(
   deps: { db: Db; logger: Logger; queues: JobSink },
@@ -82,10 +80,25 @@ export async function writeInCallback(
   kind: string,
   write: (trx: Transaction<Database>, afterCommit: JobSink) => Promise<CardCallbackResponse>,
 ): Promise<CardCallbackResponse> {
+  return answerCallback(deps, eventId, kind, (afterCommit) => deps.db.transaction().execute((trx) => write(trx, afterCommit)));
+}
+
+/**
+ * Answers a callback from `work`, which writes (in a transaction or in single statements) and
+ * claims the event with its write. A Refusal is answered (whatever it wrote is rolled back, or it
+ * wrote nothing); a duplicate is answered from the record; jobs collected in `afterCommit` are
+ * enqueued once the work has returned, that is after its writes committed.
+ */
+export async function answerCallback(
+  deps: { db: Db; logger: Logger; queues: JobSink },
+  eventId: string,
+  kind: string,
+  work: (afterCommit: JobSink) => Promise<CardCallbackResponse>,
+): Promise<CardCallbackResponse> {
   const afterCommit = new AfterCommit();
   let answer: CardCallbackResponse;
   try {
-    answer = await deps.db.transaction().execute((trx) => write(trx, afterCommit));
+    answer = await work(afterCommit);
   } catch (e) {
     if (e instanceof Refusal) {
       deps.logger.info({ eventId, kind, reason: e.logReason }, 'card action refused');
