@@ -7,6 +7,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_FIELDS as F } from '../../src/cards/card-actions.js';
 import { startHarness } from '../helpers/harness.js';
+import { readSubmission } from '../../src/submission/filing.read.js';
+import { planReport } from '../../src/submission/report.store.js';
+import { bumpProject, writeReportOnce } from '../../src/submission/report.write.js';
+import { validateReportForm, readTypedForm } from '../../src/submission/report-form.js';
+import { filingBasis } from '../../src/submission/filing-basis.js';
 import { addPerson, addProject, openCycle, promptCards, reportForm, TestClock, type Scenario, type TestPerson } from './scenario.js';
 
 type Body = { toast?: { type: string; content: string }; card?: unknown };
@@ -35,7 +40,7 @@ beforeAll(async () => {
     return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof pg.Client.prototype.query;
   owner = await addPerson(h, '杜磊秀');
-  for (const name of ['计数项目甲', '计数项目乙']) projects.push(await addProject(h.ctx.db, { name, ownerId: owner.id }));
+  for (const name of ['计数项目甲', '计数项目乙', '计数项目丙']) projects.push(await addProject(h.ctx.db, { name, ownerId: owner.id }));
   cycleId = await openCycle(h.ctx.db, '2026-10');
   cards = await promptCards(h, cycleId, owner);
 }, 60_000);
@@ -113,5 +118,40 @@ describe('submissions racing for one project', () => {
     const report = await h.ctx.db.selectFrom('reports').select(['revision', 'period_investment']).where('project_id', '=', project.id).executeTakeFirstOrThrow();
     expect(report.revision).toBe(7);
     expect(report.period_investment).toBe(revisions[6].period_investment);
+  });
+});
+
+describe('the one-statement write', () => {
+  it('stores nothing when the project row changed since the read, then once, then never again for the event', async () => {
+    const db = h.ctx.db;
+    const project = projects[2];
+    const eventKey = 'card:stale-test';
+    const read = await readSubmission(db, { eventKey, operator: { openId: owner.openId }, projectId: project.id, cycleId });
+    const ctx = read.ctx!;
+    const check = validateReportForm(readTypedForm(reportForm()), filingBasis(ctx));
+    if (!check.ok) throw new Error('form refused');
+    const at = h.clock.now();
+    const plan = planReport({ ctx, report: check.report, noChange: false, personId: owner.id, at, tz: 'Asia/Shanghai', via: 'card', late: false, sourceMessageId: null, sourceEventId: 'stale-test' });
+    const write = (version: string) => writeReportOnce(db, { eventKey, kind: 'report.submit', answer: { toast: { type: 'success', content: '已提交' } }, cycleId, projectId: project.id, late: false, version, plan });
+    const stored = () => Promise.all([
+      db.selectFrom('reports').select('id').where('project_id', '=', project.id).execute(),
+      db.selectFrom('inbound_events').select('dedupe_key').where('dedupe_key', '=', eventKey).execute(),
+    ]);
+
+    await bumpProject(db, project.id);
+    expect(await write(read.version!)).toEqual({ kind: 'stale' });
+    expect(await stored()).toEqual([[], []]);
+
+    const fresh = await readSubmission(db, { eventKey, operator: { openId: owner.openId }, projectId: project.id, cycleId });
+    const first = await write(fresh.version!);
+    expect(first.kind).toBe('stored');
+    const [reports, events] = await stored();
+    expect(reports).toHaveLength(1);
+    expect(events).toHaveLength(1);
+
+    const again = await readSubmission(db, { eventKey, operator: { openId: owner.openId }, projectId: project.id, cycleId });
+    expect(again.answer).toEqual({ toast: { type: 'success', content: '已提交' } });
+    expect(await write(again.version!)).toEqual({ kind: 'duplicate' });
+    expect((await stored())[0]).toHaveLength(1);
   });
 });
