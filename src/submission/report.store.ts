@@ -168,8 +168,9 @@ export async function storeReport(trx: Transaction<Database>, s: StoreInput): Pr
 function projectNext(s: StoreInput, sinceStart: string | null): ProjectSet {
   const { ctx, report: r } = s;
   const p = ctx.project;
-  const day = localDay(s.at, s.tz);
-  const milestone = (now: boolean, was: boolean, on: string | null): string | null => (now ? (was && on ? on : day) : null);
+  // The local day costs a time-zone conversion (luxon/Intl); only a milestone reached now needs it.
+  let day: string | undefined;
+  const milestone = (now: boolean, was: boolean, on: string | null): string | null => (now ? (was && on ? on : (day ??= localDay(s.at, s.tz))) : null);
   const writesYtd = ctx.cycle.kind === 'monthly' && !ctx.laterSameKind && (p.ytd_year === null || p.ytd_year <= ctx.year);
   return {
     ...(ctx.laterAny
