@@ -10,8 +10,11 @@
 //   (b) 300 corrections (a second submission on the same card: revision 2), 20 at a time
 //   (c) 100 re-deliveries of events already answered (Feishu's retry: same event_id, same bytes)
 //   (d) 100 invalid forms (amount '五百'), refused with the form card
-// Prints count, p50/p95/p99/max of the driver's elapsedMs, answers over 2,500 and 3,000 ms, and a
-// final check that every valid submission is stored exactly once (exits non-zero if not).
+// Prints count, p50/p95/p99/max of the driver's elapsedMs, answers over 2,500 and 3,000 ms, SQL
+// statements per request (counted at the pg driver while the request is handled, BEGIN/COMMIT
+// included, jobs after commit not: bench/statement-counter.ts), and a final check that every
+// valid submission is stored exactly once (exits non-zero if not). The side-by-side figures
+// against a reference endpoint, the open-loop rates and memory are bench/load.bench.ts.
 //
 //   npx tsx bench/callback.bench.ts        (or import { run } from a bench runner)
 //
@@ -31,6 +34,7 @@ import { openCycle } from '../src/cycle/cycle.service.js';
 import { NO, REPORT_FIELDS as F, YES } from '../src/cards/card-actions.js';
 import { FakeFeishu, FeishuDriver, type DeliveryResult } from '../src/sandbox/index.js';
 import { benchAdminUrl, benchClock, benchRedisUrl, cleanup, createBenchDatabase, type BenchDatabase } from './bench-support.js';
+import { installStatementCounter } from './statement-counter.js';
 
 const APP = { id: 'cli_bench_callback', secret: 'bench-secret', verificationToken: 'bench-token', encryptKey: 'bench-encrypt-key' };
 const PROJECTS = Number(process.env.BENCH_CALLBACK_PROJECTS ?? 300);
@@ -46,7 +50,7 @@ const CLOCK_START = '2026-06-22T10:00:00+08:00';
 
 type Body = { toast?: { type: string; content: string }; card?: unknown };
 type Target = { projectId: number; openId: string; messageId: string };
-type Phase = { name: string; results: DeliveryResult[]; wrong: number };
+type Phase = { name: string; results: DeliveryResult[]; wrong: number; statements?: number };
 
 const form = (amount: string, progress: string): Record<string, string> => ({
   [F.periodInvestment]: amount,
@@ -121,30 +125,47 @@ export async function run(): Promise<void> {
         name: 'report_submit',
       }, LATE_IS_MEASURED);
 
+    // Statements sent while each phase's requests were handled, per request.
+    const counted = installStatementCounter();
+    const measured = async (run: () => Promise<Phase>): Promise<Phase> => {
+      const before = counted().callbacks;
+      const phase = await run();
+      return { ...phase, statements: (counted().callbacks - before) / Math.max(1, phase.results.length) };
+    };
+
     // (a) first submissions, one at a time.
     const first: DeliveryResult[] = [];
-    for (const t of targets) first.push(await submit(t, form('500', '主体结构施工')));
-    const a = judge('(a) submit, sequential', first, (b) => isToast(b, 'success', '已提交'));
+    const a = await measured(async () => {
+      for (const t of targets) first.push(await submit(t, form('500', '主体结构施工')));
+      return judge('(a) submit, sequential', first, (b) => isToast(b, 'success', '已提交'));
+    });
 
     // (b) corrections: a second submission on the same card, 20 in flight at once.
-    const second = await inPool(targets, CORRECTION_CONCURRENCY, (t) => submit(t, form('450', '更正：主体结构封顶')));
-    const b = judge(`(b) correct, ${CORRECTION_CONCURRENCY} at once`, second, (x) => isToast(x, 'success', '已更正'));
+    let second: DeliveryResult[] = [];
+    const b = await measured(async () => {
+      second = await inPool(targets, CORRECTION_CONCURRENCY, (t) => submit(t, form('450', '更正：主体结构封顶')));
+      return judge(`(b) correct, ${CORRECTION_CONCURRENCY} at once`, second, (x) => isToast(x, 'success', '已更正'));
+    });
 
     // (c) Feishu's retry of events already answered: the first answer comes back, nothing is written.
     const again: DeliveryResult[] = [];
-    for (const r of first.slice(0, DUPLICATES)) again.push(await driver.redeliver(r.delivery, LATE_IS_MEASURED));
-    const c = judge('(c) duplicate re-delivery', again, (x, i) => {
+    const c = await measured(async () => {
+      for (const r of first.slice(0, DUPLICATES)) again.push(await driver.redeliver(r.delivery, LATE_IS_MEASURED));
+      return judge('(c) duplicate re-delivery', again, (x, i) => {
       // The first answer again (the same toast and summary card).
       const original = first[i]?.body as Body | undefined;
       if (!isToast(x, 'success', '已提交')) return false;
       // Deep, not byte, equality: the answer is kept as jsonb, which orders keys its own way.
-      return isInterim(original) || isDeepStrictEqual(x, original);
+        return isInterim(original) || isDeepStrictEqual(x, original);
+      });
     });
 
     // (d) invalid forms: refused with the form card, nothing written.
     const invalid: DeliveryResult[] = [];
-    for (const t of targets.slice(0, INVALID)) invalid.push(await submit(t, form('五百', '主体结构施工')));
-    const d = judge('(d) invalid form', invalid, (x) => x.toast?.type === 'error' && /阿拉伯数字/.test(x.toast.content));
+    const d = await measured(async () => {
+      for (const t of targets.slice(0, INVALID)) invalid.push(await submit(t, form('五百', '主体结构施工')));
+      return judge('(d) invalid form', invalid, (x) => x.toast?.type === 'error' && /阿拉伯数字/.test(x.toast.content));
+    });
 
     const phases = [a, b, c, d];
     console.log(
@@ -196,7 +217,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function printTable(phases: Phase[]): void {
-  const head = ['phase', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', `>${BOT_BUDGET_MS}`, `>${FEISHU_LIMIT_MS}`, 'interim', 'wrong'];
+  const head = ['phase', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', `>${BOT_BUDGET_MS}`, `>${FEISHU_LIMIT_MS}`, 'interim', 'wrong', 'SQL/request'];
   const rows = phases.map((p) => {
     const ms = p.results.map((r) => r.elapsedMs).sort((x, y) => x - y);
     return [
@@ -210,6 +231,7 @@ function printTable(phases: Phase[]): void {
       String(ms.filter((v) => v > FEISHU_LIMIT_MS).length),
       String(interimCount(p)),
       String(p.wrong),
+      p.statements === undefined ? '-' : p.statements.toFixed(2),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -5,22 +5,19 @@
 // the same machine; the load generator is another process.
 //
 // Every SQL statement the process sends is counted at the pg driver (Client.query), so the bench
-// can divide by submissions. IPC: parent sends 'stats' → { statements, rss, gate }, 'stop'.
+// can divide by submissions: all of them, and those sent while handling a callback (the request's
+// own, without the jobs after commit). IPC: parent sends 'stats' → { statements,
+// callbackStatements, rss }, 'stop'. With BENCH_CPU_PROF set the parent starts this process
+// under node --cpu-prof, and the profile is written when it stops.
 import http from 'node:http';
-import pg from 'pg';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { parseConfig } from '../src/config.js';
 import { startService } from '../src/app/service.js';
 import { createLogger } from '../src/logger.js';
 import { benchClock } from './bench-support.js';
+import { installStatementCounter } from './statement-counter.js';
 
-let statements = 0;
-// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply() below
-const originalQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
-  statements++;
-  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof pg.Client.prototype.query;
+const counted = installStatementCounter();
 
 const env = JSON.parse(process.env.BENCH_SERVE_ENV ?? '{}') as Record<string, string>;
 const clockStart = process.env.BENCH_SERVE_CLOCK ?? '';
@@ -35,7 +32,8 @@ const refPort = typeof refAddress === 'object' && refAddress ? refAddress.port :
 
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stats') {
-    process.send?.({ type: 'stats', statements, rss: process.memoryUsage().rss });
+    const c = counted();
+    process.send?.({ type: 'stats', statements: c.all, callbackStatements: c.callbacks, rss: process.memoryUsage().rss });
   } else if (m.type === 'stop') {
     reference.close();
     void service.stop().finally(() => process.exit(0));

@@ -14,6 +14,11 @@ export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
   return context.run(merged, fn);
 }
 
+/** The ids of the work running now (what withLogContext set), e.g. to attribute database work to a callback. */
+export function currentLogContext(): LogContext | undefined {
+  return context.getStore();
+}
+
 // Secrets must never reach a log line, whatever object a caller hands to the logger.
 const REDACT = [
   'appSecret', 'app_secret', 'encryptKey', 'encrypt_key', 'verificationToken', 'token',

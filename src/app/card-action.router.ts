@@ -5,7 +5,7 @@ import type { CardCallbackResponse, LarkCardActionEvent } from '../platform/feis
 import { cardActionValue } from '../cards/card-actions.js';
 import { findPersonByOpenId } from '../registry/access.js';
 import { storedAnswer } from '../platform/feishu/inbound-events.js';
-import { reply } from '../platform/feishu/callback-answer.js';
+import { reply, UNKNOWN_PERSON } from '../platform/feishu/callback-answer.js';
 import { editReport, pickReport, submitReport, type CallbackOrigin, type SubmissionDeps } from '../submission/report.service.js';
 import { attachPhotosFromCard } from '../submission/photo.service.js';
 import { actOnProblem } from '../problems/problem.service.js';
@@ -18,6 +18,11 @@ export async function routeCardAction(deps: SubmissionDeps, evt: LarkCardActionE
     return reply('error', '无法识别的操作，请使用最新收到的卡片');
   }
   const value = parsed.data;
+  // Submissions read the recorded answer and the operator in their own single read (filing.read.ts).
+  const call = { eventId: evt.event_id, messageId: evt.context?.open_message_id ?? null, openId: evt.operator?.open_id ?? '' };
+  if (value.a === 'report.submit') return submitReport(deps, call, value, evt.action?.form_value, 'submit');
+  if (value.a === 'draft.confirm') return submitReport(deps, call, value, evt.action?.form_value, 'draft');
+  if (value.a === 'report.no_change') return submitReport(deps, call, value, evt.action?.form_value, 'no_change');
   const repeated = await storedAnswer(deps.db, evt.event_id);
   if (repeated) {
     deps.logger.info({ eventId: evt.event_id, action: value.a }, 'repeated card action answered from record');
@@ -26,18 +31,12 @@ export async function routeCardAction(deps: SubmissionDeps, evt: LarkCardActionE
   const operator = await findPersonByOpenId(deps.db, evt.operator?.open_id ?? '');
   if (!operator) {
     deps.logger.warn({ eventId: evt.event_id, action: value.a }, 'card action by someone not in the registry');
-    return reply('error', '没有找到您的人员信息，请联系项目中心');
+    return reply('error', UNKNOWN_PERSON);
   }
   const origin: CallbackOrigin = { eventId: evt.event_id, messageId: evt.context?.open_message_id ?? null, operator };
   const form = evt.action?.form_value;
 
   switch (value.a) {
-    case 'report.submit':
-      return submitReport(deps, origin, value, form, 'submit');
-    case 'draft.confirm':
-      return submitReport(deps, origin, value, form, 'draft');
-    case 'report.no_change':
-      return submitReport(deps, origin, value, form, 'no_change');
     case 'report.edit':
       return editReport(deps, origin, value);
     case 'report.pick':

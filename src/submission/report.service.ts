@@ -1,9 +1,9 @@
 // Card actions on reports: submit (and its chat-draft twin), "本期无变化", open the form again
 // to correct (修改), and pick a project from a list. Orchestration only: the rules are in
 // report-form.ts / filing-basis.ts, the writes in report.store.ts, the cards in src/cards.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../platform/app-context.js';
-import type { Cycle, Database, Report } from '../db/schema.js';
+import type { Cycle, Database, Person, Report } from '../db/schema.js';
 import { Dec } from '../domain/amount.js';
 import type { CardCallbackResponse } from '../platform/feishu/lark-intake.js';
 import type { Card } from '../platform/feishu/lark-client.js';
@@ -21,8 +21,12 @@ import { filingBasis, formFromReport, noChangeForm } from './filing-basis.js';
 import { loadReportCardInput } from '../cycle/report-card.data.js';
 import { readTypedForm, validateReportForm, type FieldErrors, type TypedForm, type ValidReport } from './report-form.js';
 import { summarizeReport } from './report-summary.js';
-import { storeReport, type StoredReport } from './report.store.js';
-import { Refusal, reply, writeOncePerEvent, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
+import { planReport, storeReport, type ReportPlan, type StoreInput, type StoredReport } from './report.store.js';
+import { lockProject, readSubmission } from './filing.read.js';
+import { bumpProject, writeReportOnce } from './report.write.js';
+import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer } from '../platform/feishu/inbound-events.js';
+import { answerCallback, AnsweredBefore, Refusal, reply, UNKNOWN_PERSON, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
+import type { JobSink } from '../platform/jobs/after-commit.js';
 import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';
 
@@ -46,55 +50,147 @@ async function authorised(deps: SubmissionDeps, origin: CallbackOrigin, target: 
 
 const isAnswer = (x: Access | CardCallbackResponse): x is CardCallbackResponse => 'toast' in x || 'card' in x;
 
-/** Stores a submitted form (or "本期无变化"): validated, attributed, once per callback event. */
-export async function submitReport(deps: SubmissionDeps, origin: CallbackOrigin, target: Target, formValue: unknown, mode: SubmitMode): Promise<CardCallbackResponse> {
-  const access = await authorised(deps, origin, target);
-  if (isAnswer(access)) return access;
-  const { tz } = cycleSettings(deps.config);
-  return writeOncePerEvent(deps, origin.eventId, `report.${mode}`, async (trx, afterCommit) => {
-    const ctx = await loadFilingContext(trx, target.projectId, target.cycleId, { lock: true });
-    if (!ctx) throw new Refusal(reply('error', MISSING), 'project or cycle not found');
-    if (!ctx.covered) throw new Refusal(reply('error', NOT_COVERED), 'project not covered by cycle');
-    // Late is decided by the clock, not only by the close job having run: a report filed after
-    // due_at is late (and a correction then needs an admin) even while the cycle is still open.
-    const at = deps.now();
-    const late = pastDue(ctx.cycle, at);
-    if (ctx.existing && late && !access.admin) throw new Refusal(reply('error', CLOSED_CORRECTION), 'correction after close needs an admin');
+/** The delivery a submission came in: its event, its card message, and who clicked (open_id as delivered, or the person already identified). */
+export type SubmitCall = { eventId: string; messageId: string | null } & ({ openId: string } | { operator: Person });
 
-    const typed = mode === 'no_change' ? noChangeForm(ctx) : readTypedForm(formValue);
-    const check = validateReportForm(typed, filingBasis(ctx));
-    if (!check.ok) {
-      const card = await formCard(trx, deps, ctx, { typed, errors: check.errors, draft: mode === 'draft' });
-      const first = Object.values(check.errors).find(Boolean) ?? '提交未成功，请按卡片提示修改';
-      throw new Refusal(reply('error', first, card), `invalid form: ${Object.keys(check.errors).join(', ')}`);
-    }
-
-    if (ctx.existing && sameAsStored(ctx.existing, check.report, mode === 'no_change')) {
-      // A double-click on 提交 (a new event, so not de-duplicated by event id): nothing new to keep.
-      deps.logger.info({ reportId: ctx.existing.id, ...target }, 'submission identical to the stored report, no new revision');
-      const card = await summaryCard(trx, deps, ctx, ctx.existing, null);
-      return reply('info', SAME_AS_STORED, card);
-    }
-    const stored = await storeReport(trx, {
-      ctx,
-      report: check.report,
-      noChange: mode === 'no_change',
-      personId: origin.operator.id,
-      at,
-      tz,
-      via: mode === 'draft' ? 'chat' : 'card',
-      late,
-      sourceMessageId: origin.messageId,
-      sourceEventId: origin.eventId,
+/**
+ * Stores a submitted form (or "本期无变化"): validated, attributed, once per callback event.
+ *
+ * A valid submission costs two statements, each atomic by itself, on no transaction: one read
+ * (filing.read.ts: the recorded answer, the operator and their grants, the project and its row
+ * version, the cycle, coverage, the report and its neighbours) and one write (report.write.ts:
+ * the project row while still that version, the event's claim with its answer, the report, its
+ * revision, the coverage status, the registry update). When the project row changed in between
+ * (a submission for it was stored meanwhile) the write stores nothing and the submission is
+ * decided again in a transaction holding the row's lock. So does one that raises a problem: the
+ * ledger numbers it inside the transaction and the answer names the number (storeReport).
+ * Follow-up work (the escalation recheck, a problem's notice) is enqueued after the commit.
+ */
+export async function submitReport(deps: SubmissionDeps, call: SubmitCall, target: Target, formValue: unknown, mode: SubmitMode): Promise<CardCallbackResponse> {
+  const kind = `report.${mode}`;
+  const attempt = (db: Kysely<Database>, afterCommit: JobSink, locked: boolean) => decideAndStore(deps, db, { call, target, formValue, mode, kind, afterCommit, locked });
+  return answerCallback(deps, call.eventId, kind, async (afterCommit) => {
+    const quick = await attempt(deps.db, afterCommit, false);
+    if (quick !== AGAIN_LOCKED) return quick;
+    return deps.db.transaction().execute(async (trx) => {
+      await lockProject(trx, target.projectId);
+      const answer = await attempt(trx, afterCommit, true);
+      if (answer === AGAIN_LOCKED) throw new Error(`project ${target.projectId} changed while its row was locked`);
+      return answer;
     });
-    if (stored.problem) await enqueueProblemNotice(afterCommit, stored.problem.id, stored.problem.eventId);
-    // The escalation feature (above this one) listens on its job, enqueued once this write commits.
-    await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
-    deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
-    const current = await trx.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
-    const card = await summaryCard(trx, deps, ctx, current, stored);
-    return reply('success', toastFor(stored), card);
   });
+}
+
+/** The submission has to be decided again holding the project's row lock. */
+const AGAIN_LOCKED = Symbol('again, locked');
+
+type Attempt = { call: SubmitCall; target: Target; formValue: unknown; mode: SubmitMode; kind: string; afterCommit: JobSink; locked: boolean };
+
+async function decideAndStore(deps: SubmissionDeps, db: Kysely<Database>, a: Attempt): Promise<CardCallbackResponse | typeof AGAIN_LOCKED> {
+  const { call, target, mode, kind, afterCommit } = a;
+  const { tz } = cycleSettings(deps.config);
+  const key = cardEventKey(call.eventId);
+  const operatorRef = 'openId' in call ? { openId: call.openId } : { personId: call.operator.id };
+  const read = await readSubmission(db, { eventKey: key, operator: operatorRef, projectId: target.projectId, cycleId: target.cycleId });
+  if (read.answer) throw new AnsweredBefore(read.answer);
+  const operator = read.person;
+  if (!operator) {
+    deps.logger.warn({ eventId: call.eventId, action: kind }, 'card action by someone not in the registry');
+    throw new Refusal(reply('error', UNKNOWN_PERSON), 'operator not in the registry');
+  }
+  const access: Access = { owner: read.project !== undefined && read.project.owner_id === operator.id, delegate: read.delegate, admin: read.admin };
+  if (!canFile(access)) {
+    deps.logger.warn({ personId: operator.id, ...target }, 'card action by someone who may not file for the project');
+    throw new Refusal(reply('error', NOT_ALLOWED), 'may not file for the project');
+  }
+  const ctx = read.ctx;
+  if (!ctx || read.version === null) throw new Refusal(reply('error', MISSING), 'project or cycle not found');
+  if (!ctx.covered) throw new Refusal(reply('error', NOT_COVERED), 'project not covered by cycle');
+  // Late is decided by the clock, not only by the close job having run: a report filed after
+  // due_at is late (and a correction then needs an admin) even while the cycle is still open.
+  const at = deps.now();
+  const late = pastDue(ctx.cycle, at);
+  if (ctx.existing && late && !access.admin) throw new Refusal(reply('error', CLOSED_CORRECTION), 'correction after close needs an admin');
+
+  const typed = mode === 'no_change' ? noChangeForm(ctx) : readTypedForm(a.formValue);
+  const check = validateReportForm(typed, filingBasis(ctx));
+  if (!check.ok) {
+    const card = await formCard(db, deps, ctx, { typed, errors: check.errors, draft: mode === 'draft' });
+    const first = Object.values(check.errors).find(Boolean) ?? '提交未成功，请按卡片提示修改';
+    throw new Refusal(reply('error', first, card), `invalid form: ${Object.keys(check.errors).join(', ')}`);
+  }
+  const once = { eventKey: key, kind, cycleId: ctx.cycle.id, projectId: ctx.project.id, late, version: read.version };
+
+  if (ctx.existing && sameAsStored(ctx.existing, check.report, mode === 'no_change')) {
+    // A double-click on 提交 (a new event, so not de-duplicated by event id): nothing new to keep.
+    const card = summaryCardOf(deps, ctx, ctx.existing, { submitter: read.existingSubmitter, photos: read.existingPhotos, problem: null });
+    const answer = reply('info', SAME_AS_STORED, card);
+    const written = await writeReportOnce(db, { ...once, answer, plan: null });
+    if (written.kind === 'stale') return a.locked ? staleWhileLocked(target) : AGAIN_LOCKED;
+    if (written.kind === 'duplicate') throw new DuplicateDelivery(key);
+    deps.logger.info({ reportId: ctx.existing.id, ...target }, 'submission identical to the stored report, no new revision');
+    return answer;
+  }
+  const input: StoreInput = {
+    ctx,
+    report: check.report,
+    noChange: mode === 'no_change',
+    personId: operator.id,
+    at,
+    tz,
+    via: mode === 'draft' ? 'chat' : 'card',
+    late,
+    sourceMessageId: call.messageId,
+    sourceEventId: call.eventId,
+  };
+  let stored: StoredReport;
+  let answer: CardCallbackResponse;
+  if (check.report.problem) {
+    if (!a.locked) return AGAIN_LOCKED;
+    if (!(await claimInbound(db, key, kind))) throw new DuplicateDelivery(key);
+    stored = await storeReport(db as Transaction<Database>, input);
+    await bumpProject(db, ctx.project.id);
+    if (stored.problem) await enqueueProblemNotice(afterCommit, stored.problem.id, stored.problem.eventId);
+    const current = await db.selectFrom('reports').selectAll().where('id', '=', stored.reportId).executeTakeFirstOrThrow();
+    answer = reply('success', toastFor(stored), await summaryCard(db, deps, ctx, current, stored));
+    await recordAnswer(db as Transaction<Database>, key, answer);
+  } else {
+    const plan = planReport(input);
+    stored = { reportId: plan.reportId ?? 0, revision: plan.revision, late: plan.reportLate, problem: null };
+    const photos = plan.reportId === null ? 0 : read.existingPhotos;
+    answer = reply('success', toastFor(stored), summaryCardOf(deps, ctx, reportAfter(plan), { submitter: operator.name, photos, problem: null }));
+    const written = await writeReportOnce(db, { ...once, answer, plan });
+    if (written.kind === 'stale') return a.locked ? staleWhileLocked(target) : AGAIN_LOCKED;
+    if (written.kind === 'duplicate') throw new DuplicateDelivery(key);
+    stored.reportId = written.reportId;
+  }
+  // The escalation feature (above this one) listens on its job, enqueued once this write commits.
+  await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
+  deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
+  return answer;
+}
+
+function staleWhileLocked(target: Target): never {
+  throw new Error(`project ${target.projectId} changed while its row was locked`);
+}
+
+/** The report as stored by `plan`, as far as its summary card shows it; amounts at the columns' scale, as read back. */
+function reportAfter(plan: ReportPlan): CardReport {
+  const f = plan.fields;
+  const scaled = (v: string) => new Dec(v).toFixed(4);
+  return {
+    period_investment: scaled(f.period_investment),
+    ytd_investment: scaled(f.ytd_investment),
+    stage: f.stage,
+    started: f.started,
+    completed: f.completed,
+    registered: f.registered,
+    progress: f.progress,
+    revision: plan.revision,
+    late: plan.reportLate,
+    no_change: f.no_change,
+    submitted_at: f.submitted_at,
+  };
 }
 
 /** Past the deadline: after due_at by the clock, or closed (the close may also have come early). */
@@ -214,7 +310,6 @@ export async function formCard(
 
 /** The read-only summary of a stored report; `stored` names the problem raised with it, if any. */
 export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ctx: FilingContext, report: Report, stored: StoredReport | null): Promise<Card> {
-  const { tz, thresholds } = cycleSettings(deps.config);
   const [submitter, photos, department] = await Promise.all([
     findPerson(db, report.submitted_by),
     db.selectFrom('report_photos').select((eb) => eb.fn.countAll<string>().as('n')).where('report_id', '=', report.id).executeTakeFirstOrThrow(),
@@ -222,6 +317,24 @@ export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ct
       ? db.selectFrom('departments').select('name').where('id', '=', stored.problem.departmentId).executeTakeFirst()
       : Promise.resolve(undefined),
   ]);
+  const problem = stored?.problem ? await problemLine(db, stored, department?.name ?? null) : null;
+  return summaryCardOf(deps, ctx, report, { submitter: submitter?.name ?? null, photos: Number(photos.n), problem });
+}
+
+/** What the summary card shows of a report. */
+type CardReport = Pick<
+  Report,
+  'period_investment' | 'ytd_investment' | 'stage' | 'started' | 'completed' | 'registered' | 'progress' | 'revision' | 'late' | 'no_change' | 'submitted_at'
+>;
+
+/** The summary card from what is known already: pure, no statement. */
+function summaryCardOf(
+  deps: SubmissionDeps,
+  ctx: FilingContext,
+  report: CardReport,
+  o: { submitter: string | null; photos: number; problem: Awaited<ReturnType<typeof problemLine>> | null },
+): Card {
+  const { tz, thresholds } = cycleSettings(deps.config);
   const summary = summarizeReport({
     kind: ctx.cycle.kind,
     periodKey: ctx.cycle.period_key,
@@ -236,7 +349,6 @@ export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ct
     noChange: report.no_change,
     thresholds,
   });
-  const problemInput = stored?.problem ? await problemLine(db, stored, department?.name ?? null) : null;
   return buildReportSummaryCard({
     project: { id: ctx.project.id, code: ctx.project.code, name: ctx.project.name },
     cycle: { id: ctx.cycle.id, kind: ctx.cycle.kind, periodKey: ctx.cycle.period_key, open: ctx.cycle.state === 'open' },
@@ -250,10 +362,10 @@ export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ct
       progress: report.progress,
       revision: report.revision,
       submittedAt: report.submitted_at,
-      submittedBy: submitter?.name ?? '未知',
+      submittedBy: o.submitter ?? '未知',
     },
-    problem: problemInput,
-    photos: Number(photos.n),
+    problem: o.problem,
+    photos: o.photos,
   });
 }
 

@@ -1,7 +1,7 @@
 // Writes one accepted submission, inside the caller's transaction: the current report, its
 // revision, the cycle status, the project's stage/milestones/year-to-date and any problem raised.
 // All or nothing: a report without its revision, or a problem without its report, cannot exist.
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database, Project } from '../db/schema.js';
 import { markReported } from '../cycle/cycle.repository.js';
 import { localDay } from '../cards/format.js';
@@ -26,7 +26,39 @@ export type StoreInput = {
 
 export type StoredReport = { reportId: number; revision: number; late: boolean; problem: RaisedProblem | null };
 
-export async function storeReport(trx: Transaction<Database>, s: StoreInput): Promise<StoredReport> {
+/** What a submission writes, decided before writing: the report's fields, revision and lateness, and the project's changes. */
+export type ReportPlan = {
+  fields: {
+    period_investment: string;
+    ytd_investment: string;
+    since_start_investment: string | null;
+    stage: ValidReport['stage'];
+    started: boolean;
+    completed: boolean;
+    registered: boolean;
+    progress: string;
+    no_change: boolean;
+    submitted_by: number;
+    submitted_at: Date;
+    via: 'card' | 'chat';
+    source_message_id: string | null;
+    source_event_id: string;
+  };
+  /** The existing report's id for a correction; null for a first submission. */
+  reportId: number | null;
+  revision: number;
+  /** The report's lateness (its first submission's) and this revision's own. */
+  reportLate: boolean;
+  revisionLate: boolean;
+  reason: string | null;
+  /** The registry update, or null when the report changes nothing there. */
+  project: { set: ProjectSet; changes: Record<string, { from: unknown; to: unknown }> } | null;
+};
+
+type ProjectSet = Partial<Pick<Project, 'stage' | 'started' | 'completed' | 'registered' | 'started_on' | 'completed_on' | 'registered_on' | 'ytd_investment' | 'ytd_year' | 'since_start_investment'>>;
+
+/** Pure: what storing this submission writes (storeReport and the one-statement writeReportOnce). */
+export function planReport(s: StoreInput): ReportPlan {
   const { ctx, report: r } = s;
   const sinceStart = sinceStartOf({
     kind: ctx.cycle.kind,
@@ -51,16 +83,29 @@ export async function storeReport(trx: Transaction<Database>, s: StoreInput): Pr
     source_message_id: s.sourceMessageId,
     source_event_id: s.sourceEventId,
   };
-  // The report's own lateness is its first submission's; each revision records its own.
-  const reportLate = ctx.existing ? ctx.existing.late : s.late;
+  const next = projectNext(s, sinceStart);
+  const changes = diff(ctx.project, next);
+  return {
+    fields,
+    reportId: ctx.existing ? ctx.existing.id : null,
+    revision: ctx.existing ? ctx.existing.revision + 1 : 1,
+    // The report's own lateness is its first submission's; each revision records its own.
+    reportLate: ctx.existing ? ctx.existing.late : s.late,
+    revisionLate: s.late,
+    reason: r.stageReason,
+    project: Object.keys(changes).length === 0 ? null : { set: next, changes },
+  };
+}
+
+export async function storeReport(trx: Transaction<Database>, s: StoreInput): Promise<StoredReport> {
+  const { ctx, report: r } = s;
+  const plan = planReport(s);
+  const { fields, revision, reportLate } = plan;
   let reportId: number;
-  let revision: number;
-  if (ctx.existing) {
-    revision = ctx.existing.revision + 1;
-    reportId = ctx.existing.id;
+  if (plan.reportId !== null) {
+    reportId = plan.reportId;
     await trx.updateTable('reports').set({ ...fields, revision, updated_at: s.at }).where('id', '=', reportId).execute();
   } else {
-    revision = 1;
     const row = await trx
       .insertInto('reports')
       .values({ ...fields, cycle_id: ctx.cycle.id, project_id: ctx.project.id, revision, late: reportLate })
@@ -70,10 +115,20 @@ export async function storeReport(trx: Transaction<Database>, s: StoreInput): Pr
   }
   await trx
     .insertInto('report_revisions')
-    .values({ ...fields, report_id: reportId, cycle_id: ctx.cycle.id, project_id: ctx.project.id, revision, late: s.late, reason: r.stageReason })
+    .values({ ...fields, report_id: reportId, cycle_id: ctx.cycle.id, project_id: ctx.project.id, revision, late: plan.revisionLate, reason: plan.reason })
     .execute();
   await markReported(trx, ctx.cycle.id, ctx.project.id, s.at, s.late);
-  await updateProject(trx, s, sinceStart);
+  if (plan.project) {
+    await trx
+      .updateTable('projects')
+      .set({ ...plan.project.set, updated_at: s.at, updated_by: `report:${s.personId}` })
+      .where('id', '=', ctx.project.id)
+      .execute();
+    await trx
+      .insertInto('project_changes')
+      .values({ project_id: ctx.project.id, import_id: null, changed_by: `report:${s.personId}`, changes: JSON.stringify(plan.project.changes) })
+      .execute();
+  }
 
   let problem: RaisedProblem | null = null;
   const p = r.problem;
@@ -110,13 +165,14 @@ export async function storeReport(trx: Transaction<Database>, s: StoreInput): Pr
  * chain's first report may start from without counting anything twice. It is written unless a
  * later monthly report of the year holds a newer total, and never steps back into an earlier year.
  */
-async function updateProject(trx: Kysely<Database>, s: StoreInput, sinceStart: string | null): Promise<void> {
+function projectNext(s: StoreInput, sinceStart: string | null): ProjectSet {
   const { ctx, report: r } = s;
   const p = ctx.project;
-  const day = localDay(s.at, s.tz);
-  const milestone = (now: boolean, was: boolean, on: string | null): string | null => (now ? (was && on ? on : day) : null);
+  // The local day costs a time-zone conversion (luxon/Intl); only a milestone reached now needs it.
+  let day: string | undefined;
+  const milestone = (now: boolean, was: boolean, on: string | null): string | null => (now ? (was && on ? on : (day ??= localDay(s.at, s.tz))) : null);
   const writesYtd = ctx.cycle.kind === 'monthly' && !ctx.laterSameKind && (p.ytd_year === null || p.ytd_year <= ctx.year);
-  const next = {
+  return {
     ...(ctx.laterAny
       ? {}
       : {
@@ -132,17 +188,6 @@ async function updateProject(trx: Kysely<Database>, s: StoreInput, sinceStart: s
     // Carried like the year-to-date: the latest monthly total is the next month's base.
     ...(sinceStart !== null && !ctx.laterSameKind ? { since_start_investment: sinceStart } : {}),
   };
-  const changes = diff(p, next);
-  if (Object.keys(changes).length === 0) return;
-  await trx
-    .updateTable('projects')
-    .set({ ...next, updated_at: s.at, updated_by: `report:${s.personId}` })
-    .where('id', '=', p.id)
-    .execute();
-  await trx
-    .insertInto('project_changes')
-    .values({ project_id: p.id, import_id: null, changed_by: `report:${s.personId}`, changes: JSON.stringify(changes) })
-    .execute();
 }
 
 function diff(before: Project, after: Partial<Record<keyof Project, unknown>>): Record<string, { from: unknown; to: unknown }> {

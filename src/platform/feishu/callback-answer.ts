@@ -37,6 +37,17 @@ export class Refusal extends Error {
   }
 }
 
+/** What a callback by someone not in the registry is answered. */
+export const UNKNOWN_PERSON = '没有找到您的人员信息，请联系项目中心';
+
+/** Thrown inside a write that found this event answered before: its recorded answer is returned. */
+export class AnsweredBefore extends Error {
+  constructor(readonly answer: CardCallbackResponse) {
+    super('event answered before');
+    this.name = 'AnsweredBefore';
+  }
+}
+
 /**
  * Runs `write` once per callback event. The event is claimed first inside the transaction, so a
  * concurrent repeat waits on the claim and then returns the first answer; a later repeat finds
@@ -51,19 +62,51 @@ export async function writeOncePerEvent(
   write: (trx: Transaction<Database>, afterCommit: JobSink) => Promise<CardCallbackResponse>,
 ): Promise<CardCallbackResponse> {
   const key = cardEventKey(eventId);
+  return writeInCallback(deps, eventId, kind, async (trx, afterCommit) => {
+    if (!(await claimInbound(trx, key, kind))) throw new DuplicateDelivery(key);
+    const written = await write(trx, afterCommit);
+    await recordAnswer(trx, key, written);
+    return written;
+  });
+}
+
+/**
+ * The transaction around a callback's write, for a write that claims its event itself (with its
+ * answer, inbound-events.ts) and throws DuplicateDelivery when the claim was taken.
+ */
+export async function writeInCallback(
+  deps: { db: Db; logger: Logger; queues: JobSink },
+  eventId: string,
+  kind: string,
+  write: (trx: Transaction<Database>, afterCommit: JobSink) => Promise<CardCallbackResponse>,
+): Promise<CardCallbackResponse> {
+  return answerCallback(deps, eventId, kind, (afterCommit) => deps.db.transaction().execute((trx) => write(trx, afterCommit)));
+}
+
+/**
+ * Answers a callback from `work`, which writes (in a transaction or in single statements) and
+ * claims the event with its write. A Refusal is answered (whatever it wrote is rolled back, or it
+ * wrote nothing); a duplicate is answered from the record; jobs collected in `afterCommit` are
+ * enqueued once the work has returned, that is after its writes committed.
+ */
+export async function answerCallback(
+  deps: { db: Db; logger: Logger; queues: JobSink },
+  eventId: string,
+  kind: string,
+  work: (afterCommit: JobSink) => Promise<CardCallbackResponse>,
+): Promise<CardCallbackResponse> {
   const afterCommit = new AfterCommit();
   let answer: CardCallbackResponse;
   try {
-    answer = await deps.db.transaction().execute(async (trx) => {
-      if (!(await claimInbound(trx, key, kind))) throw new DuplicateDelivery(key);
-      const written = await write(trx, afterCommit);
-      await recordAnswer(trx, key, written);
-      return written;
-    });
+    answer = await work(afterCommit);
   } catch (e) {
     if (e instanceof Refusal) {
       deps.logger.info({ eventId, kind, reason: e.logReason }, 'card action refused');
       return e.response;
+    }
+    if (e instanceof AnsweredBefore) {
+      deps.logger.info({ eventId, kind }, 'repeated card action answered from record');
+      return e.answer;
     }
     if (e instanceof DuplicateDelivery) {
       deps.logger.info({ eventId, kind }, 'repeated card action delivery answered from record');
