@@ -10,6 +10,7 @@ import { localDay } from '../cards/format.js';
 import { findProblem, listProblems } from '../problems/problem.repository.js';
 import { cardsShowing, listEscalations } from './escalation.repository.js';
 import { chunked, sendEscalationCard, type EscalationDeps } from './escalation.service.js';
+import { handOverChangedCases } from './escalation-handover.js';
 import { MAX_DIGEST_ITEMS } from '../cards/escalation.card.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -65,10 +66,14 @@ export async function sendFreshProblemCards(deps: EscalationDeps, personId: numb
 }
 
 /**
- * The daily job: leaders whose newest card for an open escalation is older than
- * CARD_REFRESH_DAYS, and department contacts of open problems with no step that long, get a fresh card.
+ * The daily job: cases the registry has handed to a new leader go to him (escalation-handover.ts);
+ * leaders whose newest card for an open escalation is older than CARD_REFRESH_DAYS, and department
+ * contacts of open problems with no step that long, get a fresh card. "Leader" is always the one
+ * the registry names now: a former leader gets nothing more for a case he can no longer act on.
  */
-export async function refreshAgingCards(deps: EscalationDeps): Promise<{ leaders: number; problems: number }> {
+export async function refreshAgingCards(deps: EscalationDeps): Promise<{ handovers: number; leaders: number; problems: number }> {
+  // First, so a case just handed over counts as freshly carded and is not sent twice today.
+  const handovers = await handOverChangedCases(deps);
   const cutoff = new Date(deps.now().getTime() - deps.config.CARD_REFRESH_DAYS * DAY_MS);
   const open = await listEscalations(deps.db, { open: true });
   const cards = await cardsShowing(deps.db, open.map((e) => e.id));
@@ -94,6 +99,6 @@ export async function refreshAgingCards(deps: EscalationDeps): Promise<{ leaders
   const byContact = new Map<number, number[]>();
   for (const s of stale) byContact.set(s.contact_person_id!, [...(byContact.get(s.contact_person_id!) ?? []), s.id]);
   for (const [contact, ids] of byContact) problemCards += await sendFreshProblemCards(deps, contact, 'refresh', ids);
-  deps.logger.info({ leaderCards, problemCards }, 'fresh cards sent for aging escalations and problems');
-  return { leaders: leaderCards, problems: problemCards };
+  deps.logger.info({ handovers, leaderCards, problemCards }, 'fresh cards sent for aging escalations and problems');
+  return { handovers, leaders: leaderCards, problems: problemCards };
 }

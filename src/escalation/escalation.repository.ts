@@ -1,5 +1,8 @@
 // Queries of the escalation side: escalations with their project, people and actions, in the
-// shape the leader's card, the CLI and chat show.
+// shape the leader's card, the CLI and chat show. A case's leader is the one the registry names
+// now (包保领导 for level 1, 分管副市长 for level 2), not the one it was first sent to: after a
+// re-import hands a project on, the former leader can no longer act on it (escalation-actions.ts),
+// so lists, fresh cards and digests follow the registry too.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EscalationCause } from '../domain/escalation-rules.js';
@@ -19,12 +22,17 @@ export type EscalationRecord = {
   resolvedAt: Date | null;
   resolution: string | null;
   causes: EscalationCause[];
+  /** The leader the registry names now for the case's level. */
   targetId: number | null;
   target: string | null;
   targetOpenId: string | null;
+  /** The leader the case was last handed to (its first card, or a handover since): the refresh hands it on when this differs. */
+  handedToId: number | null;
   project: { id: number; code: string; name: string; region: string; ownerId: number | null; owner: string | null; departmentId: number | null; department: string | null };
   problemId: number | null;
 };
+
+const currentLeader = sql<number | null>`case when e.level = 1 then p.leader_id else p.vice_mayor_id end`;
 
 function base(db: Q) {
   return db
@@ -32,12 +40,12 @@ function base(db: Q) {
     .innerJoin('cycles as c', 'c.id', 'e.cycle_id')
     .innerJoin('projects as p', 'p.id', 'e.project_id')
     .innerJoin('regions as r', 'r.id', 'p.region_id')
-    .leftJoin('people as t', 't.id', 'e.target_person_id')
+    .leftJoin('people as t', (j) => j.on(sql<boolean>`t.id = ${currentLeader}`))
     .leftJoin('people as o', 'o.id', 'p.owner_id')
     .leftJoin('departments as d', 'd.id', 'p.department_id')
     .select([
       'e.id', 'e.level', 'e.state', 'e.cycle_id', 'c.kind', 'c.period_key', 'e.created_at', 'e.resolved_at', 'e.resolution', 'e.causes',
-      'e.target_person_id', 't.name as target', 't.open_id as target_open_id', 'e.problem_id',
+      'e.target_person_id', 't.id as target_id', 't.name as target', 't.open_id as target_open_id', 'e.problem_id',
       'p.id as project_id', 'p.code', 'p.name', 'r.name as region', 'p.owner_id', 'o.name as owner', 'p.department_id', 'd.name as department',
     ]);
 }
@@ -54,9 +62,10 @@ const toRecord = (r: Row): EscalationRecord => ({
   resolvedAt: r.resolved_at,
   resolution: r.resolution,
   causes: r.causes as EscalationCause[],
-  targetId: r.target_person_id,
+  targetId: r.target_id,
   target: r.target,
   targetOpenId: r.target_open_id,
+  handedToId: r.target_person_id,
   project: { id: r.project_id, code: r.code, name: r.name, region: r.region, ownerId: r.owner_id, owner: r.owner, departmentId: r.department_id, department: r.department },
   problemId: r.problem_id,
 });
@@ -74,7 +83,7 @@ export async function listEscalations(db: Q, f: EscalationFilter = {}): Promise<
   if (f.level) q = q.where('e.level', '=', f.level);
   if (f.open) q = q.where('e.state', '!=', 'resolved');
   if (f.region) q = q.where('r.name', '=', f.region);
-  if (f.targetId !== undefined) q = q.where('e.target_person_id', '=', f.targetId);
+  if (f.targetId !== undefined) q = q.where(currentLeader, '=', f.targetId);
   if (f.projectId !== undefined) q = q.where('e.project_id', '=', f.projectId);
   if (f.cycleId !== undefined) q = q.where('e.cycle_id', '=', f.cycleId);
   const rows = await q.orderBy('c.due_at', 'desc').orderBy('e.level', 'desc').orderBy('p.code').execute();
