@@ -348,8 +348,8 @@ export class LarkClient {
   /** An API's per-app windows: Feishu counts both the second and the minute (feishu-facts §1). */
   private apiWindows(api: string, perSecond: number, perMinute: number): RateWindow[] {
     return [
-      { key: `${api}:s`, limit: perSecond, windowMs: 1000 },
-      { key: `${api}:m`, limit: perMinute, windowMs: 60_000 },
+      { key: `${api}:s`, limit: perSecond, windowMs: 1000, queue: true },
+      { key: `${api}:m`, limit: perMinute, windowMs: 60_000, queue: true },
     ];
   }
 
