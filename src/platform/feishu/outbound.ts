@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ReceiveIdType } from '../../db/schema.js';
 import type { Card, LarkClient } from './lark-client.js';
-import { isAppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 
 /**
  * Opens `last_error` of a message Feishu refused for good (a retry cannot help: the receiver is
@@ -60,6 +60,8 @@ export type SendOutcome = { key: string } & ({ result: SendResult } | { error: u
 export async function sendEachOnce(deps: { db: Db; lark: LarkClient }, msgs: OutboundMessage[]): Promise<SendOutcome[]> {
   if (msgs.length === 0) return [];
   const uuids = msgs.map((m) => messageUuid(m.key));
+  // One statement cannot claim a row twice (Postgres refuses the whole insert); a batch names each message once.
+  if (new Set(uuids).size !== uuids.length) throw new AppError('INTERNAL', `sendEachOnce: a message key appears twice in one batch (${msgs.map((m) => m.key).join(', ')})`);
   const now = new Date();
   const claimed = await deps.db
     .insertInto('outbound_messages')
