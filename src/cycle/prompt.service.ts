@@ -7,7 +7,7 @@
 // frozen coverage, not on what is still missing, so a retry after a partial send — or a reminder
 // after the prompt — takes the same shape as the first attempt.
 import type { AppContext } from '../platform/app-context.js';
-import { sendOnce } from '../platform/feishu/outbound.js';
+import { sendEachOnce, type OutboundMessage } from '../platform/feishu/outbound.js';
 import { addToExpiringSet, prefixedKey } from '../platform/redis-state.js';
 import { buildReportFormCard } from '../cards/report-form.card.js';
 import type { CardNotice } from '../cards/elements.js';
@@ -16,7 +16,7 @@ import { reminderNotice } from '../cards/reminder.card.js';
 import type { ReportStatus } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { cycleSettings } from './cycle-config.js';
-import { findCycle, ownerProjects, type CycleRow } from './cycle.repository.js';
+import { ownerInCycle, type OwnerInCycle } from './cycle.repository.js';
 import { consolidatedRow, loadReportCardInputs } from './report-card.data.js';
 import { messageKeys } from './job-ids.js';
 
@@ -39,24 +39,24 @@ const UNMATCHED_TTL_SECONDS = 62 * 24 * 3600;
 
 type Mode = { kind: 'prompt' } | { kind: 'reminder'; final: boolean };
 
-async function loadCycle(deps: PromptDeps, cycleId: number): Promise<CycleRow> {
-  const cycle = await findCycle(deps.db, cycleId);
-  // Not retryable: a job naming a cycle that does not exist will never succeed.
-  if (!cycle) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`);
-  return cycle;
-}
-
-async function loadOwner(deps: PromptDeps, ownerId: number): Promise<{ id: number; name: string; openId: string | null }> {
-  const owner = await deps.db.selectFrom('people').select(['id', 'name', 'open_id']).where('id', '=', ownerId).executeTakeFirst();
-  if (!owner) throw new AppError('NOT_FOUND', `person ${ownerId} not found`);
-  return { id: owner.id, name: owner.name, openId: owner.open_id };
+/**
+ * The cycle, the owner and the owner's projects in one statement; a cycle or person that does not
+ * exist is a job that will never succeed (not retryable).
+ */
+async function loadOwnerInCycle(deps: PromptDeps, cycleId: number, ownerId: number): Promise<OwnerInCycle & { owner: NonNullable<OwnerInCycle['owner']> }> {
+  const loaded = await ownerInCycle(deps.db, cycleId, ownerId);
+  if (!loaded) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`);
+  if (!loaded.owner) throw new AppError('NOT_FOUND', `person ${ownerId} not found`);
+  return { ...loaded, owner: loaded.owner };
 }
 
 /** The prompt at open: every project the owner still has to report in this cycle. */
 export async function sendOwnerPrompts(deps: PromptDeps, cycleId: number, ownerId: number): Promise<OwnerSendResult> {
-  const cycle = await loadCycle(deps, cycleId);
-  if (cycle.state !== 'open') return { sent: 0, alreadySent: 0, skipped: 'cycle-closed' };
-  return sendOwnerCards(deps, cycle, ownerId, ['pending'], { kind: 'prompt' });
+  const loaded = await ownerInCycle(deps.db, cycleId, ownerId);
+  if (!loaded) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`);
+  if (loaded.cycle.state !== 'open') return { sent: 0, alreadySent: 0, skipped: 'cycle-closed' };
+  if (!loaded.owner) throw new AppError('NOT_FOUND', `person ${ownerId} not found`);
+  return sendOwnerCards(deps, { ...loaded, owner: loaded.owner }, ['pending'], { kind: 'prompt' });
 }
 
 /**
@@ -65,13 +65,18 @@ export async function sendOwnerPrompts(deps: PromptDeps, cycleId: number, ownerI
  * after it), and buzzes the owner (加急) once.
  */
 export async function sendOwnerReminder(deps: PromptDeps, cycleId: number, ownerId: number, final: boolean): Promise<OwnerSendResult> {
-  const cycle = await loadCycle(deps, cycleId);
-  return sendOwnerCards(deps, cycle, ownerId, final ? ['pending', 'missed'] : ['pending'], { kind: 'reminder', final });
+  const loaded = await loadOwnerInCycle(deps, cycleId, ownerId);
+  return sendOwnerCards(deps, loaded, final ? ['pending', 'missed'] : ['pending'], { kind: 'reminder', final });
 }
 
-async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number, statuses: ReportStatus[], mode: Mode): Promise<OwnerSendResult> {
+async function sendOwnerCards(
+  deps: PromptDeps,
+  { cycle, owner, projects: all }: OwnerInCycle & { owner: NonNullable<OwnerInCycle['owner']> },
+  statuses: ReportStatus[],
+  mode: Mode,
+): Promise<OwnerSendResult> {
   const settings = cycleSettings(deps.config);
-  const owner = await loadOwner(deps, ownerId);
+  const ownerId = owner.id;
   const log = deps.logger.child({ cycleId: cycle.id, ownerId, mode: mode.kind });
   if (!owner.openId) {
     // Not matched to a Feishu user yet: nobody to send to. Remembered so the open tick prompts
@@ -83,7 +88,6 @@ async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number
     log.info('owner has no open_id; skipped');
     return { sent: 0, alreadySent: 0, skipped: 'unmatched' };
   }
-  const all = await ownerProjects(deps.db, cycle.id, ownerId);
   const todo = all.filter((p) => statuses.includes(p.status));
   if (todo.length === 0) return { sent: 0, alreadySent: 0, skipped: 'nothing-to-report' };
 
@@ -93,25 +97,11 @@ async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number
     mode.kind === 'reminder' ? reminderNotice({ final: mode.final, dueAt: cycle.due_at, tz: settings.tz, missing: ordered.map((i) => i.project.name) }) : undefined;
   const kind = mode.kind === 'prompt' ? 'prompt' : mode.final ? 'final-reminder' : 'reminder';
   const target = { kind, receiveId: owner.openId, personId: owner.id, cycleId: cycle.id };
-  const result: OwnerSendResult = { sent: 0, alreadySent: 0 };
-  let firstNewMessage: string | undefined;
-  // One card refused (a permanent Feishu error on one project) must not keep the owner's other
-  // cards from going out: every card is tried, and the failures are reported after.
-  const failures: { key: string; error: unknown }[] = [];
-  const send = async (key: string, card: Record<string, unknown>, projectId: number | null) => {
-    try {
-      const r = await sendOnce(deps, { ...target, key, card, projectId });
-      if (r.alreadySent) result.alreadySent++;
-      else {
-        result.sent++;
-        firstNewMessage ??= r.messageId;
-      }
-    } catch (e) {
-      failures.push({ key, error: e });
-      log.warn({ key, projectId, err: (e as Error).message, code: isAppError(e) ? e.code : undefined }, 'card not sent; trying the owner’s other cards');
-    }
-  };
 
+  // Every card is built first and the owner's cards go through the outbound log together (two
+  // statements for all of them, see sendEachOnce); one card refused (a permanent Feishu error on
+  // one project) does not keep the others from going out, and the failures are reported after.
+  const messages: OutboundMessage[] = [];
   if (all.length > settings.consolidateAbove) {
     const pages = consolidatedPages(ordered.map(consolidatedRow));
     for (const [i, rows] of pages.entries()) {
@@ -126,12 +116,27 @@ async function sendOwnerCards(deps: PromptDeps, cycle: CycleRow, ownerId: number
       const key = mode.kind === 'prompt'
         ? messageKeys.consolidatedPrompt(cycle.id, ownerId, i + 1)
         : messageKeys.consolidatedReminder(cycle.id, ownerId, i + 1, mode.final);
-      await send(key, card, null);
+      messages.push({ ...target, key, card, projectId: null });
     }
   } else {
     for (const input of ordered) {
       const key = mode.kind === 'prompt' ? messageKeys.prompt(cycle.id, input.project.id) : messageKeys.reminder(cycle.id, input.project.id, mode.final);
-      await send(key, buildReportFormCard({ ...input, notice }), input.project.id);
+      messages.push({ ...target, key, card: buildReportFormCard({ ...input, notice }), projectId: input.project.id });
+    }
+  }
+
+  const result: OwnerSendResult = { sent: 0, alreadySent: 0 };
+  let firstNewMessage: string | undefined;
+  const failures: { key: string; error: unknown }[] = [];
+  for (const [i, outcome] of (await sendEachOnce(deps, messages)).entries()) {
+    if ('error' in outcome) {
+      failures.push({ key: outcome.key, error: outcome.error });
+      const e = outcome.error;
+      log.warn({ key: outcome.key, projectId: messages[i].projectId, err: (e as Error).message, code: isAppError(e) ? e.code : undefined }, 'card not sent; trying the owner’s other cards');
+    } else if (outcome.result.alreadySent) result.alreadySent++;
+    else {
+      result.sent++;
+      firstNewMessage ??= outcome.result.messageId;
     }
   }
 

@@ -5,6 +5,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { memoByKey } from './memo.js';
 
 import type { CycleKind } from './vocabulary.js';
 export type { CycleKind } from './vocabulary.js';
@@ -39,9 +40,17 @@ const periodKeySchema = z
     return { kind: 'monthly', key, year, month };
   });
 
+const parsedKeys = memoByKey<ReturnType<typeof periodKeySchema.safeParse>>();
+const frozen = <R extends { success: boolean; data?: unknown }>(r: R): R => {
+  if (r.success) Object.freeze(r.data);
+  return Object.freeze(r);
+};
+
 /** Parses "2026-W47" or "2026-11"; throws AppError VALIDATION on anything else. */
 export function parsePeriodKey(key: string, expectedKind?: CycleKind): ParsedPeriod {
-  const result = periodKeySchema.safeParse(key);
+  // Parsed once per key (frozen: the one object is handed to every caller); anything not a
+  // string is parsed each time, as it is refused.
+  const result = typeof key === 'string' ? parsedKeys(key, () => frozen(periodKeySchema.safeParse(key))) : periodKeySchema.safeParse(key);
   if (!result.success) {
     throw new AppError('VALIDATION', `invalid period key ${JSON.stringify(key)}: ${result.error.issues.map((i) => i.message).join('; ')}`, {
       userMessage: `期次“${String(key)}”格式不正确，周调度应为如 2026-W47，月通报应为如 2026-11`,
@@ -107,9 +116,13 @@ export function nextPeriodKey(kind: CycleKind, key: string): string {
   return keyOf(kind, nextFirstDay(parsePeriodKey(key, kind)));
 }
 
+const previousKeys = memoByKey<string>();
+
 export function previousPeriodKey(kind: CycleKind, key: string): string {
-  const p = parsePeriodKey(key, kind);
-  return keyOf(kind, firstDay(p).minus(kind === 'weekly' ? { weeks: 1 } : { months: 1 }));
+  return previousKeys(`${kind}|${key}`, () => {
+    const p = parsePeriodKey(key, kind);
+    return keyOf(kind, firstDay(p).minus(kind === 'weekly' ? { weeks: 1 } : { months: 1 }));
+  });
 }
 
 /**
@@ -131,7 +144,13 @@ export function periodYear(kind: CycleKind, key: string): number {
 const md = (d: DateTime): string => `${d.month}月${d.day}日`;
 
 /** "2026年第47周（11月16日—11月22日）" / "2026年11月". Dates outside the period's year carry their year. */
+const labels = memoByKey<string>();
+
 export function periodLabel(kind: CycleKind, key: string): string {
+  return labels(`${kind}|${key}`, () => computePeriodLabel(kind, key));
+}
+
+function computePeriodLabel(kind: CycleKind, key: string): string {
   const p = parsePeriodKey(key, kind);
   if (p.kind === 'monthly') return `${p.year}年${p.month}月`;
   const from = firstDay(p);

@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import { Dec, type DecimalLike } from './amount.js';
 import { type CycleKind, parsePeriodKey, periodDays } from './period.js';
 import { assertDay } from './work-calendar.js';
+import { memoByKey } from './memo.js';
 
 /**
  * Share of the period's year elapsed at the end of the period, in [0, 1].
@@ -20,7 +21,14 @@ import { assertDay } from './work-calendar.js';
  *   holidays too. Clamped: 2026-W01 starts on 2025-12-29 but counts 4/365 (1–4 January);
  *   2026-W53 ends on 2027-01-03 and counts 365/365 = 1.
  */
+const progress = memoByKey<Decimal>();
+
 export function timeProgress(kind: CycleKind, periodKey: string): Decimal {
+  // Decimals are immutable, so one answer can serve every project of the period.
+  return progress(`${kind}|${periodKey}`, () => computeTimeProgress(kind, periodKey));
+}
+
+function computeTimeProgress(kind: CycleKind, periodKey: string): Decimal {
   const p = parsePeriodKey(periodKey, kind);
   if (p.kind === 'monthly') return new Dec(p.month).dividedBy(12);
   const lastDay = DateTime.fromISO(periodDays(kind, periodKey).lastDay, { zone: 'utc' });

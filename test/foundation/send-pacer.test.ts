@@ -17,8 +17,10 @@ describe('RedisSendPacer', () => {
 
   it('never admits more than the limit within any window, across two pacers sharing Redis', async () => {
     // Two instances, as two service replicas would be, pacing one receiver at 5 per second.
-    const a = new RedisSendPacer(redis, prefix);
-    const b = new RedisSendPacer(other, prefix);
+    // A margin of 100 ms over the window: admissions are timed here on this process's clock, a
+    // reply's latency later than Redis's, and a burst's replies come back one after another.
+    const a = new RedisSendPacer(redis, prefix, 100);
+    const b = new RedisSendPacer(other, prefix, 100);
     const admitted: number[] = [];
     const window = [{ key: 'to:ou_x', limit: 5, windowMs: 1000 }];
     await Promise.all(

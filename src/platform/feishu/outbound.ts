@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ReceiveIdType } from '../../db/schema.js';
 import type { Card, LarkClient } from './lark-client.js';
-import { isAppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 
 /**
  * Opens `last_error` of a message Feishu refused for good (a retry cannot help: the receiver is
@@ -38,47 +38,116 @@ export function messageUuid(key: string): string {
 }
 
 export async function sendOnce(deps: { db: Db; lark: LarkClient }, msg: OutboundMessage): Promise<SendResult> {
-  const uuid = messageUuid(msg.key);
-  const receiveIdType = msg.receiveIdType ?? 'open_id';
-  await deps.db
-    .insertInto('outbound_messages')
-    .values({
-      uuid,
-      kind: msg.kind,
-      receive_id: msg.receiveId,
-      receive_id_type: receiveIdType,
-      person_id: msg.personId ?? null,
-      project_id: msg.projectId ?? null,
-      cycle_id: msg.cycleId ?? null,
-      message_id: null,
-      last_error: null,
-      sent_at: null,
-    })
-    .onConflict((oc) => oc.column('uuid').doNothing())
-    .execute();
-  const row = await deps.db.selectFrom('outbound_messages').select(['message_id', 'state']).where('uuid', '=', uuid).executeTakeFirstOrThrow();
-  if (row.state === 'sent' && row.message_id) return { messageId: row.message_id, alreadySent: true };
+  const [outcome] = await sendEachOnce(deps, [msg]);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.result;
+}
 
-  await deps.db.updateTable('outbound_messages').set({ attempts: sql`attempts + 1`, updated_at: new Date() }).where('uuid', '=', uuid).execute();
+export type SendOutcome = { key: string } & ({ result: SendResult } | { error: unknown });
+
+/**
+ * sendOnce for several messages (an owner's cards), in order, with the outbound log written in
+ * two statements whatever their number instead of four per message: one claims them all (a row
+ * for each new one, an attempt counted on each not yet sent; those sent already come back as
+ * such), one records every outcome after the sends. One message's failure does not stop the
+ * others; each outcome is returned, in the order given.
+ *
+ * Exactly once as before: a message is recorded as sent only with the id Feishu answered, and one
+ * sent but not yet recorded (the process died in between, now a whole batch wide rather than one
+ * message) is sent again with the same uuid, which Feishu answers with the first message within
+ * the hour — far longer than the job's retries (about four minutes) take.
+ */
+export async function sendEachOnce(deps: { db: Db; lark: LarkClient }, msgs: OutboundMessage[]): Promise<SendOutcome[]> {
+  if (msgs.length === 0) return [];
+  const uuids = msgs.map((m) => messageUuid(m.key));
+  // One statement cannot claim a row twice (Postgres refuses the whole insert); a batch names each message once.
+  if (new Set(uuids).size !== uuids.length) throw new AppError('INTERNAL', `sendEachOnce: a message key appears twice in one batch (${msgs.map((m) => m.key).join(', ')})`);
+  const now = new Date();
+  const claimed = await deps.db
+    .insertInto('outbound_messages')
+    .values(
+      msgs.map((msg, i) => ({
+        uuid: uuids[i],
+        kind: msg.kind,
+        receive_id: msg.receiveId,
+        receive_id_type: msg.receiveIdType ?? 'open_id',
+        person_id: msg.personId ?? null,
+        project_id: msg.projectId ?? null,
+        cycle_id: msg.cycleId ?? null,
+        message_id: null,
+        last_error: null,
+        sent_at: null,
+        attempts: 1,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc
+        .column('uuid')
+        .doUpdateSet({ attempts: sql<number>`outbound_messages.attempts + 1`, updated_at: now })
+        .where('outbound_messages.state', '!=', 'sent'),
+    )
+    .returning('uuid')
+    .execute();
+  const toSend = new Set(claimed.map((r) => r.uuid));
+  // Rows the claim left alone were sent before (rare: a retried job, a repeated open).
+  const earlier = toSend.size === uuids.length
+    ? new Map<string, string>()
+    : new Map(
+        (await deps.db.selectFrom('outbound_messages').select(['uuid', 'message_id']).where('uuid', 'in', uuids.filter((u) => !toSend.has(u))).execute())
+          .map((r) => [r.uuid, r.message_id ?? '']),
+      );
+
+  const outcomes: SendOutcome[] = [];
+  const sent: { uuid: string; messageId: string }[] = [];
+  const failed: { uuid: string; error: string }[] = [];
   try {
-    const body = 'card' in msg
-      ? { msgType: 'interactive', content: msg.card }
-      : 'fileKey' in msg ? { msgType: 'file', content: { file_key: msg.fileKey } } : { msgType: 'text', content: { text: msg.text } };
-    const { messageId } = msg.replyTo
-      ? await deps.lark.reply({ messageId: msg.replyTo, chatId: msg.receiveId, uuid, ...body })
-      : await deps.lark.send({ receiveId: msg.receiveId, receiveIdType, uuid, ...body });
-    await deps.db
-      .updateTable('outbound_messages')
-      .set({ state: 'sent', message_id: messageId, sent_at: new Date(), updated_at: new Date(), last_error: null })
-      .where('uuid', '=', uuid)
-      .execute();
-    return { messageId, alreadySent: false };
-  } catch (e) {
-    await deps.db
-      .updateTable('outbound_messages')
-      .set({ state: 'failed', last_error: ((isAppError(e) && !e.retryable ? PERMANENT_FAILURE_MARK : '') + (e as Error).message).slice(0, 500), updated_at: new Date() })
-      .where('uuid', '=', uuid)
-      .execute();
-    throw e;
+    for (const [i, msg] of msgs.entries()) {
+      const uuid = uuids[i];
+      if (!toSend.has(uuid)) {
+        outcomes.push({ key: msg.key, result: { messageId: earlier.get(uuid) ?? '', alreadySent: true } });
+        continue;
+      }
+      try {
+        const { messageId } = await sendOne(deps.lark, msg, uuid);
+        sent.push({ uuid, messageId });
+        outcomes.push({ key: msg.key, result: { messageId, alreadySent: false } });
+      } catch (e) {
+        failed.push({ uuid, error: ((isAppError(e) && !e.retryable ? PERMANENT_FAILURE_MARK : '') + (e as Error).message).slice(0, 500) });
+        outcomes.push({ key: msg.key, error: e });
+      }
+    }
+  } finally {
+    await recordOutcomes(deps.db, sent, failed);
   }
+  return outcomes;
+}
+
+function sendOne(lark: LarkClient, msg: OutboundMessage, uuid: string): Promise<{ messageId: string }> {
+  const body = 'card' in msg
+    ? { msgType: 'interactive', content: msg.card }
+    : 'fileKey' in msg ? { msgType: 'file', content: { file_key: msg.fileKey } } : { msgType: 'text', content: { text: msg.text } };
+  return msg.replyTo
+    ? lark.reply({ messageId: msg.replyTo, chatId: msg.receiveId, uuid, ...body })
+    : lark.send({ receiveId: msg.receiveId, receiveIdType: msg.receiveIdType ?? 'open_id', uuid, ...body });
+}
+
+/** Every outcome of a batch in one statement (a VALUES list joined on uuid). */
+async function recordOutcomes(db: Db, sent: { uuid: string; messageId: string }[], failed: { uuid: string; error: string }[]): Promise<void> {
+  if (sent.length === 0 && failed.length === 0) return;
+  const now = new Date();
+  const rows = [
+    ...sent.map((s) => sql`(${s.uuid}, 'sent', ${s.messageId}, ${null}::text)`),
+    ...failed.map((f) => sql`(${f.uuid}, 'failed', ${null}::text, ${f.error})`),
+  ];
+  // A message sent but not recorded as failed keeps the message id an earlier attempt stored.
+  await sql`
+    update outbound_messages as m
+    set state = v.state,
+        message_id = coalesce(v.message_id, m.message_id),
+        sent_at = case when v.state = 'sent' then ${now}::timestamptz else m.sent_at end,
+        last_error = v.last_error,
+        updated_at = ${now}::timestamptz
+    from (values ${sql.join(rows)}) as v(uuid, state, message_id, last_error)
+    where m.uuid = v.uuid`.execute(db);
 }

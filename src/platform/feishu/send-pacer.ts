@@ -2,70 +2,109 @@
 // IM send/reply 50/s and 1000/min per app, 5/s per receiving user or chat; card patch 5/s per message.
 // (open.feishu.cn/document/server-docs/im-v1/message/create; .../api-call-guide/frequency-control)
 // Sliding-window logs in Redis sorted sets, timed by Redis's own clock so instances agree.
-// Per-second windows are also spread evenly (one call every window/limit ms): a burst of 50 that
-// fits our window can still arrive at Feishu compressed by network jitter and trip its window.
+//
+// Two kinds of window. A queue window (the per-app ones, `queue: true`) is one every call of the
+// API counts against: calls line up for it, each reserving the next slot it allows — in the log
+// at that future time — and sleeping until then. One script call per Feishu call, however many
+// wait: when waiting calls instead asked again whenever a slot might have freed, 20 workers sharing
+// a 2 ms slot asked about 20 times per call sent, and that polling was most of a fan-out's CPU.
+// A queue window's slots are also spread evenly (one every window/limit ms): a burst that fits the
+// window can still arrive at Feishu compressed by network jitter and trip its window.
+// Any other window (per receiver, per message) only admits a call or sends it back to wait until
+// it has room, without reserving: a call held up by one busy receiver never holds a slot of the
+// app's window that calls to other receivers could use. Those windows admit bursts up to their
+// limit (an owner's five cards go out back to back, not 200 ms apart).
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
-export type RateWindow = { key: string; limit: number; windowMs: number };
+export type RateWindow = {
+  key: string;
+  limit: number;
+  windowMs: number;
+  /** Calls reserve their slot in this window in order (see the file comment); the per-app windows. */
+  queue?: boolean;
+};
 
 export interface SendPacer {
   /** Resolves once one call fits inside every window, and records it in all of them. */
   acquire(windows: RateWindow[]): Promise<void>;
 }
 
-// KEYS: window keys. ARGV: member, then (limit, windowMs) per key.
-// Returns 0 when admitted, else the milliseconds until the fullest window frees a slot.
+// KEYS: window keys. ARGV: member, then (limit, windowMs, queue 0/1) per key.
+// Returns {1, ms}: a slot is reserved in every window `ms` from now (0: now); or {0, ms}: a
+// window that does not queue is full, ask again in `ms`.
+//
+// Each key's log stays in time order (a call is never recorded before a key's newest entry), so
+// the limit-th newest entry says when the window has room: `window` ms after it.
 const ACQUIRE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local wait = 0
+local queued = now
+local other = now
 for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 * i])
-  local window = tonumber(ARGV[2 * i + 1])
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local queue = ARGV[3 * i + 1] == '1'
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local earliest = now
+  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if newest[2] then
+    local n = tonumber(newest[2])
+    if queue and window <= 1100 then n = n + math.floor(window / limit) end
+    if n > earliest then earliest = n end
+  end
   if redis.call('ZCARD', key) >= limit then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    local w = tonumber(oldest[2]) + window - now + 1
-    if w > wait then wait = w end
+    local nth = redis.call('ZRANGE', key, -limit, -limit, 'WITHSCORES')
+    local w = tonumber(nth[2]) + window
+    if w > earliest then earliest = w end
   end
-  if window <= 1100 then
-    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    if newest[2] then
-      local w = tonumber(newest[2]) + math.floor(window / limit) - now
-      if w > wait then wait = w end
-    end
+  if queue then
+    if earliest > queued then queued = earliest end
+  elseif earliest > other then
+    other = earliest
   end
 end
-if wait > 0 then return wait end
+if other > queued then return {0, other - now} end
 for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[2 * i + 1])
-  redis.call('ZADD', key, now, ARGV[1] .. ':' .. now)
-  redis.call('PEXPIRE', key, window + 1000)
+  local window = tonumber(ARGV[3 * i])
+  redis.call('ZADD', key, queued, ARGV[1] .. ':' .. queued)
+  redis.call('PEXPIRE', key, queued - now + window + 1000)
 end
-return 0
+return {1, queued - now}
 `;
 
+type PacerRedis = Redis & { dispatchPaceAcquire(numKeys: number, ...args: (string | number)[]): Promise<[number, number]> };
+
 export class RedisSendPacer implements SendPacer {
+  private readonly redis: PacerRedis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix = 'dispatch:pace',
     // A margin over each window absorbs network jitter between our admission and Feishu's count:
-    // small for per-second windows (which are also spread evenly), larger for the per-minute one,
+    // small for per-second windows (whose queue is also spread evenly), larger for the per-minute one,
     // where one request delayed by a busy event loop can otherwise land a 1,001st call in the minute.
     private readonly marginMs = 15,
     private readonly longWindowMarginMs = 250,
-  ) {}
+  ) {
+    // A defined command is sent by its SHA (EVALSHA), not as the script's text every call.
+    redis.defineCommand('dispatchPaceAcquire', { lua: ACQUIRE_LUA });
+    this.redis = redis as PacerRedis;
+  }
 
   async acquire(windows: RateWindow[]): Promise<void> {
     if (windows.length === 0) return;
     const keys = windows.map((w) => `${this.prefix}:${w.key}`);
     const args: (string | number)[] = [randomUUID()];
-    for (const w of windows) args.push(w.limit, w.windowMs + (w.windowMs > 1000 ? this.longWindowMarginMs : this.marginMs));
+    for (const w of windows) args.push(w.limit, w.windowMs + (w.windowMs > 1000 ? this.longWindowMarginMs : this.marginMs), w.queue ? 1 : 0);
     for (;;) {
-      const wait = Number(await this.redis.eval(ACQUIRE_LUA, keys.length, ...keys, ...args));
-      if (wait <= 0) return;
-      await sleep(Math.min(wait, 1000));
+      const [reserved, ms] = (await this.redis.dispatchPaceAcquire(keys.length, ...keys, ...args)).map(Number);
+      if (reserved === 1) {
+        // The slot is ours: wait for it whatever its distance (up to a minute's window).
+        if (ms > 0) await sleep(ms);
+        return;
+      }
+      await sleep(Math.min(Math.max(ms, 1), 1000));
     }
   }
 }
