@@ -1,9 +1,8 @@
 // The only module that imports the Feishu SDK. Every outbound call goes through here:
 // idempotent sends (uuid), pacing under Feishu's limits, retry with backoff, coded errors.
 import * as lark from '@larksuiteoapi/node-sdk';
-import http from 'node:http';
-import https from 'node:https';
 import { sdkLogText } from './sdk-log.js';
+import { jsonHttpInstance } from './json-http.js';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../../errors.js';
 import { larkCodeError, larkErrorFrom } from './lark-errors.js';
@@ -162,8 +161,12 @@ export class LarkClient {
   private readonly limits: LarkLimits;
   private readonly retry: RetryPolicy;
   private readonly log: Logger;
-  /** Where the SDK sends its calls (its own resolution of `domain`); openApi sends there too. */
-  private readonly baseUrl: string;
+  /**
+   * The same app through the SDK on a JSON-only transport (json-http.ts), for send, reply and
+   * patch: a fan-out makes thousands of them, and axios cost four times the CPU of the call.
+   * It shares the token cache, so both clients use one tenant token.
+   */
+  private readonly hot: lark.Client;
 
   constructor(opts: LarkClientOptions) {
     this.log = opts.logger.child({ component: 'lark' });
@@ -177,7 +180,14 @@ export class LarkClient {
       cache: this.cache,
       logger: sdkLogger(this.log, [opts.appSecret]),
     });
-    this.baseUrl = this.sdk.domain;
+    this.hot = new lark.Client({
+      appId: opts.appId,
+      appSecret: opts.appSecret,
+      domain: resolveDomain(opts.domain),
+      cache: this.cache,
+      logger: sdkLogger(this.log, [opts.appSecret]),
+      httpInstance: jsonHttpInstance(() => Number(lark.defaultHttpInstance.defaults.timeout) || LARK_HTTP_TIMEOUT_MS),
+    });
   }
 
   /** Sends a message; Feishu sends at most one message per uuid within an hour. */
@@ -185,9 +195,12 @@ export class LarkClient {
     checkUuid(target.uuid);
     const receiveIdType = target.receiveIdType ?? 'open_id';
     // Serialised once, whatever the number of attempts.
-    const body = JSON.stringify({ receive_id: target.receiveId, msg_type: target.msgType, content: asContent(target.content), uuid: target.uuid });
+    const content = asContent(target.content);
     const data = await this.call<{ message_id: string }>('im.message.create', this.sendWindows(target.receiveId), () =>
-      this.openApi('POST', `/open-apis/im/v1/messages?receive_id_type=${encodeURIComponent(receiveIdType)}`, body),
+      this.hot.im.message.create({
+        params: { receive_id_type: receiveIdType },
+        data: { receive_id: target.receiveId, msg_type: target.msgType, content, uuid: target.uuid },
+      }),
     );
     return { messageId: data.message_id };
   }
@@ -203,9 +216,9 @@ export class LarkClient {
   /** Replies in the thread of a message; `chatId` is what the per-chat limit counts against. */
   async reply(opts: { messageId: string; chatId: string; msgType: string; content: unknown; uuid: string }): Promise<{ messageId: string }> {
     checkUuid(opts.uuid);
-    const body = JSON.stringify({ msg_type: opts.msgType, content: asContent(opts.content), uuid: opts.uuid });
+    const content = asContent(opts.content);
     const data = await this.call<{ message_id: string }>('im.message.reply', this.sendWindows(opts.chatId), () =>
-      this.openApi('POST', `/open-apis/im/v1/messages/${encodeURIComponent(opts.messageId)}/reply`, body),
+      this.hot.im.message.reply({ path: { message_id: opts.messageId }, data: { msg_type: opts.msgType, content, uuid: opts.uuid } }),
     );
     return { messageId: data.message_id };
   }
@@ -215,7 +228,7 @@ export class LarkClient {
     await this.call('im.message.patch', [
       ...this.apiWindows('patch', this.limits.patchPerSecond, this.limits.patchPerMinute),
       { key: `patch:${opts.messageId}`, limit: this.limits.patchPerMessagePerSecond, windowMs: 1000 },
-    ], () => this.openApi('PATCH', `/open-apis/im/v1/messages/${encodeURIComponent(opts.messageId)}`, JSON.stringify({ content: JSON.stringify(opts.card) })));
+    ], () => this.hot.im.message.patch({ path: { message_id: opts.messageId }, data: { content: JSON.stringify(opts.card) } }));
   }
 
   /** Delayed update with a callback's token: valid 30 minutes, twice at most; call after answering. */
@@ -289,55 +302,6 @@ export class LarkClient {
     return { invalid: data.invalid_user_id_list ?? [] };
   }
 
-  /**
-   * One Open API call with a JSON body, for the calls a fan-out makes thousands of times (send,
-   * reply, patch): node's HTTP client on the keep-alive agent, with the SDK's tenant token and the
-   * SDK's timeout. Through the SDK each call cost about four times the CPU (its axios pipeline:
-   * config merging, interceptors, redirect wrapper), which bounded the send rate one process
-   * reaches. Answers as the SDK does: a 2xx body is returned, anything else is thrown shaped like
-   * an axios error (status, body, headers), so larkErrorFrom classifies both paths alike.
-   */
-  private async openApi(method: 'POST' | 'PATCH', path: string, body: string): Promise<unknown> {
-    const token = (await this.sdk.tokenManager.getTenantAccessToken()) as string | undefined;
-    const url = new URL(path, this.baseUrl);
-    const timeout = Number(lark.defaultHttpInstance.defaults.timeout) || LARK_HTTP_TIMEOUT_MS;
-    return new Promise((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? https : http).request(
-        url,
-        {
-          method,
-          timeout,
-          headers: {
-            'Content-Type': 'application/json; charset=utf-8',
-            'Content-Length': Buffer.byteLength(body),
-            'User-Agent': 'dispatch-bot',
-            ...(token ? { Authorization: `Bearer ${token}` } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let data: unknown = text;
-            try {
-              data = text === '' ? {} : JSON.parse(text);
-            } catch {
-              // Not JSON (a proxy's error page): kept as text for the error message.
-            }
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(data);
-            else reject(new HttpAnswerError(status, data, res.headers));
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`timeout of ${timeout}ms exceeded`), { code: 'ECONNABORTED' })));
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
   private sendWindows(receiveId: string): RateWindow[] {
     return [
       ...this.apiWindows('send', this.limits.sendPerSecond, this.limits.sendPerMinute),
@@ -393,16 +357,6 @@ export class LarkClient {
     }
     const exp = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
     return Math.floor(exp / 2 + Math.random() * (exp / 2));
-  }
-}
-
-/** A non-2xx answer of openApi, with the fields of an axios error that lark-errors.ts reads. */
-class HttpAnswerError extends Error {
-  readonly response: { status: number; data: unknown; headers: Record<string, unknown> };
-  constructor(status: number, data: unknown, headers: Record<string, unknown>) {
-    super(`Request failed with status code ${status}`);
-    this.name = 'HttpAnswerError';
-    this.response = { status, data, headers };
   }
 }
 
