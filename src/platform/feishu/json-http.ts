@@ -32,13 +32,19 @@ function bodyOf(data: unknown): string | undefined {
   return JSON.stringify(data);
 }
 
+/** Query values and headers the SDK builds are strings or numbers; anything else is a bug upstream. */
+function scalar(v: unknown): string {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new TypeError(`json-http: a query value or header must be a string or number, got ${typeof v}`);
+}
+
 function request(opts: Options, timeoutMs: () => number): Promise<unknown> {
   const url = new URL(opts.url ?? '');
-  for (const [k, v] of Object.entries(opts.params ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(opts.params ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, scalar(v));
   const body = bodyOf(opts.data);
   const timeout = opts.timeout ?? timeoutMs();
   const headers: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined && v !== null) headers[k] = String(v);
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined && v !== null) headers[k] = scalar(v);
   if (body !== undefined) {
     headers['Content-Type'] ??= 'application/json; charset=utf-8';
     headers['Content-Length'] = Buffer.byteLength(body);
