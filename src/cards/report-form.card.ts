@@ -13,7 +13,7 @@ import { completionRate, type Light } from '../domain/schedule-lag.js';
 import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
 import { formatLocalTime, kindLabel } from './format.js';
-import { NO, REPORT_FIELDS, REPORT_FORM_NAME, YES, type CardActionName, type CardActionValue } from './card-actions.js';
+import { NO, REPORT_FIELDS, REPORT_FORM_NAME, REPORT_TEXT_LIMITS, YES, type CardActionName, type CardActionValue } from './card-actions.js';
 import type { Card } from '../platform/feishu/lark-client.js';
 import { callbackButton, escapeMarkdown, lightLine, markdown, noticeElement, plain, plainDiv, type CardNotice } from './elements.js';
 
@@ -215,7 +215,7 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
       label('**项目阶段**'),
       select(f.stage, STAGES.map((s) => option(s, s)), pick(f.stage, state.stage), '请选择项目阶段', true),
       ...fieldError(f.stage),
-      textInput(f.stageReason, typed[f.stageReason] ?? '', '阶段有变化时请说明原因，如 已取得施工许可', { max_length: 200 }),
+      textInput(f.stageReason, typed[f.stageReason] ?? '', '阶段有变化时请说明原因，如 已取得施工许可', { max_length: REPORT_TEXT_LIMITS.stageReason }),
       ...fieldError(f.stageReason),
       ...yesNo(f.started, '开工', state.started),
       ...yesNo(f.completed, '竣工', state.completed),
@@ -227,7 +227,7 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
         rows: 3,
         auto_resize: true,
         max_rows: 8,
-        max_length: 1000,
+        max_length: REPORT_TEXT_LIMITS.progress,
       }),
       ...fieldError(f.progress),
       markdown('**存在问题**（没有可不填）'),
@@ -238,7 +238,7 @@ function reportForm(input: ReportFormCardInput, action: { projectId: number; cyc
         rows: 2,
         auto_resize: true,
         max_rows: 6,
-        max_length: 500,
+        max_length: REPORT_TEXT_LIMITS.problemDescription,
       }),
       ...fieldError(f.problemDescription),
       departmentField,

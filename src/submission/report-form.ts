@@ -3,7 +3,7 @@
 // sees under each field. Every refusal names the field it belongs to, so the form card can be
 // re-rendered with the owner's own input and the message in place.
 import { z } from 'zod';
-import { NO, REPORT_FIELDS, YES } from '../cards/card-actions.js';
+import { NO, REPORT_FIELDS, REPORT_TEXT_LIMITS, YES } from '../cards/card-actions.js';
 import { Dec, formatWan, parseAmountWan } from '../domain/amount.js';
 import { PROBLEM_CATEGORIES, STAGES, type ProblemCategory, type Stage } from '../db/schema.js';
 import { deriveYtd } from '../domain/ytd.js';
@@ -13,9 +13,9 @@ export type ReportField = (typeof REPORT_FIELDS)[keyof typeof REPORT_FIELDS];
 export type TypedForm = Partial<Record<ReportField, string>>;
 export type FieldErrors = Partial<Record<ReportField, string>>;
 
-export const MAX_PROGRESS_CHARS = 500;
-export const MAX_REASON_CHARS = 500;
-export const MAX_PROBLEM_CHARS = 1000;
+export const MAX_PROGRESS_CHARS = REPORT_TEXT_LIMITS.progress;
+export const MAX_REASON_CHARS = REPORT_TEXT_LIMITS.stageReason;
+export const MAX_PROBLEM_CHARS = REPORT_TEXT_LIMITS.problemDescription;
 
 const FIELD_NAMES = Object.values(REPORT_FIELDS) as ReportField[];
 /** Select values meaning "no problem" (an empty select, or an explicit 无 option). */

@@ -266,3 +266,13 @@ describe('buildConsolidatedPromptCard', () => {
     expect(stats.bytes).toBeLessThanOrEqual(CARD_LIMITS.bytes);
   });
 });
+
+describe('text limits', () => {
+  it('lets an owner type exactly what the validation accepts in every free-text field', async () => {
+    const { MAX_PROGRESS_CHARS, MAX_REASON_CHARS, MAX_PROBLEM_CHARS } = await import('../../src/submission/report-form.js');
+    const card = report(input());
+    expect(field(card, REPORT_FIELDS.progress).max_length).toBe(MAX_PROGRESS_CHARS);
+    expect(field(card, REPORT_FIELDS.stageReason).max_length).toBe(MAX_REASON_CHARS);
+    expect(field(card, REPORT_FIELDS.problemDescription).max_length).toBe(MAX_PROBLEM_CHARS);
+  });
+});
