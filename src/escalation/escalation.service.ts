@@ -140,17 +140,15 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
 
 /** Stores decided escalations (each once per project, level and cycle); how many were new. */
 async function insertEscalations(db: Q, rows: Insertable<Database['escalations']>[]): Promise<number> {
-  let created = 0;
-  // A few thousand rows a statement keeps each well under the protocol's 65,535 parameters (10 a row).
-  for (let i = 0; i < rows.length; i += 2000) {
-    const res = await db
-      .insertInto('escalations')
-      .values(rows.slice(i, i + 2000))
-      .onConflict((oc) => oc.columns(['project_id', 'level', 'cycle_id']).doNothing())
-      .executeTakeFirst();
-    created += Number(res.numInsertedOrUpdatedRows ?? 0);
-  }
-  return created;
+  if (rows.length === 0) return 0;
+  // One statement and one parameter whatever the number (a VALUES list binds ten a row).
+  const r = await sql`
+    insert into escalations (project_id, cycle_id, level, reasons, reason_text, target_person_id, problem_id, causes, resolved_at, resolution)
+    select t.project_id, t.cycle_id, t.level, t.reasons, t.reason_text, t.target_person_id, t.problem_id, t.causes::jsonb, null, null
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as t(project_id integer, cycle_id integer, level smallint, reasons text[], reason_text text, target_person_id integer, problem_id integer, causes text)
+    on conflict (project_id, level, cycle_id) do nothing`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

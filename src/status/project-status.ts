@@ -60,9 +60,16 @@ export async function missedStreaks(db: Q, of: StreakOf, projectIds: readonly nu
   // One row a project: bit i set in `present` when it was in the i-th newest cycle that counts,
   // in `missed` when it missed it. The cycles' ids are one array, so the primary key (cycle_id
   // first) finds the rows and nothing is sorted.
-  const recent = eligibleCycles(db, of).select('c.id').orderBy('c.due_at', 'desc').orderBy('c.id', 'desc').limit(STREAK_WINDOW);
+  // The same cycles as eligibleCycles (the fallback's), written out so the statement is one query.
+  const counted = of.includeCycleId === undefined ? sql`c.state = 'closed'` : sql`(c.state = 'closed' or c.id = ${of.includeCycleId})`;
+  const except = of.exceptCycleId === undefined ? sql`` : sql`and c.id <> ${of.exceptCycleId}`;
   const { rows } = await sql<{ project_id: number; present: number; missed: number; window: number }>`
-    with recent as (select coalesce(array_agg(id), '{}') as ids from (${recent}) c)
+    with recent as (
+      select coalesce(array_agg(c.id order by c.due_at desc, c.id desc), '{}') as ids
+      from (select c.id, c.due_at from cycles c
+            where c.kind = ${of.kind} and ${counted} ${except} and c.due_at <= ${of.before}
+            order by c.due_at desc, c.id desc limit ${STREAK_WINDOW}) c
+    )
     select cp.project_id,
            bit_or(1 << (array_position(r.ids, cp.cycle_id) - 1)) as present,
            coalesce(bit_or(1 << (array_position(r.ids, cp.cycle_id) - 1)) filter (where cp.status = 'missed'), 0) as missed,
