@@ -3,7 +3,7 @@
 // (project, level, cycle) (the table's unique key), and each leader gets one card — a digest
 // when there are several. Every send goes through sendOnce under a key naming what it is about,
 // so a re-run close, a second instance or a retried job sends nothing twice.
-import type { Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { AppContext } from '../platform/app-context.js';
 import type { Database } from '../db/schema.js';
 import { messageUuid, sendOnce } from '../platform/feishu/outbound.js';
@@ -12,6 +12,7 @@ import { buildEscalationCard, MAX_DIGEST_ITEMS } from '../cards/escalation.card.
 import type { CardNotice } from '../cards/elements.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
+import type { Light } from '../domain/lights.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { findCycle } from '../cycle/cycle.repository.js';
 import { formatLocalTime } from '../cards/format.js';
@@ -19,6 +20,7 @@ import { AppError } from '../errors.js';
 import { cardsShowing, listEscalations, type EscalationRecord } from './escalation.repository.js';
 import { cardView } from './escalation-view.js';
 import { judgeAndStoreCycleLights, previousLights } from './lights.repository.js';
+import { anyId } from '../status/project-status.js';
 
 const CARD_LIFETIME_MS = 14 * 24 * 3600 * 1000;
 
@@ -40,7 +42,11 @@ export async function enqueueEscalationRecheck(jobs: JobSink, projectId: number)
   await jobs.enqueue('escalation.recheck', { projectId });
 }
 
-export type CloseRunResult = { lights: number; created: number; resolved: number; cardsSent: number };
+export type CloseRunResult = {
+  lights: number; created: number; resolved: number; cardsSent: number;
+  /** Milliseconds spent judging and storing the lights, and in the whole run (the close bench reports both). */
+  ms: { lights: number; total: number };
+};
 
 export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Promise<CloseRunResult> {
   const cycle = await findCycle(deps.db, cycleId);
@@ -48,38 +54,45 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
   if (cycle.state !== 'closed') throw new AppError('VALIDATION', `cycle ${cycleId} is not closed`, { userMessage: '该期次尚未截止，截止后才评灯和升级' });
   const settings = cycleSettings(deps.config);
   const now = deps.now();
+  const started = performance.now();
   const lights = await judgeAndStoreCycleLights(deps.db, settings, cycle, now);
+  const lightsMs = performance.now() - started;
   const projectIds = lights.map((l) => l.projectId);
   // Old cases first: a level-1 case cleared by this close must not climb to level 2.
   const resolved = await recheckProjects(deps, projectIds);
 
-  const [prev, statuses, problems, openLevel1, projects] = await Promise.all([
+  const [prev, statuses, problems, openLevel1, projects, stillOpen] = await Promise.all([
     previousLights(deps.db, cycle, projectIds),
     deps.db.selectFrom('cycle_projects').select(['project_id', 'status']).where('cycle_id', '=', cycle.id).execute(),
     projectIds.length
-      ? deps.db.selectFrom('problems').select(['id', 'number', 'description', 'raised_at', 'needs_city_coordination', 'project_id']).where('project_id', 'in', projectIds).where('status', 'in', ['open', 'in_coordination', 'reopened']).execute()
+      ? deps.db.selectFrom('problems').select(['id', 'number', 'description', 'raised_at', 'needs_city_coordination', 'project_id']).where(anyId('project_id', projectIds)).where('status', 'in', ['open', 'in_coordination', 'reopened']).execute()
       : [],
     projectIds.length
       ? deps.db
           .selectFrom('escalations as e')
           .innerJoin('cycles as c', 'c.id', 'e.cycle_id')
           .select(['e.id', 'e.project_id', 'c.kind', 'c.period_key'])
-          .where('e.project_id', 'in', projectIds)
+          .where(anyId('e.project_id', projectIds))
           .where('e.level', '=', 1)
           .where('e.state', '!=', 'resolved')
           .where('c.due_at', '<', cycle.due_at)
           .execute()
       : [],
-    projectIds.length ? deps.db.selectFrom('projects').select(['id', 'leader_id', 'vice_mayor_id']).where('id', 'in', projectIds).execute() : [],
+    projectIds.length ? deps.db.selectFrom('projects').select(['id', 'leader_id', 'vice_mayor_id']).where(anyId('id', projectIds)).execute() : [],
+    // Read with the rest: the recheck above has already resolved what this close clears.
+    projectIds.length
+      ? deps.db.selectFrom('escalations').select(['project_id', 'level', 'causes']).where(anyId('project_id', projectIds)).where('state', '!=', 'resolved').where('cycle_id', '!=', cycle.id).execute()
+      : [],
   ]);
-  const stillOpen = projectIds.length
-    ? await deps.db.selectFrom('escalations').select(['project_id', 'level', 'causes']).where('project_id', 'in', projectIds).where('state', '!=', 'resolved').where('cycle_id', '!=', cycle.id).execute()
-    : [];
   const missed = new Set(statuses.filter((s) => s.status === 'missed').map((s) => s.project_id));
+  const problemsOf = groupBy(problems, (p) => p.project_id);
+  const level1Of = groupBy(openLevel1, (e) => e.project_id);
+  const openOf = groupBy(stillOpen, (o) => o.project_id);
+  const projectById = new Map(projects.map((p) => [p.id, p]));
   const rules = ladderRules(deps.config);
   const label = periodLabel(cycle.kind, cycle.period_key);
   const dueText = formatLocalTime(cycle.due_at, settings.tz);
-  let created = 0;
+  const rows: Insertable<Database['escalations']>[] = [];
   for (const l of lights) {
     const decisions = decideEscalations(
       {
@@ -90,43 +103,63 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
         lightReasons: l.reasons,
         previousLight: prev.get(l.projectId) ?? null,
         missed: missed.has(l.projectId),
-        openProblems: problems
-          .filter((p) => p.project_id === l.projectId)
-          .map((p) => ({ id: p.id, number: p.number, description: p.description, raisedAt: p.raised_at, needsCity: p.needs_city_coordination })),
-        openLevel1: openLevel1.filter((e) => e.project_id === l.projectId).map((e) => ({ id: e.id, periodLabel: periodLabel(e.kind, e.period_key) })),
+        openProblems: (problemsOf.get(l.projectId) ?? []).map((p) => ({ id: p.id, number: p.number, description: p.description, raisedAt: p.raised_at, needsCity: p.needs_city_coordination })),
+        openLevel1: (level1Of.get(l.projectId) ?? []).map((e) => ({ id: e.id, periodLabel: periodLabel(e.kind, e.period_key) })),
         now,
       },
       rules,
     );
-    const project = projects.find((p) => p.id === l.projectId);
+    const project = projectById.get(l.projectId);
+    const open = openOf.get(l.projectId) ?? [];
     for (const found of decisions) {
       // A case already open at this level (the same problem, the same light, the same level-1
       // case) is not raised again each cycle: it stays one case until it resolves.
-      const d = { ...found, causes: found.causes.filter((c) => !stillOpen.some((o) => o.project_id === l.projectId && o.level === found.level && sameCase(c, o.causes as EscalationCause[]))) };
+      const d = { ...found, causes: found.causes.filter((c) => !open.some((o) => o.level === found.level && sameCase(c, o.causes as EscalationCause[]))) };
       if (d.causes.length === 0) continue;
       const target = d.level === 1 ? (project?.leader_id ?? null) : (project?.vice_mayor_id ?? null);
-      const res = await deps.db
-        .insertInto('escalations')
-        .values({
-          project_id: l.projectId,
-          cycle_id: cycle.id,
-          level: d.level,
-          reasons: d.causes.map((c) => c.kind),
-          reason_text: d.causes.map((c) => c.text).join('；'),
-          target_person_id: target,
-          problem_id: d.causes.find((c) => c.problemId !== undefined)?.problemId ?? null,
-          causes: JSON.stringify(d.causes),
-          resolved_at: null,
-          resolution: null,
-        })
-        .onConflict((oc) => oc.columns(['project_id', 'level', 'cycle_id']).doNothing())
-        .executeTakeFirst();
-      created += Number(res.numInsertedOrUpdatedRows ?? 0);
+      rows.push({
+        project_id: l.projectId,
+        cycle_id: cycle.id,
+        level: d.level,
+        reasons: d.causes.map((c) => c.kind),
+        reason_text: d.causes.map((c) => c.text).join('；'),
+        target_person_id: target,
+        problem_id: d.causes.find((c) => c.problemId !== undefined)?.problemId ?? null,
+        causes: JSON.stringify(d.causes),
+        resolved_at: null,
+        resolution: null,
+      });
     }
   }
+  const created = await insertEscalations(deps.db, rows);
   const cardsSent = await sendCycleCards(deps, cycle.id);
-  deps.logger.info({ cycleId, lights: lights.length, created, resolved, cardsSent }, 'escalations decided at close');
-  return { lights: lights.length, created, resolved, cardsSent };
+  const ms = { lights: Math.round(lightsMs), total: Math.round(performance.now() - started) };
+  deps.logger.info({ cycleId, lights: lights.length, created, resolved, cardsSent, ms }, 'escalations decided at close');
+  return { lights: lights.length, created, resolved, cardsSent, ms };
+}
+
+/** Stores decided escalations (each once per project, level and cycle); how many were new. */
+async function insertEscalations(db: Q, rows: Insertable<Database['escalations']>[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  // One statement and one parameter whatever the number (a VALUES list binds ten a row).
+  const r = await sql`
+    insert into escalations (project_id, cycle_id, level, reasons, reason_text, target_person_id, problem_id, causes, resolved_at, resolution)
+    select t.project_id, t.cycle_id, t.level, t.reasons, t.reason_text, t.target_person_id, t.problem_id, t.causes::jsonb, null, null
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as t(project_id integer, cycle_id integer, level smallint, reasons text[], reason_text text, target_person_id integer, problem_id integer, causes text)
+    on conflict (project_id, level, cycle_id) do nothing`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 /** One card per leader and level for the cycle's open escalations; a digest from the threshold on. */
@@ -141,7 +174,9 @@ async function sendCycleCards(deps: EscalationDeps, cycleId: number): Promise<nu
       continue;
     }
     const k = `${e.level}:${e.targetId}`;
-    groups.set(k, [...(groups.get(k) ?? []), e]);
+    const group = groups.get(k);
+    if (group) group.push(e);
+    else groups.set(k, [e]);
   }
   for (const [k, items] of groups) {
     const [level, person] = k.split(':').map(Number) as [1 | 2, number];
@@ -202,53 +237,80 @@ export async function recheckProjects(deps: EscalationDeps, projectIds: number[]
     .selectFrom('escalations as e')
     .innerJoin('cycles as c', 'c.id', 'e.cycle_id')
     .select(['e.id', 'e.project_id', 'e.level', 'e.causes', 'c.due_at'])
-    .where('e.project_id', 'in', projectIds)
+    .where(anyId('e.project_id', projectIds))
     .where('e.state', '!=', 'resolved')
     .orderBy('e.level')
     .orderBy('e.id')
     .execute();
   if (open.length === 0) return 0;
   const ids = [...new Set(open.map((o) => o.project_id))];
-  const [reported, lights, problems] = await Promise.all([
-    deps.db.selectFrom('cycle_projects').select(['project_id', 'cycle_id']).where('project_id', 'in', ids).where('status', 'in', ['reported', 'late']).execute(),
-    deps.db
-      .selectFrom('project_lights as l')
-      .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
-      .select(['l.project_id', 'l.light', 'c.due_at'])
-      .where('l.project_id', 'in', ids)
-      .orderBy('c.due_at', 'desc')
+  const causesOf = new Map(open.map((e) => [e.id, e.causes as EscalationCause[]]));
+  const all = [...causesOf.values()].flat();
+  // Only what a cause can ask about (causeGone): the cycles of its missed reports, the newest
+  // light, the problems and earlier escalations it names — not each project's whole history.
+  const missedCycles = [...new Set(all.filter((c) => c.kind === 'missed').map((c) => c.cycleId))];
+  const named = [...new Set(all.map((c) => c.escalationId).filter((x): x is number => x !== undefined))];
+  const [reported, latest, problems, resolvedBefore] = await Promise.all([
+    missedCycles.length === 0 ? [] : deps.db
+      .selectFrom('cycle_projects')
+      .select(['project_id', 'cycle_id'])
+      .where(anyId('project_id', ids))
+      .where(anyId('cycle_id', missedCycles))
+      .where('status', 'in', ['reported', 'late'])
       .execute(),
-    deps.db.selectFrom('problems').select(['id']).where('project_id', 'in', ids).where('status', 'in', ['resolved', 'confirmed']).execute(),
+    latestLights(deps.db, ids),
+    deps.db.selectFrom('problems').select(['id']).where(anyId('project_id', ids)).where('status', 'in', ['resolved', 'confirmed']).execute(),
+    resolvedAmong(deps.db, named),
   ]);
   const resolvedProblemIds = new Set(problems.map((p) => p.id));
-  const resolvedEscalationIds = new Set<number>();
-  let count = 0;
+  const reportedOf = new Map<number, Set<number>>();
+  for (const r of reported) reportedOf.set(r.project_id, (reportedOf.get(r.project_id) ?? new Set()).add(r.cycle_id));
+  // Escalations resolved before this run, and those this run resolves (level 1 first, which level 2 may name).
+  const resolvedEscalationIds = new Set<number>(resolvedBefore);
+  const resolving: { id: number; text: string }[] = [];
   for (const e of open) {
-    const later = lights.find((l) => l.project_id === e.project_id && l.due_at.getTime() > e.due_at.getTime());
-    const causes = e.causes as EscalationCause[];
+    const light = latest.get(e.project_id);
+    const causes = causesOf.get(e.id)!;
     const facts = {
-      reportedCycleIds: new Set(reported.filter((r) => r.project_id === e.project_id).map((r) => r.cycle_id)),
-      laterLight: later?.light ?? null,
+      reportedCycleIds: reportedOf.get(e.project_id) ?? new Set<number>(),
+      // The newest light, if it was judged after the escalation's cycle.
+      laterLight: light && light.dueAt.getTime() > e.due_at.getTime() ? light.light : null,
       resolvedProblemIds,
-      resolvedEscalationIds: new Set([
-        ...resolvedEscalationIds,
-        ...(await resolvedAmong(deps.db, causes.map((c) => c.escalationId).filter((x): x is number => x !== undefined))),
-      ]),
+      resolvedEscalationIds,
     };
     if (!escalationResolved(causes, facts)) continue;
-    const text = resolutionText(causes);
-    const res = await deps.db
-      .updateTable('escalations')
-      .set({ state: 'resolved', resolved_at: deps.now(), resolution: text, updated_at: deps.now() })
-      .where('id', '=', e.id)
-      .where('state', '!=', 'resolved')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) continue;
+    resolving.push({ id: e.id, text: resolutionText(causes) });
     resolvedEscalationIds.add(e.id);
-    count++;
-    await deps.queues.enqueue('escalation.resolved', { escalationId: e.id }, { jobId: `esc-resolved-${e.id}` });
+  }
+  let count = 0;
+  for (const batch of chunked(resolving, 1000)) {
+    const at = deps.now();
+    const text = batch.map((r) => r.text);
+    const done = await sql<{ id: number }>`
+      update escalations e set state = 'resolved', resolved_at = ${at}, resolution = t.text, updated_at = ${at}
+      from unnest(${batch.map((r) => r.id)}::int[], ${text}::text[]) as t(id, text)
+      where e.id = t.id and e.state <> 'resolved'
+      returning e.id`.execute(deps.db);
+    const ids = new Set(done.rows.map((r) => r.id));
+    count += ids.size;
+    // In the order they were resolved, like the jobs of one at a time.
+    for (const r of batch) if (ids.has(r.id)) await deps.queues.enqueue('escalation.resolved', { escalationId: r.id }, { jobId: `esc-resolved-${r.id}` });
   }
   return count;
+}
+
+/** Each project's newest stored light with its cycle's due time. */
+async function latestLights(db: Q, projectIds: number[]): Promise<Map<number, { light: Light; dueAt: Date }>> {
+  const rows = await db
+    .selectFrom('project_lights as l')
+    .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
+    .distinctOn('l.project_id')
+    .select(['l.project_id', 'l.light', 'c.due_at'])
+    .where(anyId('l.project_id', projectIds))
+    .orderBy('l.project_id')
+    .orderBy('c.due_at', 'desc')
+    .execute();
+  return new Map(rows.map((r) => [r.project_id, { light: r.light, dueAt: r.due_at }]));
 }
 
 /** Whether `c` is a case an open escalation already carries (a missed report is new each cycle). */

@@ -1,16 +1,15 @@
 // Lights at a cycle's close, stored per project and cycle with the facts they were judged from
 // (insert-once: a re-run of the close or a later rule change never rewrites a stored light),
 // and the admins' exemptions from judging.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { judgeLight, type Exemption, type JudgedLight, type LightFacts } from '../domain/lights.js';
 import { timeProgress } from '../domain/schedule-lag.js';
 import { localDay } from '../cards/format.js';
 import type { CycleRow } from '../cycle/cycle.repository.js';
 import type { CycleSettings } from '../cycle/cycle-config.js';
-import { loadReportCardInputs } from '../cycle/report-card.data.js';
 import { AppError } from '../errors.js';
-import { missedStreaks } from '../status/project-status.js';
+import { anyId, loadYtdBefore, missedStreaks } from '../status/project-status.js';
 
 type Q = Kysely<Database>;
 
@@ -23,7 +22,7 @@ export async function activeExemptions(db: Q, projectIds: number[], day: string)
   const rows = await db
     .selectFrom('light_exemptions')
     .select(['project_id', 'reason', 'until'])
-    .where('project_id', 'in', projectIds)
+    .where(anyId('project_id', projectIds))
     .where('removed_at', 'is', null)
     .where('until', '>=', day)
     .orderBy('until', 'desc')
@@ -57,15 +56,16 @@ export async function judgeAndStoreCycleLights(db: Q, settings: CycleSettings, c
   if (covered.length === 0) return [];
   const ids = covered.map((c) => c.id);
   const asOfDay = localDay(now, settings.tz);
-  const [inputs, streaks, exemptions] = await Promise.all([
-    loadReportCardInputs(db as never, settings, cycle, ids.filter((id) => covered.find((c) => c.id === id)?.r_ytd == null), now),
+  const [ytdBefore, streaks, exemptions] = await Promise.all([
+    // Only a project that did not report is judged on the figure known before this cycle.
+    loadYtdBefore(db, { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at, openAt: cycle.open_at }, covered.filter((c) => c.r_ytd == null).map((c) => c.id)),
     streaksThrough(db, cycle, ids),
     activeExemptions(db, ids, asOfDay),
   ]);
   const tp = timeProgress(cycle.kind, cycle.period_key).toString();
   const judged: StoredLight[] = covered.map((c) => {
     const facts: LightFacts = {
-      ytd: c.r_ytd ?? inputs.get(c.id)?.ytd.investment ?? null,
+      ytd: c.r_ytd ?? ytdBefore.get(c.id) ?? null,
       annualPlan: c.annual_plan,
       timeProgress: tp,
       plannedStart: c.planned_start,
@@ -79,30 +79,32 @@ export async function judgeAndStoreCycleLights(db: Q, settings: CycleSettings, c
     const j = judgeLight(facts, settings.thresholds);
     return { projectId: c.id, cycleId: cycle.id, light: j.light, reasons: j.reasons, facts };
   });
-  await db
-    .insertInto('project_lights')
-    .values(
-      judged.map((j) => ({
-        project_id: j.projectId,
-        cycle_id: j.cycleId,
-        preset: settings.thresholds.preset,
-        light: j.light,
-        reasons: j.reasons,
-        inputs: JSON.stringify({ facts: j.facts, rules: settings.thresholds }),
-        judged_at: now,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['project_id', 'cycle_id']).doNothing())
+  const rules = JSON.stringify(settings.thresholds);
+  // One statement whatever the number of projects: the rows travel as one JSON parameter (a
+  // multi-row VALUES would bind seven parameters a row and pass the protocol's 65,535 at ~9,400).
+  const rows = judged.map((j) => ({ project_id: j.projectId, light: j.light, reasons: j.reasons, inputs: `{"facts":${JSON.stringify(j.facts)},"rules":${rules}}` }));
+  const inserted = await sql<{ project_id: number }>`
+    insert into project_lights (project_id, cycle_id, preset, light, reasons, inputs, judged_at)
+    select t.project_id, ${cycle.id}, ${settings.thresholds.preset}, t.light, t.reasons, t.inputs::jsonb, ${now}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(project_id integer, light text, reasons text[], inputs text)
+    on conflict (project_id, cycle_id) do nothing
+    returning project_id`.execute(db);
+  // What is stored wins: the first close's judgement is the record. Rows inserted just now are
+  // what was judged (read back as stored, through JSON); only the others are read.
+  const fresh = new Set(inserted.rows.map((r) => r.project_id));
+  const earlier = fresh.size === judged.length ? [] : await db
+    .selectFrom('project_lights')
+    .select(['project_id', 'light', 'reasons', 'inputs'])
+    .where('cycle_id', '=', cycle.id)
+    .where(sql<boolean>`not (project_id = any(${[...fresh]}::int[]))`)
     .execute();
-  // What is stored wins: the first close's judgement is the record.
-  const stored = await db.selectFrom('project_lights').select(['project_id', 'light', 'reasons', 'inputs']).where('cycle_id', '=', cycle.id).execute();
-  return stored.map((s) => ({
-    projectId: s.project_id,
-    cycleId: cycle.id,
-    light: s.light,
-    reasons: s.reasons,
-    facts: (s.inputs as { facts: LightFacts }).facts,
-  }));
+  const stored = new Map<number, StoredLight>(earlier.map((s) => [s.project_id, {
+    projectId: s.project_id, cycleId: cycle.id, light: s.light, reasons: s.reasons, facts: (s.inputs as { facts: LightFacts }).facts,
+  }]));
+  const out = judged.map((j) => stored.get(j.projectId) ?? { ...j, facts: JSON.parse(JSON.stringify(j.facts)) as LightFacts });
+  const judgedIds = new Set(ids);
+  for (const s of stored.values()) if (!judgedIds.has(s.projectId)) out.push(s);
+  return out;
 }
 
 export type LightHistoryEntry = { cycleId: number; kind: 'weekly' | 'monthly'; periodKey: string; light: JudgedLight['light']; reasons: string[] };
@@ -120,21 +122,40 @@ export async function lightHistory(db: Q, projectId: number, limit = 6): Promise
   return rows.map((r) => ({ cycleId: r.cycle_id, kind: r.kind, periodKey: r.period_key, light: r.light, reasons: r.reasons }));
 }
 
-/** The light stored at the close before `cycle` of the same cadence. */
+/**
+ * The light stored at the close before `cycle` of the same cadence. Most projects were judged at
+ * the cadence's previous cycle, so that cycle's lights are read by key; only the projects it does
+ * not cover are searched over their own history.
+ */
 export async function previousLights(db: Q, cycle: CycleRow, projectIds: number[]): Promise<Map<number, JudgedLight['light']>> {
   if (projectIds.length === 0) return new Map();
-  const rows = await db
+  const last = await db
+    .selectFrom('cycles')
+    .select('id')
+    .where('kind', '=', cycle.kind)
+    .where('due_at', '<', cycle.due_at)
+    .orderBy('due_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return new Map();
+  const rows = await db.selectFrom('project_lights').select(['project_id', 'light']).where('cycle_id', '=', last.id).where(anyId('project_id', projectIds)).execute();
+  const out = new Map(rows.map((r) => [r.project_id, r.light]));
+  const rest = projectIds.filter((id) => !out.has(id));
+  if (rest.length === 0) return out;
+  const older = await db
     .selectFrom('project_lights as l')
     .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
     .distinctOn('l.project_id')
     .select(['l.project_id', 'l.light'])
-    .where('l.project_id', 'in', projectIds)
+    .where(anyId('l.project_id', rest))
     .where('c.kind', '=', cycle.kind)
     .where('c.due_at', '<', cycle.due_at)
     .orderBy('l.project_id')
     .orderBy('c.due_at', 'desc')
     .execute();
-  return new Map(rows.map((r) => [r.project_id, r.light]));
+  for (const r of older) out.set(r.project_id, r.light);
+  return out;
 }
 
 // ---- exemptions ----

@@ -9,6 +9,7 @@ import { light, lightRules, type LightRules, type Light } from '../domain/lights
 import { regionIndicators, type CycleFrame, type Indicators, type ProjectFigures, type RegionInfo } from '../domain/league/indicators.js';
 import { rankLeague, type League, type LeagueRules } from '../domain/league/ranking.js';
 import { AppError } from '../errors.js';
+import { anyId } from '../status/project-status.js';
 
 type Q = Kysely<Database>;
 
@@ -94,12 +95,18 @@ export async function computeLeague(db: Q, cycleRef: number | { kind: Cycle['kin
     .execute();
   const ids = rows.map((r) => r.id);
 
-  // Consecutive misses up to this cycle, of the same cadence (light rule).
-  const history = ids.length === 0 ? [] : await db
+  // The lights stored at close (escalation) are the record; a rule change later must not rewrite a past table.
+  const stored = new Map(
+    (await db.selectFrom('project_lights').select(['project_id', 'light', 'reasons']).where('cycle_id', '=', cycle.id).execute()).map((l) => [l.project_id, l]),
+  );
+  // Consecutive misses up to this cycle, of the same cadence (light rule): only a project without
+  // a stored light is judged here, so only their history is read (after a close, none).
+  const unjudged = ids.filter((id) => !stored.has(id));
+  const history = unjudged.length === 0 ? [] : await db
     .selectFrom('cycle_projects as cp')
     .innerJoin('cycles as c', 'c.id', 'cp.cycle_id')
     .select(['cp.project_id', 'cp.status'])
-    .where('cp.project_id', 'in', ids)
+    .where(anyId('cp.project_id', unjudged))
     .where('c.kind', '=', cycle.kind)
     .where('c.period_key', '<=', cycle.period_key)
     .orderBy('c.period_key', 'desc')
@@ -116,7 +123,7 @@ export async function computeLeague(db: Q, cycleRef: number | { kind: Cycle['kin
   const problems = ids.length === 0 ? [] : await db
     .selectFrom('problems')
     .select(['project_id', 'status'])
-    .where('project_id', 'in', ids)
+    .where(anyId('project_id', ids))
     .where('raised_at', '>=', new Date(`${yearStart}T00:00:00+08:00`))
     .where('raised_at', '<=', cycle.due_at)
     .execute();
@@ -127,20 +134,16 @@ export async function computeLeague(db: Q, cycleRef: number | { kind: Cycle['kin
     if (pr.status === 'resolved' || pr.status === 'confirmed') resolved.set(pr.project_id, (resolved.get(pr.project_id) ?? 0) + 1);
   }
 
-  // The lights stored at close (escalation) are the record; a rule change later must not rewrite a past table.
-  const stored = new Map(
-    (await db.selectFrom('project_lights').select(['project_id', 'light', 'reasons']).where('cycle_id', '=', cycle.id).execute()).map((l) => [l.project_id, l]),
-  );
   const rulesForLights = opts.lightRules ?? lightRules('yinchuan');
   const projects: LeagueProject[] = rows.map((r) => {
     const registryYtd = r.ytd_year === year ? r.ytd_investment : null;
     const ytd = r.r_ytd ?? registryYtd;
     const started = r.r_started ?? r.started;
-    const computed = light({
+    const record = stored.get(r.id);
+    const computed = record ?? light({
       ytd, annualPlan: r.annual_plan, timeProgress: frame.timeProgress, plannedStart: r.planned_start, started,
       asOfDay: periodEnd, consecutiveMissed: missedRun.get(r.id) ?? 0, thresholds: rulesForLights,
     });
-    const record = stored.get(r.id);
     const rate = ytd === null ? null : completionRate(ytd, r.annual_plan);
     const judged: { light: Light; reasons: string[]; lagPoints: ReturnType<typeof lagPoints> | null } = {
       light: record?.light ?? computed.light,

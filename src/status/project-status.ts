@@ -8,7 +8,7 @@
 // judgeStatusLight is the one call of the light rule: to judge by other rules (the escalation
 // presets), change it there.
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { Database, Project } from '../db/schema.js';
 import type { CycleKind, ReportStatus } from '../domain/vocabulary.js';
 import { periodYear, previousPeriodKey } from '../domain/period.js';
@@ -35,29 +35,87 @@ export function judgeStatusLight(facts: LightFacts, thresholds: LightThresholds)
   return { light: judged.light, reasons: judged.reasons, completionRate: rate, lagPoints: rate ? lagPoints(facts.timeProgress, rate).toDecimalPlaces(1) : null };
 }
 
+/** Which cycles count for a streak (see missedStreaks). */
+export type StreakOf = { kind: CycleKind; before: Date; exceptCycleId?: number; includeCycleId?: number };
+
+/** `column = any($1::int[])`: one parameter and a hashed lookup, where `in (…)` would bind one parameter per id. */
+export function anyId(column: string, ids: readonly number[]) {
+  return sql<boolean>`${sql.ref(column)} = any(${[...ids]}::int[])`;
+}
+
 /**
  * Missed streaks (domain/streak.ts) of `projectIds` in closed `kind` cycles due by `before`,
- * leaving out `exceptCycleId` (and counting `includeCycleId` as closed); one query for all of them.
+ * leaving out `exceptCycleId` (and counting `includeCycleId` as closed).
+ *
+ * A streak looks at most STREAK_WINDOW of a project's cycles back, so rather than ranking every
+ * project's whole history it reads the rows of the newest STREAK_WINDOW cycles that count (the
+ * primary key's cycle_id leads): a project's rows among them are its newest rows, so they decide
+ * its streak unless they are all missed and fewer than the window — a project that skipped some
+ * of those cycles. Only those few are looked up over their own history (projectStreakRows, the
+ * by-project index), which gives what ranking everything would.
  */
-export async function missedStreaks(
-  db: Q,
-  of: { kind: CycleKind; before: Date; exceptCycleId?: number; includeCycleId?: number },
-  projectIds: readonly number[],
-): Promise<Map<number, number>> {
+export async function missedStreaks(db: Q, of: StreakOf, projectIds: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (projectIds.length === 0) return out;
+  // One row a project: bit i set in `present` when it was in the i-th newest cycle that counts,
+  // in `missed` when it missed it. The cycles' ids are one array, so the primary key (cycle_id
+  // first) finds the rows and nothing is sorted.
+  // The same cycles as eligibleCycles (the fallback's), written out so the statement is one query.
+  const counted = of.includeCycleId === undefined ? sql`c.state = 'closed'` : sql`(c.state = 'closed' or c.id = ${of.includeCycleId})`;
+  const except = of.exceptCycleId === undefined ? sql`` : sql`and c.id <> ${of.exceptCycleId}`;
+  const { rows } = await sql<{ project_id: number; present: number; missed: number; window: number }>`
+    with recent as (
+      select coalesce(array_agg(c.id order by c.due_at desc, c.id desc), '{}') as ids
+      from (select c.id, c.due_at from cycles c
+            where c.kind = ${of.kind} and ${counted} ${except} and c.due_at <= ${of.before}
+            order by c.due_at desc, c.id desc limit ${STREAK_WINDOW}) c
+    )
+    select cp.project_id,
+           bit_or(1 << (array_position(r.ids, cp.cycle_id) - 1)) as present,
+           coalesce(bit_or(1 << (array_position(r.ids, cp.cycle_id) - 1)) filter (where cp.status = 'missed'), 0) as missed,
+           min(cardinality(r.ids)) as window
+    from recent r join cycle_projects cp on cp.cycle_id = any(r.ids)
+    where ${anyId('cp.project_id', projectIds)}
+    group by cp.project_id`.execute(db);
+  const byProject = new Map(rows.map((r) => [r.project_id, r]));
+  // Without a row the window's size is unknown: then every project is looked up on its own.
+  const windowFull = rows.length === 0 || rows[0].window === STREAK_WINDOW;
+  const older: number[] = [];
+  for (const id of projectIds) {
+    const r = byProject.get(id);
+    const list: ReportStatus[] = [];
+    for (let i = 0; r && i < STREAK_WINDOW; i++) if (r.present & (1 << i)) list.push(r.missed & (1 << i) ? 'missed' : 'reported');
+    // Older cycles can only matter to a run that fills every row found and still falls short of the window.
+    if (windowFull && list.length < STREAK_WINDOW && list.every((x) => x === 'missed')) older.push(id);
+    else if (list.length > 0) out.set(id, missedStreak(list));
+  }
+  if (older.length > 0) {
+    for (const [id, list] of await projectStreakRows(db, of, older)) out.set(id, missedStreak(list));
+  }
+  return out;
+}
+
+/** The cycles of `of`'s cadence that count for a streak. */
+function eligibleCycles(db: QueryCreator<Database>, of: StreakOf) {
+  return (
+    db
+      .selectFrom('cycles as c')
+      .where('c.kind', '=', of.kind)
+      // A cycle being closed counts as closed for its own streak (the close's judgement of it).
+      .where((w) => (of.includeCycleId === undefined ? w('c.state', '=', 'closed') : w.or([w('c.state', '=', 'closed'), w('c.id', '=', of.includeCycleId)])))
+      .$if(of.exceptCycleId !== undefined, (qb) => qb.where('c.id', '!=', of.exceptCycleId!))
+      .where('c.due_at', '<=', of.before)
+  );
+}
+
+/** Each project's newest STREAK_WINDOW statuses over its own history, newest first. */
+export async function projectStreakRows(db: Q, of: StreakOf, projectIds: readonly number[]): Promise<Map<number, ReportStatus[]>> {
   const rows = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('cycle_projects as cp')
-        .innerJoin('cycles as c', 'c.id', 'cp.cycle_id')
+    .selectFrom(
+      eligibleCycles(db, of)
+        .innerJoin('cycle_projects as cp', 'cp.cycle_id', 'c.id')
         .select(['cp.project_id', 'cp.status', sql<string>`row_number() over (partition by cp.project_id order by c.due_at desc)`.as('rn')])
-        .where('cp.project_id', 'in', [...projectIds])
-        .where('c.kind', '=', of.kind)
-        // A cycle being closed counts as closed for its own streak (the close's judgement of it).
-        .where((w) => (of.includeCycleId === undefined ? w('c.state', '=', 'closed') : w.or([w('c.state', '=', 'closed'), w('c.id', '=', of.includeCycleId)])))
-        .$if(of.exceptCycleId !== undefined, (qb) => qb.where('c.id', '!=', of.exceptCycleId!))
-        .where('c.due_at', '<=', of.before)
+        .where(anyId('cp.project_id', projectIds))
         .as('t'),
     )
     .select(['t.project_id', 't.status'])
@@ -71,8 +129,7 @@ export async function missedStreaks(
     list.push(r.status);
     statuses.set(r.project_id, list);
   }
-  for (const [id, list] of statuses) out.set(id, missedStreak(list));
-  return out;
+  return statuses;
 }
 
 /** Open problems per project (states in domain/problem-state.ts OPEN_STATUSES); one query. */
@@ -105,6 +162,27 @@ export type ProjectStatus = {
   openProblems: number | null;
 };
 
+/** The year-to-date a report of `year` adds to, on the chain of its own cadence (see loadProjectStatuses). */
+function ytdBefore(year: number, p: Pick<Project, 'ytd_year' | 'ytd_investment'>, basis: CycleBasis): string | null {
+  return knownYtdBefore(ytdChainOf({ year, project: p, previousSameKind: basis.previousSameKind, existing: basis.current }));
+}
+
+/**
+ * Only the year-to-date of loadProjectStatuses (its `ytd.investment`), for the close's lights of
+ * projects that did not report: the basis and the registry row, without the streak and the light.
+ */
+export async function loadYtdBefore(db: Q, cycle: StatusCycle, projectIds: readonly number[]): Promise<Map<number, string | null>> {
+  const out = new Map<number, string | null>();
+  if (projectIds.length === 0) return out;
+  const [projects, bases] = await Promise.all([
+    db.selectFrom('projects').select(['id', 'ytd_year', 'ytd_investment']).where(anyId('id', projectIds)).execute(),
+    loadBases(db, cycle, projectIds),
+  ]);
+  const year = periodYear(cycle.kind, cycle.periodKey);
+  for (const p of projects) out.set(p.id, ytdBefore(year, p, bases.get(p.id)!));
+  return out;
+}
+
 /**
  * Status of each of `projectIds` as of `cycle`, judged on the local day of `now`; projects not
  * found are left out. The light is judged against the cadence's own chain: last period's
@@ -133,21 +211,30 @@ export async function loadProjectStatuses(
   ]);
   const year = periodYear(cycle.kind, cycle.periodKey);
   const asOfDay = localDay(now, settings.tz);
+  // Computed once a period, not once a project: each is a calendar computation (a few hundred
+  // microseconds), and a province's projects share one or a few periods.
+  const periodBefore = previousPeriodKey(cycle.kind, cycle.periodKey);
+  const progress = new Map<string, ReturnType<typeof timeProgress>>();
+  const progressOf = (key: string) => {
+    let tp = progress.get(key);
+    if (!tp) progress.set(key, (tp = timeProgress(cycle.kind, key)));
+    return tp;
+  };
   for (const p of projects) {
     const basis = bases.get(p.id)!;
     // Only the chain of this cycle's cadence and year: a weekly and a monthly chain count the
     // same money, so the other cadence's cumulative is not what this period adds to.
     const previous = basis.previousSameKind;
-    const ytd = knownYtdBefore(ytdChainOf({ year, project: p, previousSameKind: previous, existing: basis.current }));
+    const ytd = ytdBefore(year, p, basis);
     // The cumulative stands as of the chain's last period; the registry's figure (or a
     // correction's own base) as of the period before this one.
-    const asOfKey = previous?.periodKey ?? previousPeriodKey(cycle.kind, cycle.periodKey);
+    const asOfKey = previous?.periodKey ?? periodBefore;
     const streak = streaks.get(p.id) ?? 0;
     const judged = judgeStatusLight(
       {
         ytd,
         annualPlan: p.annual_plan,
-        timeProgress: timeProgress(cycle.kind, asOfKey),
+        timeProgress: progressOf(asOfKey),
         plannedStart: p.planned_start,
         started: basis.latestBefore?.started ?? p.started,
         asOfDay,
