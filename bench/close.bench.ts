@@ -1,5 +1,5 @@
 // Closing a week at province scale: BENCH_CLOSE_PROJECTS (10,000) weekly projects in 100 regions
-// with BENCH_CLOSE_WEEKS (52) closed weekly cycles of history (their stored lights, and the
+// with BENCH_CLOSE_WEEKS (52) closed weekly cycles of history (their reports, their stored lights, and the
 // level-1 cases the last close left open), then what the close runs, through the real entry points:
 // the close itself, the escalation close job's service function (escalateAtClose: the lights judged
 // and stored, open cases rechecked, new ones decided and stored), the league post (computeLeague,
@@ -121,6 +121,15 @@ export async function seed(db: ReturnType<typeof createDb>, projects: number, we
                         when (p.id + c.id) % 7 = 0 then 'missed' when (p.id + c.id) % 11 = 0 then 'late' else 'reported' end,
                    case when c.state = 'closed' and (p.id + c.id) % 7 <> 0 then c.due_at - interval '1 hour' end
             from cycles c cross join projects p`.execute(db);
+  // The reports behind every 'reported'/'late' row (a year of them, as a real database holds): the
+  // year-to-date the lights are judged on is read from these, so leaving them out would time an
+  // empty table. 10 万元 a week, the year-to-date running within each calendar year.
+  await sql`insert into reports (cycle_id, project_id, period_investment, ytd_investment, stage, started, completed, registered, submitted_by, submitted_at, via)
+            select cp.cycle_id, cp.project_id, 10,
+                   10 * row_number() over (partition by cp.project_id, extract(year from c.due_at at time zone 'Asia/Shanghai') order by c.due_at),
+                   '续建', true, false, true, cp.owner_id, c.due_at - interval '1 hour', 'import'
+            from cycle_projects cp join cycles c on c.id = cp.cycle_id
+            where c.state = 'closed' and cp.status in ('reported', 'late')`.execute(db);
   // The lights stored at each past close, and the level-1 cases of last week's misses still open.
   await sql`insert into project_lights (project_id, cycle_id, preset, light, reasons, inputs, judged_at)
             select cp.project_id, cp.cycle_id, 'yinchuan',

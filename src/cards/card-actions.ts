@@ -8,7 +8,7 @@ import { z } from 'zod';
  * The longest text each free-text field of the report form takes: the card's max_length and the
  * validation's limit are one number, so what the client lets an owner type is what we accept.
  */
-export const REPORT_TEXT_LIMITS = { progress: 500, stageReason: 500, problemDescription: 1000 } as const;
+export const REPORT_TEXT_LIMITS = { progress: 1000, stageReason: 500, problemDescription: 1000 } as const;
 
 export const REPORT_FIELDS = {
   periodInvestment: 'period_investment',

@@ -6,7 +6,7 @@
 //
 // Imports nothing but db/domain and ytd.ts: the cycle side imports this module, and the
 // submission side imports the cycle side, so anything more here could close an import loop.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CycleKind, Database, Project, Stage } from '../db/schema.js';
 import { periodYear } from '../domain/period.js';
 import { ytdBase, type YtdChain } from '../domain/ytd.js';
@@ -81,31 +81,40 @@ export function reportRefs(db: Q, projectIds: readonly number[]) {
 }
 
 /**
- * The basis of `cycle` for each of `projectIds`, in three queries whatever their number. Rather
- * than every report a project ever had, it loads what neighbours() can pick from: the whole
- * chain of the cycle's cadence and year (bounded by a year of periods), the latest report due
+ * The basis of `cycle` for each of `projectIds`, in one statement whatever their number. Rather
+ * than every report a project ever had, it loads what neighbours() can pick from: the nearest
+ * report either side in the cycle's cadence and year, the cycle's own, the latest report due
  * before the cycle and the earliest due after it. Placed by neighbours(), that is exactly what
- * the full history gives.
+ * the full history gives (test/submission/ytd-basis.test.ts compares the two).
  */
 export async function loadBases(db: Q, cycle: BasisCycle, projectIds: readonly number[]): Promise<Map<number, CycleBasis>> {
   const out = new Map<number, CycleBasis>();
   if (projectIds.length === 0) return out;
   const year = periodYear(cycle.kind, cycle.periodKey);
-  const [chain, before, after] = await Promise.all([
-    // Period keys begin with their period year (ISO week-year for weeks), see domain/period.ts.
-    reportRefs(db, projectIds).where('c.kind', '=', cycle.kind).where('c.period_key', 'like', `${year}-%`).execute(),
+  // Compared byte by byte, as neighbours() compares strings, whatever the database's collation.
+  const byteKey = sql<string>`c.period_key collate "C"`;
+  const chain = () => reportRefs(db, projectIds).where('c.kind', '=', cycle.kind).where('c.period_key', 'like', `${year}-%`);
+  const parts = [
+    // Period keys begin with their period year (ISO week-year for weeks), see domain/period.ts, and
+    // sort in period order within a cadence and year; so the nearest keys either side are what
+    // neighbours() would pick from the whole chain, without loading a year of reports per project.
+    chain().distinctOn('r.project_id').where(byteKey, '<', cycle.periodKey).orderBy('r.project_id').orderBy(byteKey, 'desc'),
+    chain().distinctOn('r.project_id').where(byteKey, '>', cycle.periodKey).orderBy('r.project_id').orderBy(byteKey),
+    reportRefs(db, projectIds).where('r.cycle_id', '=', cycle.id),
     reportRefs(db, projectIds)
       .distinctOn('r.project_id')
       .where('c.due_at', '<', cycle.dueAt)
       .orderBy('r.project_id')
       .orderBy('c.due_at', 'desc')
       .orderBy('r.submitted_at', 'desc')
-      .orderBy('r.id', 'desc')
-      .execute(),
-    reportRefs(db, projectIds).distinctOn('r.project_id').where('c.due_at', '>', cycle.dueAt).orderBy('r.project_id').orderBy('c.due_at').execute(),
-  ]);
+      .orderBy('r.id', 'desc'),
+    reportRefs(db, projectIds).distinctOn('r.project_id').where('c.due_at', '>', cycle.dueAt).orderBy('r.project_id').orderBy('c.due_at'),
+  ];
+  // One round trip: each part is a subquery (its own DISTINCT ON and ORDER BY), joined by UNION ALL.
+  const [first, ...rest] = parts.map((q, i) => db.selectFrom(q.as(`part${i}`)).selectAll());
+  const rows = await rest.reduce((acc, q) => acc.unionAll(q), first).execute();
   const byProject = new Map<number, Map<number, ReportRef>>(projectIds.map((id) => [id, new Map()]));
-  for (const r of [...chain, ...before, ...after]) {
+  for (const r of rows) {
     byProject.get(r.project_id)?.set(r.id, toReportRef(r));
   }
   for (const [projectId, refs] of byProject) {

@@ -112,7 +112,7 @@ describe('validateReportForm: each refusal names its field and says why', () => 
     ['description without category', { [F.problemDescription]: '资金未到位' }, {}, F.problemCategory, /填写了问题描述，请选择问题类别/],
     ['department without a problem', { [F.problemDepartment]: '住建局' }, {}, F.problemCategory, /协调部门或需市级协调/],
     ['unknown category', { [F.problemCategory]: '天气', [F.problemDescription]: '下雨' }, {}, F.problemCategory, /选择问题类别/],
-    ['progress too long', { [F.progress]: '字'.repeat(501) }, {}, F.progress, /最多 500 字/],
+    ['progress too long', { [F.progress]: '字'.repeat(1001) }, {}, F.progress, /最多 1000 字/],
   ])('%s', (_name, typed, b, field, message) => {
     const r = validateReportForm(form(typed), basis(b));
     expect(r.ok).toBe(false);

@@ -110,11 +110,12 @@ async function fullHistory(projectId: number): Promise<ReportRef[]> {
 function counting(): { db: Db; count: () => number } {
   let n = 0;
   const plugin: KyselyPlugin = {
-    transformQuery: (args) => {
+    // Counted per executed statement: transformQuery also runs for every subquery a statement holds.
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
       n++;
-      return args.node;
+      return args.result;
     },
-    transformResult: async (args) => args.result,
   };
   return { db: db.withPlugin(plugin), count: () => n };
 }
