@@ -3,12 +3,28 @@
 // the sandbox tenant; and the count that matters, taken from what the sandbox stored per
 // receiver, not from our own outbound log.
 import type { Db } from '../../src/db/database.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { HARNESS_APP } from '../helpers/harness.js';
 import type { FakeFeishu } from '../../src/sandbox/index.js';
 import { DEFAULT_LIMITS } from '../../src/sandbox/index.js';
 
 /** Feishu's send limits ×20 on both sides (a raised quota), so 2,000 prompts fit a test's time. */
 export const FANOUT_LIMITS = { ...DEFAULT_LIMITS, appPerSecond: 1000, appPerMinute: 60_000 };
 export const FANOUT_RATE_ENV = { SEND_RATE_PER_SECOND: '1000', SEND_RATE_PER_MINUTE: '60000' };
+
+/** The configuration of a process in these scenarios: the harness app on the sandbox at `larkDomain`, raised send limits. */
+export function fanoutConfig(o: { larkDomain: string; databaseUrl: string; redisUrl: string; queuePrefix: string }): Config {
+  return parseConfig({
+    LARK_APP_ID: HARNESS_APP.appId,
+    LARK_APP_SECRET: HARNESS_APP.appSecret,
+    LARK_VERIFICATION_TOKEN: HARNESS_APP.verificationToken,
+    LARK_DOMAIN: o.larkDomain,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    QUEUE_PREFIX: o.queuePrefix,
+    ...FANOUT_RATE_ENV,
+  });
+}
 
 /** The cycle the fixture's projects are covered by, and a clock inside its open week. */
 export const FANOUT_PERIOD = '2026-W47';

@@ -8,14 +8,14 @@
 // Redis is a private instance (private-services.ts), Postgres the shared one under a database of
 // this file's own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
 import { createLogger } from '../../src/logger.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
 import { FakeFeishu } from '../../src/sandbox/index.js';
 import { HARNESS_APP } from '../helpers/harness.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { countPrompts, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, FANOUT_RATE_ENV, seedFanout, type FanoutOwner } from './fanout-fixture.js';
+import { countPrompts, fanoutConfig, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, seedFanout, type FanoutOwner } from './fanout-fixture.js';
 import { printFigures } from './figures.js';
 import { startPrivateRedis, type PrivateRedis } from './private-services.js';
 import { killAllWorkers, startWorker, waitFor, type WorkerProcess } from './worker-process.js';
@@ -39,16 +39,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
   const url = await fake.start();
-  config = parseConfig({
-    LARK_APP_ID: HARNESS_APP.appId,
-    LARK_APP_SECRET: HARNESS_APP.appSecret,
-    LARK_VERIFICATION_TOKEN: HARNESS_APP.verificationToken,
-    LARK_DOMAIN: url,
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: 'redis-restart',
-    ...FANOUT_RATE_ENV,
-  });
+  config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: redis.url, queuePrefix: 'redis-restart' });
   ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
   owners = await seedFanout(database.db, fake, PROMPTS, 'RRS');
 }, 120_000);

@@ -5,7 +5,7 @@
 // Every job here is idempotent (keys in the outbound log and Feishu's uuid), so a job a dead
 // worker held is simply run again, up to a bound that still stops a job that kills every worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
 import { createLogger } from '../../src/logger.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
@@ -13,7 +13,7 @@ import { FakeFeishu } from '../../src/sandbox/index.js';
 import { HARNESS_APP } from '../helpers/harness.js';
 import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
-import { countPrompts, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, FANOUT_RATE_ENV, seedFanout, type FanoutOwner } from './fanout-fixture.js';
+import { countPrompts, fanoutConfig, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, seedFanout, type FanoutOwner } from './fanout-fixture.js';
 import { printFigures } from './figures.js';
 import { killAllWorkers, startWorker, waitFor } from './worker-process.js';
 
@@ -33,16 +33,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
   const url = await fake.start();
-  config = parseConfig({
-    LARK_APP_ID: HARNESS_APP.appId,
-    LARK_APP_SECRET: HARNESS_APP.appSecret,
-    LARK_VERIFICATION_TOKEN: HARNESS_APP.verificationToken,
-    LARK_DOMAIN: url,
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: uniqueQueuePrefix(),
-    ...FANOUT_RATE_ENV,
-  });
+  config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: testRedisUrl(), queuePrefix: uniqueQueuePrefix() });
   ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
   owners = await seedFanout(database.db, fake, OWNERS, 'LOOP');
 }, 120_000);

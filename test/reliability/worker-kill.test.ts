@@ -6,7 +6,7 @@
 // prefix; the sandbox runs here. Its jobs' lock is shortened (WORKER_LOCK_MS) so the jobs a
 // killed worker held are taken over in seconds rather than BullMQ's 30 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
 import { createLogger } from '../../src/logger.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
@@ -14,7 +14,7 @@ import { FakeFeishu } from '../../src/sandbox/index.js';
 import { HARNESS_APP } from '../helpers/harness.js';
 import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
-import { countPrompts, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, FANOUT_RATE_ENV, seedFanout, type FanoutOwner } from './fanout-fixture.js';
+import { countPrompts, fanoutConfig, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, seedFanout, type FanoutOwner } from './fanout-fixture.js';
 import { printFigures } from './figures.js';
 import { seeded } from './seeded.js';
 import { killAllWorkers, startWorker, waitFor, type WorkerProcess } from './worker-process.js';
@@ -34,16 +34,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
   const url = await fake.start();
-  config = parseConfig({
-    LARK_APP_ID: HARNESS_APP.appId,
-    LARK_APP_SECRET: HARNESS_APP.appSecret,
-    LARK_VERIFICATION_TOKEN: HARNESS_APP.verificationToken,
-    LARK_DOMAIN: url,
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: uniqueQueuePrefix(),
-    ...FANOUT_RATE_ENV,
-  });
+  config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: testRedisUrl(), queuePrefix: uniqueQueuePrefix() });
   // This side only opens the cycle and watches the queues; the child does the work.
   ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
   owners = await seedFanout(database.db, fake, PROMPTS, 'KILL');
