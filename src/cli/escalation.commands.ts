@@ -9,7 +9,7 @@ import { formatLocalTime, localDay } from '../cards/format.js';
 import { periodLabel } from '../domain/period.js';
 import { renderTable } from '../platform/text-table.js';
 import { actionLine, LEVEL_LABEL, STATE_LABEL } from '../cards/escalation.card.js';
-import { actionsOf, listEscalations } from '../escalation/escalation.repository.js';
+import { actionsOf, findEscalations, listEscalations } from '../escalation/escalation.repository.js';
 import { escalateAtClose } from '../escalation/escalation.service.js';
 import { addExemption, lightHistory, listExemptions, removeExemption } from '../escalation/lights.repository.js';
 import type { CliCommand } from './command.js';
@@ -70,7 +70,7 @@ export const escalationCommands: CliCommand[] = [
     needs: () => ({ feishu: false }),
     async run(args, ctx, io) {
       const id = positiveInt(args[0], '升级事项编号');
-      const [e] = (await listEscalations(ctx!.db, {})).filter((x) => x.id === id);
+      const [e] = await findEscalations(ctx!.db, [id]);
       if (!e) throw new AppError('NOT_FOUND', `escalation ${id} not found`, { userMessage: `找不到编号为 ${id} 的升级事项` });
       const { tz } = cycleSettings(ctx!.config);
       io.out(`升级事项 ${e.id} · ${LEVEL_LABEL[e.level]} · ${STATE_LABEL[e.state]}`);
