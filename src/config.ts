@@ -119,6 +119,10 @@ export const configSchema = z.object({
   LARK_RETRY_MAX_MS: z.coerce.number().int().min(1).max(600_000).default(8000),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   JOB_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  // On stop, workers finish the jobs they hold for at most this long; then their connections are
+  // cut and the jobs they held are run again by another worker (every job is idempotent), so a
+  // deploy or a test never waits for ever on a job stuck behind an unreachable Redis.
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 /** The cycle's settings, derived once from the environment at start-up and passed down typed. */

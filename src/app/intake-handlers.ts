@@ -10,6 +10,7 @@ import { buildNoticeCard } from '../cards/notice.card.js';
 import { routeCardAction } from './card-action.router.js';
 import { answerWithin } from '../platform/feishu/deadline.js';
 import { IntakeGate } from '../platform/feishu/intake-gate.js';
+import { sinceArrivalMs } from '../platform/feishu/arrival.js';
 
 /** Feishu allows 3 s; half a second is left for the network and the SDK's signature check. */
 export const CALLBACK_BUDGET_MS = 2500;
@@ -27,13 +28,13 @@ export function createIntakeHandlers(ctx: AppContext, opts: IntakeHandlerOptions
   const answer = (evt: LarkCardActionEvent) =>
     gate
       ? gate.run(
-          (waitedMs) => answerCardAction(ctx, evt, budget - waitedMs),
+          (waitedMs) => answerCardAction(ctx, evt, budget - (sinceArrivalMs() ?? waitedMs)),
           () => {
             ctx.logger.warn({ eventId: evt.event_id, ...gate.stats() }, 'card action refused: too many in flight');
             return reply('error', BUSY_TEXT);
           },
         )
-      : answerCardAction(ctx, evt, budget);
+      : answerCardAction(ctx, evt, budget - (sinceArrivalMs() ?? 0));
   return {
     onMessage: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptMessage(ctx, evt)),
     onBotAdded: (evt) => withLogContext({ eventId: evt.event_id }, () => acceptBotAdded(ctx, evt)),

@@ -60,7 +60,7 @@ export function createAppContext(config: Config, overrides: AppContextOverrides 
     limits: { ...larkLimitsFrom(config), ...overrides.larkLimits },
     retry: { maxAttempts: config.LARK_RETRY_ATTEMPTS, baseDelayMs: config.LARK_RETRY_BASE_MS, maxDelayMs: config.LARK_RETRY_MAX_MS, ...overrides.larkRetry },
   });
-  const queues = new QueueRegistry(redis, config.QUEUE_PREFIX, logger, { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS });
+  const queues = new QueueRegistry(redis, config.QUEUE_PREFIX, logger, { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS }, config.SHUTDOWN_GRACE_MS);
   return {
     config,
     logger,

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { withLogContext } from '../logger.js';
+import { withArrival } from './feishu/arrival.js';
 import { handleWebhook, type Dispatcher } from './feishu/lark-intake.js';
 import type { Metrics } from './metrics.js';
 
@@ -59,7 +60,7 @@ export class HttpServer {
       let status = 500;
       try {
         if (req.method === 'POST' && path === '/lark/events') {
-          status = await this.larkEvents(req, res);
+          status = await withArrival(() => this.larkEvents(req, res));
         } else if (req.method === 'GET' && path === '/healthz') {
           const h = await checkHealth(this.deps);
           status = h.ok ? 200 : 503;

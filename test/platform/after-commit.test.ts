@@ -72,3 +72,44 @@ describe('jobs after commit', () => {
     expect(await t.db.selectFrom('inbound_events').select('dedupe_key').where('dedupe_key', '=', cardEventKey('ev-3')).executeTakeFirst()).toBeDefined();
   });
 });
+
+describe('jobs after commit while the queue is offline', () => {
+  let t: TestDatabase;
+  const logger = pino({ level: 'silent' });
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('answers from the committed write at once, and hands the jobs over when the queue is back', async () => {
+    let release!: () => void;
+    const back = new Promise<void>((resolve) => (release = resolve));
+    const taken: JobName[] = [];
+    let online = false;
+    // Like ioredis's offline queue: the enqueue is accepted and completes once the connection returns.
+    const offline: JobSink = { enqueue: async (name) => { await back; taken.push(name); }, online: () => online };
+    const answer = await writeOncePerEvent({ db: t.db, logger, queues: offline }, 'ev-offline', 'test', async (_trx, afterCommit) => {
+      await afterCommit.enqueue('escalation.recheck', { projectId: 6 });
+      return reply('success', '已提交');
+    });
+    expect(answer.toast?.content).toBe('已提交');
+    expect(taken).toEqual([]);
+    online = true;
+    release();
+    await back;
+    await new Promise((r) => setImmediate(r));
+    expect(taken).toEqual(['escalation.recheck']);
+  });
+
+  it('waits for the enqueue while the queue is online', async () => {
+    let done = false;
+    const slow: JobSink = { enqueue: async () => { await new Promise((r) => setTimeout(r, 50)); done = true; }, online: () => true };
+    await writeOncePerEvent({ db: t.db, logger, queues: slow }, 'ev-online', 'test', async (_trx, afterCommit) => {
+      await afterCommit.enqueue('escalation.recheck', { projectId: 7 });
+      return reply('success', '已提交');
+    });
+    expect(done).toBe(true);
+  });
+});

@@ -115,13 +115,15 @@ export async function answerCallback(
     throw e;
   }
   if (afterCommit.size > 0) {
-    try {
-      await afterCommit.flush(deps.queues);
-    } catch (e) {
-      // The write is stored and Feishu never re-sends a callback: the user gets the answer, and
-      // the log says which follow-up work (a notice, a recheck) the queue did not take.
+    // The write is stored and Feishu never re-sends a callback: the user gets the answer, and
+    // the log says which follow-up work (a notice, a recheck) the queue did not take.
+    const flushed = afterCommit.flush(deps.queues).catch((e: unknown) => {
       deps.logger.error({ eventId, kind, err: (e as Error).message }, 'write committed but its follow-up jobs could not be enqueued');
-    }
+    });
+    // While Redis is down the enqueue waits in the client's queue until it is back; the stored
+    // answer goes back now rather than becoming a stand-in and a card update seconds later.
+    if (deps.queues.online?.() === false) deps.logger.warn({ eventId, kind }, 'queue offline: answered now, follow-up jobs wait for its return');
+    else await flushed;
   }
   return answer;
 }

@@ -8,6 +8,8 @@ import type { JobName, JobPayload } from './catalogue.js';
 /** What can take a job: the queue registry itself, or a collector that holds it until commit. */
 export type JobSink = {
   enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts?: JobsOptions): Promise<void>;
+  /** False while the queue's connection is down: an enqueue then waits until it is back. */
+  online?(): boolean;
 };
 
 type Pending = { name: JobName; payload: unknown; opts: JobsOptions | undefined };

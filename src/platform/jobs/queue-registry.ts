@@ -45,6 +45,7 @@ export class QueueRegistry {
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly retry: JobRetry = DEFAULT_JOB_RETRY,
+    private readonly shutdownGraceMs = 10_000,
   ) {}
 
   queue(name: QueueName): Queue {
@@ -66,6 +67,10 @@ export class QueueRegistry {
     const data = spec.payload.parse(payload);
     if (opts.jobId !== undefined) checkJobId(opts.jobId);
     await this.queue(spec.queue).add(name, data, opts);
+  }
+
+  online(): boolean {
+    return this.redis.status === 'ready';
   }
 
   async enqueueBulk<N extends JobName>(name: N, items: { payload: JobPayload<N>; jobId: string }[]): Promise<void> {
@@ -128,11 +133,36 @@ export class QueueRegistry {
     }
   }
 
-  /** Stops intake first (workers finish what they hold), then closes the queues. */
+  /**
+   * Stops intake first (workers finish what they hold, for at most the grace period), then closes
+   * the queues. A job still running after the grace period is waiting on something that is not
+   * coming back (typically a Redis command queued while Redis is unreachable): the connections are
+   * cut, which fails such commands, and the job is taken back later as stalled and run again.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.workers.splice(0).map((w) => w.close()));
+    const workers = this.workers.splice(0);
+    const closing = Promise.all(workers.map((w) => w.close()));
+    if (!(await settlesWithin(closing, this.shutdownGraceMs))) {
+      this.logger.warn({ graceMs: this.shutdownGraceMs, busy: workers.filter((w) => w.isRunning()).map((w) => w.name) }, 'workers still busy after the shutdown grace period; cutting their connections');
+      for (const c of this.workerConnections) c.disconnect();
+      this.redis.disconnect();
+      if (!(await settlesWithin(closing, this.shutdownGraceMs))) this.logger.error('workers did not stop after their connections were cut; stopping without them');
+    }
     for (const c of this.workerConnections.splice(0)) c.disconnect();
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await settlesWithin(Promise.all([...this.queues.values()].map((q) => q.close())), this.shutdownGraceMs);
     this.queues.clear();
+  }
+}
+
+/** Whether `p` settles (either way) within `ms`; never rejects. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
