@@ -43,7 +43,7 @@ const RATES = [50, 100, 200, 400];
 
 type Target = { projectId: number; openId: string };
 type Answer = { ms: number; kind: 'stored' | 'stand-in' | 'busy' | 'reference' | 'wrong' | 'error' };
-type Stats = { statements: number; callbackStatements: number; rss: number };
+type Stats = { statements: number; callbackStatements: number; rss: number; memory: Record<string, number>; cpuMs: number };
 
 export async function run(): Promise<Record<string, unknown>> {
   const total = envNumber('BENCH_LOAD_N', 20_000);
@@ -91,6 +91,7 @@ export async function run(): Promise<Record<string, unknown>> {
     child = server.child;
     await sleep(2000);
     const idle = await stats(child);
+    await snapshot(child);
     const driver = (port: number) =>
       new FeishuDriver({ targetUrl: `http://127.0.0.1:${port}/lark/events`, appId: APP.id, verificationToken: APP.verificationToken, encryptKey: APP.encryptKey, timeoutMs: 30_000 });
     const service = driver(server.port);
@@ -123,12 +124,15 @@ export async function run(): Promise<Record<string, unknown>> {
     progress('closed loop, service');
     const svc = await closedLoop(total, inFlight, () => submit(service, false));
     const atEnd = await stats(child);
+    await snapshot(child);
     const rev1 = await revisions();
     progress('waiting for work after the load');
     const settle = await settled(revisions, rev1);
     const later = await (async () => {
       await sleep(settleSeconds * 1000);
-      return stats(child);
+      const s = await stats(child);
+      await snapshot(child);
+      return s;
     })();
     const storedInWindow = rev1 - rev0;
     const storedAll = settle.count - rev0;
@@ -150,6 +154,14 @@ export async function run(): Promise<Record<string, unknown>> {
       storedPerSecondVsReferenceRps: round((closed.service.storedPerSecond ?? NaN) / (closed.reference.perSecond ?? NaN), 3),
     };
     const memory = { idleMb: mb(idle.rss), endOfLoadMb: mb(atEnd.rss), laterMb: mb(later.rss), laterSeconds: settleSeconds };
+    // BENCH_MEM_DETAIL=1: where the RSS is at each of the three points (MB), to tell heap from the rest.
+    if (process.env.BENCH_MEM_DETAIL) {
+      const points = { idle, atEnd, later };
+      const keys = Object.keys(idle.memory);
+      console.log(['', ...Object.keys(points)].map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(10))).join(''));
+      for (const k of keys) console.log([k, ...Object.values(points).map((p) => String(mb(p.memory[k])))].map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(10))).join(''));
+      console.log('serving CPU ms per service submission (closed loop)', round((atEnd.cpuMs - before.cpuMs) / Math.max(1, total), 2));
+    }
 
     // (1b) open loop at fixed arrival rates.
     const open: Record<string, unknown>[] = [];
@@ -300,7 +312,8 @@ async function compiledServe(): Promise<string> {
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; refPort: number }> {
   const child = fork(await compiledServe(), [], {
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the serving process, written when it stops.
-    execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+    // BENCH_SERVE_FLAGS='--max-semi-space-size=4 …': node flags to measure before adopting one.
+    execArgv: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_SERVE_FLAGS ? process.env.BENCH_SERVE_FLAGS.split(' ') : [])],
     env: { ...process.env, BENCH_SERVE_ENV: JSON.stringify(env), BENCH_SERVE_CLOCK: CLOCK_START },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -325,6 +338,21 @@ function stats(child: ChildProcess): Promise<Stats> {
     };
     child.on('message', on);
     child.send({ type: 'stats' });
+  });
+}
+
+/** BENCH_HEAP_SNAPSHOT=<dir>: a V8 heap snapshot of the serving process (taken after its stats, so they are not inflated by it). */
+async function snapshot(child: ChildProcess): Promise<void> {
+  if (!process.env.BENCH_HEAP_SNAPSHOT) return;
+  await new Promise<void>((resolve) => {
+    const on = (m: { type: string; path?: string }) => {
+      if (m.type !== 'snapshot') return;
+      child.off('message', on);
+      progress(`heap snapshot ${m.path ?? ''}`);
+      resolve();
+    };
+    child.on('message', on);
+    child.send({ type: 'snapshot' });
   });
 }
 

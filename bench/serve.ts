@@ -10,10 +10,11 @@
 // callbackStatements, rss }, 'stop'. With BENCH_CPU_PROF set the parent starts this process
 // under node --cpu-prof, and the profile is written when it stops.
 import http from 'node:http';
-import * as lark from '@larksuiteoapi/node-sdk';
+import v8 from 'node:v8';
 import { parseConfig } from '../src/config.js';
 import { startService } from '../src/app/service.js';
 import { createLogger } from '../src/logger.js';
+import { sdk as lark } from '../src/platform/feishu/lark-sdk.js';
 import { benchClock } from './bench-support.js';
 import { installStatementCounter } from './statement-counter.js';
 
@@ -33,13 +34,30 @@ const refPort = typeof refAddress === 'object' && refAddress ? refAddress.port :
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stats') {
     const c = counted();
-    process.send?.({ type: 'stats', statements: c.all, callbackStatements: c.callbacks, rss: process.memoryUsage().rss });
+    process.send?.({ type: 'stats', statements: c.all, callbackStatements: c.callbacks, rss: process.memoryUsage().rss, memory: memoryBreakdown(), cpuMs: cpuMs() });
+  } else if (m.type === 'snapshot') {
+    // BENCH_HEAP_SNAPSHOT=<dir>: the parent asks for one at idle, end of load and after settling.
+    process.send?.({ type: 'snapshot', path: v8.writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}/serve-${Date.now()}.heapsnapshot`) });
   } else if (m.type === 'stop') {
     reference.close();
     void service.stop().finally(() => process.exit(0));
   }
 });
 process.send?.({ type: 'ready', port: service.port, refPort, rss: process.memoryUsage().rss });
+
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+/** Where the RSS is: V8's heap (used and reserved, per space), buffers outside it, and the rest (code, native allocations). */
+function memoryBreakdown(): Record<string, number> {
+  const m = process.memoryUsage();
+  const h = v8.getHeapStatistics();
+  const code = v8.getHeapCodeStatistics();
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [`space.${s.space_name}`, s.space_size]));
+  return { ...m, heapPhysical: h.total_physical_size, malloced: h.malloced_memory, code: code.code_and_metadata_size, bytecode: code.bytecode_and_metadata_size, ...spaces };
+}
 
 /** Verify, decrypt, parse; the 40-line endpoint the issue measures the bot against. */
 function referenceEndpoint(encryptKey: string, verificationToken: string): http.Server {

@@ -2,7 +2,7 @@
 // escalations. ExcelJS rather than the SheetJS community build the registry reads with: the
 // community build writes neither styles nor frozen panes, which a meeting sheet needs. Numbers
 // stay numbers (万元 with two decimals, percentages as percentages) so the office can sum them.
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { DateTime } from 'luxon';
 import { Dec } from '../domain/amount.js';
 import { shareOfTotal } from '../domain/league/since-start.js';
@@ -52,7 +52,10 @@ const STATUS: Record<string, string> = { reported: '按时', late: '迟报', mis
 export async function meetingWorkbook(papers: MeetingPapers, tz: string): Promise<Buffer> {
   const { league: r } = papers;
   const label = periodLabel(r.cycle.kind, r.cycle.period_key);
-  const wb = new ExcelJS.Workbook();
+  // Loaded by the first export rather than at start: exceljs adds about 25 MB of RSS to every
+  // serving process, and only an admin's `导出` or the CLI ever builds a workbook.
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
   wb.creator = 'dispatch-bot';
   const local = (d: Date | null) => (d ? DateTime.fromJSDate(d, { zone: tz }).toFormat('yyyy-LL-dd HH:mm') : '');
 

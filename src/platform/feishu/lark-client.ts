@@ -1,6 +1,7 @@
-// The only module that imports the Feishu SDK. Every outbound call goes through here:
+// The only module that calls Feishu through the SDK (lark-sdk.ts loads it). Every outbound call goes through here:
 // idempotent sends (uuid), pacing under Feishu's limits, retry with backoff, coded errors.
-import * as lark from '@larksuiteoapi/node-sdk';
+import type * as lark from '@larksuiteoapi/node-sdk';
+import { sdk } from './lark-sdk.js';
 import { sdkLogText } from './sdk-log.js';
 import { jsonHttpInstance } from './json-http.js';
 import type { Logger } from 'pino';
@@ -87,7 +88,7 @@ setLarkHttpTimeout(LARK_HTTP_TIMEOUT_MS);
 
 /** Process-wide, as the SDK's HTTP client is; tests shorten it to see a stall retried. */
 export function setLarkHttpTimeout(ms: number): void {
-  lark.defaultHttpInstance.defaults.timeout = ms;
+  sdk.defaultHttpInstance.defaults.timeout = ms;
 }
 
 export type RetryPolicy = { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxRateLimitWaitMs: number };
@@ -110,8 +111,8 @@ export type SendTarget = { receiveId: string; receiveIdType?: ReceiveIdType };
 export type UserMatch = { mobile?: string; email?: string; openId: string | null; userId?: string };
 
 export function resolveDomain(domain: string): string | lark.Domain {
-  if (domain === 'feishu') return lark.Domain.Feishu;
-  if (domain === 'lark') return lark.Domain.Lark;
+  if (domain === 'feishu') return sdk.Domain.Feishu;
+  if (domain === 'lark') return sdk.Domain.Lark;
   return domain.replace(/\/+$/, '');
 }
 
@@ -173,20 +174,20 @@ export class LarkClient {
     this.pacer = opts.pacer ?? unpaced;
     this.limits = { ...FEISHU_LIMITS, ...opts.limits };
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    this.sdk = new lark.Client({
+    this.sdk = new sdk.Client({
       appId: opts.appId,
       appSecret: opts.appSecret,
       domain: resolveDomain(opts.domain),
       cache: this.cache,
       logger: sdkLogger(this.log, [opts.appSecret]),
     });
-    this.hot = new lark.Client({
+    this.hot = new sdk.Client({
       appId: opts.appId,
       appSecret: opts.appSecret,
       domain: resolveDomain(opts.domain),
       cache: this.cache,
       logger: sdkLogger(this.log, [opts.appSecret]),
-      httpInstance: jsonHttpInstance(() => Number(lark.defaultHttpInstance.defaults.timeout) || LARK_HTTP_TIMEOUT_MS),
+      httpInstance: jsonHttpInstance(() => Number(sdk.defaultHttpInstance.defaults.timeout) || LARK_HTTP_TIMEOUT_MS),
     });
   }
 

@@ -1,6 +1,7 @@
 // Inbound half of the Feishu wrapper: events and card callbacks through the SDK's EventDispatcher,
 // over a webhook (POST /lark/events) or the SDK's long connection (WSClient). Both share one dispatcher.
-import * as lark from '@larksuiteoapi/node-sdk';
+import type * as lark from '@larksuiteoapi/node-sdk';
+import { sdk } from './lark-sdk.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { resolveDomain } from './lark-client.js';
@@ -81,7 +82,7 @@ function quietLogger(log: Logger, secrets: readonly string[] = []) {
 }
 
 export function createEventDispatcher(opts: IntakeOptions): lark.EventDispatcher {
-  const dispatcher = new lark.EventDispatcher({
+  const dispatcher = new sdk.EventDispatcher({
     encryptKey: opts.encryptKey || undefined,
     verificationToken: opts.verificationToken,
     logger: quietLogger(opts.logger, [opts.encryptKey, opts.verificationToken]),
@@ -192,7 +193,7 @@ function hasSignatureHeaders(headers: Record<string, string | string[] | undefin
 
 function decryptBody(encryptKey: string, encrypt: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(new lark.AESCipher(encryptKey).decrypt(encrypt)) as Record<string, unknown>;
+    return JSON.parse(new sdk.AESCipher(encryptKey).decrypt(encrypt)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -211,7 +212,7 @@ export function startLongConnection(opts: { appId: string; appSecret: string; do
 } {
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const ws = new lark.WSClient({
+  const ws = new sdk.WSClient({
     appId: opts.appId,
     appSecret: opts.appSecret,
     domain: resolveDomain(opts.domain),
