@@ -106,19 +106,22 @@ async function startPrivatePostgres(): Promise<{ url: string; dir: string; stop:
   }
   const data = join(dir, 'data');
   const port = await freePort();
-  run(asPostgresUser([initdb, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']));
-  run(asPostgresUser([pgCtl, '-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']));
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitUntil('private PostgreSQL', () => postgresAnswers(url));
-  return {
-    url,
-    dir,
-    stop: async () => {
-      const cmd = asPostgresUser([pgCtl, '-D', data, '-m', 'immediate', '-w', 'stop']);
-      spawnSync(cmd[0], cmd.slice(1));
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    const cmd = asPostgresUser([pgCtl, '-D', data, '-m', 'immediate', '-w', 'stop']);
+    spawnSync(cmd[0], cmd.slice(1));
+    rmSync(dir, { recursive: true, force: true });
   };
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  try {
+    run(asPostgresUser([initdb, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']));
+    run(asPostgresUser([pgCtl, '-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']));
+    await waitUntil('private PostgreSQL', () => postgresAnswers(url));
+  } catch (e) {
+    // Nobody else knows of this server yet: one that never came up must not outlive the error.
+    await stop();
+    throw e;
+  }
+  return { url, dir, stop };
 }
 
 async function startPrivateRedis(): Promise<{ url: string; dir: string; stop: () => Promise<void> }> {
@@ -128,17 +131,23 @@ async function startPrivateRedis(): Promise<{ url: string; dir: string; stop: ()
   const port = await freePort();
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
-  await waitUntil('private Redis', () => redisAnswers(url));
-  return {
-    url,
-    dir,
-    stop: async () => {
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      rmSync(dir, { recursive: true, force: true });
-    },
+      // One that does not stop when asked must still not outlive the demo.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await waitUntil('private Redis', () => redisAnswers(url));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, dir, stop };
 }
 
 /**

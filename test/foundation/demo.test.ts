@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { adminDatabaseUrl, testRedisUrl } from '../helpers/services.js';
 import { testDatabaseName } from '../helpers/test-db.js';
+import { machineEnv } from '../helpers/child-env.js';
 
 describe('npm run demo', () => {
   const database = testDatabaseName();
@@ -23,7 +24,7 @@ describe('npm run demo', () => {
     const outDir = await mkdtemp(join(tmpdir(), 'demo-output-'));
     dirs.push(outDir);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/run-demo.ts', '--out', outDir, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DEMO_DATABASE: database, DEMO_ADMIN_DATABASE_URL: adminDatabaseUrl(), DEMO_REDIS_URL: testRedisUrl() },
+      env: { ...machineEnv(), DEMO_DATABASE: database, DEMO_ADMIN_DATABASE_URL: adminDatabaseUrl(), DEMO_REDIS_URL: testRedisUrl() },
       cwd: process.cwd(),
     });
     const run = { child, outDir, stdout: '', stderr: '', exit: undefined as unknown as Promise<number | null> };

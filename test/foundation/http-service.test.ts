@@ -1,6 +1,6 @@
 // /healthz, /metrics, and start-up without configuration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { HttpServer } from '../../src/platform/http-server.js';
@@ -8,6 +8,7 @@ import { createMetrics } from '../../src/platform/metrics.js';
 import { createEventDispatcher } from '../../src/platform/feishu/lark-intake.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { machineEnv } from '../helpers/child-env.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -18,13 +19,13 @@ function freePort(): Promise<number> {
   });
 }
 
-function redisServerAvailable(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+/** Why redis-server cannot be used here, or undefined when it can. */
+function redisServerProblem(): string | undefined {
+  // Bounded: a redis-server that hangs before main (libfaketime preloaded into it deadlocks in
+  // jemalloc, see scripts/faked-date-suite.sh) would otherwise block this file's event loop for ever.
+  const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore', timeout: 15_000 });
+  if (r.error) return r.error.message;
+  return r.status === 0 ? undefined : `redis-server --version exited ${r.status ?? r.signal}`;
 }
 
 describe('health and metrics', () => {
@@ -36,7 +37,8 @@ describe('health and metrics', () => {
   let url: string;
 
   beforeAll(async () => {
-    if (!redisServerAvailable()) throw new Error('redis-server is needed to test a stopped Redis');
+    const problem = redisServerProblem();
+    if (problem) throw new Error(`redis-server is needed to test a stopped Redis: ${problem}`);
     t = await createTestDatabase();
     // A Redis of this test's own, so stopping it touches nobody else.
     redisPort = await freePort();
@@ -89,7 +91,7 @@ describe('health and metrics', () => {
 
 describe('npm run cli -- sandbox', () => {
   it('keeps serving until it is told to stop', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--port', '0'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: process.cwd() });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--port', '0'], { env: machineEnv(), cwd: process.cwd() });
     try {
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       // Waits on the line itself, not a fixed time: tsx's start-up takes long on a busy machine.
@@ -122,7 +124,7 @@ describe('npm run cli -- sandbox', () => {
 describe('npm start without configuration', () => {
   it('exits non-zero listing every missing variable, without a stack trace', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      env: machineEnv(),
       cwd: process.cwd(),
     });
     let stderr = '';

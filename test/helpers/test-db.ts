@@ -10,7 +10,8 @@ export type TestDatabase = { db: Db; url: string; name: string; drop: () => Prom
 
 /**
  * `dispatch_test_<created, base36 ms>_<random>`: the creation time in the name lets a later run's
- * clean-up tell a leftover from a database another run has only just created.
+ * clean-up tell a leftover from a database another run has only just created, where it cannot
+ * read PostgreSQL's own record of that time (test/global-setup.ts).
  */
 export function testDatabaseName(): string {
   return `dispatch_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;

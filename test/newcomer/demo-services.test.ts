@@ -44,7 +44,14 @@ describe('the demo database', () => {
 
 describe.runIf(findBinary('redis-server') && findBinary('initdb'))('private throwaway services', () => {
   it('starts PostgreSQL and Redis from the installed binaries and removes them', async () => {
-    const [p, r] = await Promise.all([privateInstances.startPrivatePostgres(), privateInstances.startPrivateRedis()]);
+    const started = await Promise.allSettled([privateInstances.startPrivatePostgres(), privateInstances.startPrivateRedis()]);
+    const [p, r] = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      // The one that did come up is stopped before the failure is reported.
+      for (const s of [p, r]) await s?.stop();
+      throw failed.reason;
+    }
     try {
       const c = new pg.Client({ connectionString: p.url });
       await c.connect();

@@ -15,6 +15,7 @@ import { HARNESS_APP } from '../helpers/harness.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
+import { machineEnv } from '../helpers/child-env.js';
 import { reportForm } from '../submission/scenario.js';
 import { printFigures } from './figures.js';
 import type { InstanceReply, InstanceRequest } from './instance-process.js';
@@ -46,7 +47,7 @@ let viceMayor: string;
 async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/instance-process.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { ...machineEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const output: string[] = [];

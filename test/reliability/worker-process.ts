@@ -2,6 +2,7 @@
 // Every child started here is remembered, so afterAll can SIGKILL whatever is still running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/config.js';
+import { machineEnv } from '../helpers/child-env.js';
 
 export type WorkerProcess = {
   proc: ChildProcess;
@@ -24,8 +25,7 @@ export async function startWorker(config: Config, env: Record<string, string> = 
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      ...machineEnv(),
       NODE_ENV: 'test',
       LARK_APP_ID: config.LARK_APP_ID,
       LARK_APP_SECRET: config.LARK_APP_SECRET,
