@@ -101,24 +101,21 @@ export function sameValue(field: RegistryField, a: unknown, b: unknown): boolean
 }
 
 function mergedValues(incoming: IncomingProject, existing: ExistingProject | undefined): RegistryValues {
-  const base = existing ?? { ...NEW_PROJECT_DEFAULTS, dispatch_frequency: 'monthly' as CycleKind };
-  const merged = { ...pickRegistry(base), ...stripUndefined(incoming.values) } as RegistryValues;
-  if (incoming.frequency === 'by-list' || (incoming.frequency === undefined && !existing)) {
-    merged.dispatch_frequency = defaultFrequency(merged.lists);
-  } else if (incoming.frequency !== undefined) {
-    merged.dispatch_frequency = incoming.frequency;
+  const base: Partial<RegistryValues> = existing ?? { ...NEW_PROJECT_DEFAULTS, dispatch_frequency: 'monthly' };
+  const given = incoming.values as Partial<RegistryValues>;
+  // Field by field rather than object spreads: this runs for every row of the sheet.
+  const merged: Partial<Record<RegistryField, unknown>> = {};
+  for (const f of REGISTRY_FIELDS) {
+    const value = given[f] !== undefined ? given[f] : base[f];
+    if (value !== undefined || f in base) merged[f] = value;
   }
-  return merged;
-}
-
-function pickRegistry(v: Partial<RegistryValues>): Partial<RegistryValues> {
-  const out: Partial<RegistryValues> = {};
-  for (const f of REGISTRY_FIELDS) if (f in v) (out as Record<string, unknown>)[f] = v[f];
-  return out;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const values = merged as RegistryValues;
+  if (incoming.frequency === 'by-list' || (incoming.frequency === undefined && !existing)) {
+    values.dispatch_frequency = defaultFrequency(values.lists);
+  } else if (incoming.frequency !== undefined) {
+    values.dispatch_frequency = incoming.frequency;
+  }
+  return values;
 }
 
 function mergeIssues(rowNumber: number, v: RegistryValues): MergeIssue[] {

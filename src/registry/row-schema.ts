@@ -1,7 +1,6 @@
-// One sheet row → one typed ProjectRow, checked with zod; every problem becomes a Chinese
+// One sheet row → one typed ProjectRow, checked cell by cell; every problem becomes a Chinese
 // message on the cell it is about. Fields whose column the sheet lacks stay undefined so an
 // import never blanks data the sheet did not carry.
-import { z } from 'zod';
 import { Decimal } from 'decimal.js';
 import type { CycleKind, Stage } from '../db/schema.js';
 import {
@@ -52,133 +51,149 @@ export type ContactRef = PersonRef & { mobile: string };
 
 type RawValues = Partial<Record<FieldKey, Cell>>;
 
-function parsed<T>(parse: (cell: Cell) => Parsed<T>) {
-  return z.unknown().transform((value, ctx): T => {
-    const r = parse((value ?? null) as Cell);
-    if (r.ok) return r.value;
-    ctx.addIssue({ code: 'custom', message: r.reason });
-    return z.NEVER;
-  });
-}
+/** One cell's check: the cell's value, or the Chinese reason it is wrong. */
+type FieldCheck = (cell: Cell) => Parsed<unknown>;
 
-const requiredText = (label: string) =>
-  parsed((cell) => {
-    const text = cellText(cell);
-    return text === '' ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: text };
-  });
-const requiredKey = (label: string) =>
-  parsed((cell) => {
-    const text = cellKey(cell);
-    return text === '' ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: text };
-  });
-const optionalText = parsed((cell): Parsed<string | null> => ({ ok: true, value: cellText(cell) || null }));
-const nameText = parsed((cell): Parsed<string | null> => ({ ok: true, value: personName(cell) || null }));
-const listCell = parsed((cell): Parsed<string[]> => ({ ok: true, value: parseLists(cell) }));
+const requiredText = (label: string): FieldCheck => (cell) => {
+  const text = cellText(cell);
+  return text === '' ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: text };
+};
+const requiredKey = (label: string): FieldCheck => (cell) => {
+  const text = cellKey(cell);
+  return text === '' ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: text };
+};
+const optionalText: FieldCheck = (cell) => ({ ok: true, value: cellText(cell) || null });
+const nameText: FieldCheck = (cell) => ({ ok: true, value: personName(cell) || null });
+const listCell: FieldCheck = (cell) => ({ ok: true, value: parseLists(cell) });
 
-/** Builds the row schema for the columns this sheet has. */
-export function rowSchema(columns: ColumnMap) {
+/** Marks a field whose cell failed its check: neither text nor null, so no cross-field rule takes it. */
+const FAILED = Symbol('failed');
+
+/** The columns whose cell must be there even if the sheet had no such column (the header check requires them). */
+const REQUIRED: readonly FieldKey[] = ['code', 'name', 'region', 'stage', 'totalInvestment'];
+
+export type RowCheck = {
+  /** Each field's own check, for reading what a failed row still says. */
+  fields: Record<FieldKey, FieldCheck>;
+  /** Checks a row's cells: its values (present columns only) and every problem, field by field then across fields. */
+  check(values: RawValues): { values: RowValues; issues: { key: FieldKey | undefined; message: string }[] };
+};
+
+/**
+ * Builds the row check for the columns this sheet has: plain functions rather than a schema
+ * library, since this runs for every row of sheets of tens of thousands of rows.
+ */
+export function rowCheck(columns: ColumnMap): RowCheck {
   const f = columns.fields;
-  const money = (key: 'totalInvestment' | 'annualPlan', label: string, required: boolean) =>
-    parsed((cell): Parsed<string | null> => {
-      const r = parseMoney(cell, f[key]?.unit ?? '万元');
-      if (r.ok && r.value === null) return required ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: '0' };
-      return r;
-    });
+  const money = (key: 'totalInvestment' | 'annualPlan', label: string, required: boolean): FieldCheck => (cell) => {
+    const r = parseMoney(cell, f[key]?.unit ?? '万元');
+    if (r.ok && r.value === null) return required ? { ok: false, reason: `${label}不能为空` } : { ok: true, value: '0' };
+    return r;
+  };
+  const region = requiredKey('所属地区');
   // Unlike the annual plan, an empty year-to-date is not 0: it is unknown, and must not
   // replace a figure already stored.
-  const ytdMoney = parsed((cell): Parsed<string | null> => parseMoney(cell, f.ytdInvestment?.unit ?? '万元'));
-  const shape = {
+  const fields: Record<FieldKey, FieldCheck> = {
     code: requiredKey('项目编号'),
     name: requiredText('项目名称'),
-    region: requiredKey('所属地区').transform((s) => s.replace(/\s+/g, '')),
-    stage: parsed(parseStage),
+    region: (cell) => {
+      const r = region(cell);
+      return r.ok ? { ok: true, value: (r.value as string).replace(/\s+/g, '') } : r;
+    },
+    stage: parseStage,
     totalInvestment: money('totalInvestment', '总投资', true),
-    legalEntity: optionalText.optional(),
-    location: optionalText.optional(),
-    industry: optionalText.optional(),
-    investorType: optionalText.optional(),
-    lists: listCell.optional(),
-    frequency: parsed(parseFrequency).optional(),
-    annualPlan: money('annualPlan', '年度计划投资', false).optional(),
-    ytdInvestment: ytdMoney.optional(),
-    sinceStartInvestment: parsed((cell): Parsed<string | null> => parseMoney(cell, f.sinceStartInvestment?.unit ?? '万元')).optional(),
-    plannedStart: parsed(parseDate).optional(),
-    plannedFinish: parsed(parseDate).optional(),
-    department: optionalText.optional(),
-    ownerName: nameText.optional(),
-    ownerMobile: parsed(parseMobile).optional(),
-    ownerEmail: parsed(parseEmail).optional(),
-    leaderName: nameText.optional(),
-    leaderMobile: parsed(parseMobile).optional(),
-    leaderEmail: parsed(parseEmail).optional(),
-    viceMayorName: nameText.optional(),
-    viceMayorMobile: parsed(parseMobile).optional(),
-    viceMayorEmail: parsed(parseEmail).optional(),
-    contactName: nameText.optional(),
-    contactMobile: parsed(parseMobile).optional(),
-    contactEmail: parsed(parseEmail).optional(),
-  } satisfies Record<FieldKey, z.ZodType>;
+    legalEntity: optionalText,
+    location: optionalText,
+    industry: optionalText,
+    investorType: optionalText,
+    lists: listCell,
+    frequency: parseFrequency,
+    annualPlan: money('annualPlan', '年度计划投资', false),
+    ytdInvestment: (cell) => parseMoney(cell, f.ytdInvestment?.unit ?? '万元'),
+    sinceStartInvestment: (cell) => parseMoney(cell, f.sinceStartInvestment?.unit ?? '万元'),
+    plannedStart: parseDate,
+    plannedFinish: parseDate,
+    department: optionalText,
+    ownerName: nameText,
+    ownerMobile: parseMobile,
+    ownerEmail: parseEmail,
+    leaderName: nameText,
+    leaderMobile: parseMobile,
+    leaderEmail: parseEmail,
+    viceMayorName: nameText,
+    viceMayorMobile: parseMobile,
+    viceMayorEmail: parseEmail,
+    contactName: nameText,
+    contactMobile: parseMobile,
+    contactEmail: parseEmail,
+  };
+  // The sheet's own columns in field order (the order problems of one row are listed in), required ones always.
+  const keys = (Object.keys(fields) as FieldKey[]).filter((k) => k in f || REQUIRED.includes(k));
 
   const header = (key: FieldKey, fallback: string) => f[key]?.header ?? fallback;
   const isText = (v: unknown): v is string => typeof v === 'string';
 
-  return z.object(shape).superRefine((row, ctx) => {
+  function check(raw: RawValues): ReturnType<RowCheck['check']> {
+    const row: RowValues = {};
+    const issues: { key: FieldKey | undefined; message: string }[] = [];
+    for (const key of keys) {
+      const r = fields[key](raw[key] ?? null);
+      if (r.ok) row[key] = r.value;
+      else {
+        row[key] = FAILED;
+        issues.push({ key, message: r.reason });
+      }
+    }
+    const addIssue = (issue: { path: FieldKey[]; message: string }) => issues.push({ key: issue.path[0], message: issue.message });
     // Cross-field rules also run when some field failed, so one pass reports everything;
-    // a failed field arrives as a non-string marker and its rule is skipped.
+    // a failed field is marked FAILED and its rule is skipped.
     const total = row.totalInvestment;
     const annual = row.annualPlan;
     if (isText(total) && isText(annual) && new Decimal(annual).gt(total)) {
-      ctx.addIssue({
-        code: 'custom', path: ['annualPlan'],
-        message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元`,
-      });
+      addIssue({ path: ['annualPlan'], message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元` });
     }
     const ytd = row.ytdInvestment;
     // Ahead of the annual plan is allowed (and common); beyond the whole project's cost is a typo.
     if (isText(total) && isText(ytd) && new Decimal(ytd).gt(total)) {
-      ctx.addIssue({
-        code: 'custom', path: ['ytdInvestment'],
-        message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元`,
-      });
+      addIssue({ path: ['ytdInvestment'], message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元` });
     }
     const sinceStart = row.sinceStartInvestment;
     if (isText(total) && isText(sinceStart) && new Decimal(sinceStart).gt(total)) {
-      ctx.addIssue({ code: 'custom', path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元大于总投资 ${total} 万元` });
+      addIssue({ path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元大于总投资 ${total} 万元` });
     }
     if (isText(ytd) && isText(sinceStart) && new Decimal(ytd).gt(sinceStart)) {
-      ctx.addIssue({ code: 'custom', path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元小于年度累计完成投资 ${ytd} 万元` });
+      addIssue({ path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元小于年度累计完成投资 ${ytd} 万元` });
     }
     const start = row.plannedStart;
     const finish = row.plannedFinish;
     if (isText(start) && isText(finish) && finish < start) {
-      ctx.addIssue({
-        code: 'custom', path: ['plannedFinish'],
-        message: `计划竣工日期 ${finish} 早于计划开工日期 ${start}`,
-      });
+      addIssue({ path: ['plannedFinish'], message: `计划竣工日期 ${finish} 早于计划开工日期 ${start}` });
     }
     for (const r of PERSON_ROLES) {
       const name = row[r.name];
       const mobile = row[r.mobile];
       const email = row[r.email];
       if (name === null && (isText(mobile) || isText(email))) {
-        ctx.addIssue({
-          code: 'custom', path: [r.name],
+        addIssue({
+          path: [r.name],
           message: `${r.label}姓名为空，但${header(isText(mobile) ? r.mobile : r.email, r.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}`,
         });
       }
     }
-    contactRules(row, ctx, header);
-  }, { when: () => true });
+    contactRules(row, addIssue, header);
+    return { values: row, issues };
+  }
+  return { fields, check };
 }
 
 type RowValues = Partial<Record<FieldKey, unknown>>;
-type Ctx = { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void };
+type AddIssue = (issue: { path: FieldKey[]; message: string }) => void;
 
 /**
  * A contact needs both a name and a mobile (the mobile finds the Feishu user who will get the
  * problems) and a 责任单位 on the same row to be the contact of.
  */
-function contactRules(row: RowValues, ctx: Ctx, header: (key: FieldKey, fallback: string) => string): void {
+function contactRules(row: RowValues, addIssue: AddIssue, header: (key: FieldKey, fallback: string) => string): void {
   const c = DEPARTMENT_CONTACT;
   const name = row[c.name];
   const mobile = row[c.mobile];
@@ -186,13 +201,13 @@ function contactRules(row: RowValues, ctx: Ctx, header: (key: FieldKey, fallback
   const isText = (v: unknown): v is string => typeof v === 'string';
   if (name === null && (isText(mobile) || isText(email))) {
     const key = isText(mobile) ? c.mobile : c.email;
-    ctx.addIssue({ code: 'custom', path: [c.name], message: `${c.label}姓名为空，但${header(key, c.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}` });
+    addIssue({ path: [c.name], message: `${c.label}姓名为空，但${header(key, c.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}` });
   }
   if (isText(name) && mobile === null) {
-    ctx.addIssue({ code: 'custom', path: [c.mobile], message: `${c.label}“${name}”没有填写手机号；${c.label}凭手机号关联飞书账号接收问题，请填写11位手机号` });
+    addIssue({ path: [c.mobile], message: `${c.label}“${name}”没有填写手机号；${c.label}凭手机号关联飞书账号接收问题，请填写11位手机号` });
   }
   if ((isText(name) || isText(mobile)) && row.department === null) {
-    ctx.addIssue({ code: 'custom', path: ['department'], message: `填写了${c.label}“${isText(name) ? name : String(mobile)}”，但责任单位为空` });
+    addIssue({ path: ['department'], message: `填写了${c.label}“${isText(name) ? name : String(mobile)}”，但责任单位为空` });
   }
 }
 
@@ -232,9 +247,9 @@ function summaryRowLabel(values: RawValues): string | null {
   return null;
 }
 
-function rawValues(row: SheetRow, columns: ColumnMap): RawValues {
+function rawValues(row: SheetRow, mapped: readonly [FieldKey, { index: number }][]): RawValues {
   const values: RawValues = {};
-  for (const [key, col] of Object.entries(columns.fields) as [FieldKey, { index: number }][]) {
+  for (const [key, col] of mapped) {
     values[key] = row.cells[col.index] ?? null;
   }
   return values;
@@ -258,37 +273,38 @@ function contactFrom(row: RowValues): ContactRef | null {
 
 /** Validates every data row and reports all problems, not just the first. */
 export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidation {
-  const schema = rowSchema(columns);
+  const rowChecker = rowCheck(columns);
   const projects: ProjectRow[] = [];
   const identities: RowIdentity[] = [];
   const issues: SheetIssue[] = [];
   const warnings: SheetIssue[] = [];
   const present = new Set(Object.keys(columns.fields));
+  const mapped = Object.entries(columns.fields) as [FieldKey, { index: number }][];
   for (const row of rows) {
-    const values = rawValues(row, columns);
+    const values = rawValues(row, mapped);
     const summary = summaryRowLabel(values);
     if (summary !== null) {
       warnings.push({ row: row.rowNumber, column: columns.fields.name?.header ?? '项目名称', message: `“${summary}”不是项目行，已跳过` });
       continue;
     }
-    const result = schema.safeParse(values);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        const key = issue.path[0] as FieldKey | undefined;
+    const result = rowChecker.check(values);
+    if (result.issues.length > 0) {
+      for (const issue of result.issues) {
+        const key = issue.key;
         const column = key ? columns.fields[key]?.header ?? key : '表格';
         issues.push({ row: row.rowNumber, column, message: issue.message });
       }
-      identities.push(partialIdentity(schema.shape, values, row.rowNumber));
+      identities.push(partialIdentity(rowChecker.fields, values, row.rowNumber));
       continue;
     }
-    const v = result.data as Record<string, unknown>;
+    const v = result.values as Record<string, unknown>;
     const project: ProjectRow = {
       rowNumber: row.rowNumber,
-      code: result.data.code,
-      name: result.data.name,
-      region: result.data.region,
-      stage: result.data.stage,
-      totalInvestment: result.data.totalInvestment as string,
+      code: v.code as string,
+      name: v.name as string,
+      region: v.region as string,
+      stage: v.stage as Stage,
+      totalInvestment: v.totalInvestment as string,
     };
     const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'ytdInvestment', 'sinceStartInvestment', 'plannedStart', 'plannedFinish', 'department'] as const;
     for (const key of optional) if (present.has(key)) (project as Record<string, unknown>)[key] = v[key];
@@ -312,11 +328,11 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
 }
 
 /** Field by field, keeping what parses, for a row that failed as a whole. */
-function partialIdentity(shape: ReturnType<typeof rowSchema>['shape'], values: RawValues, rowNumber: number): RowIdentity {
+function partialIdentity(fields: RowCheck['fields'], values: RawValues, rowNumber: number): RowIdentity {
   const field = (key: FieldKey): unknown => {
     if (!(key in values)) return undefined;
-    const r = shape[key].safeParse(values[key]);
-    return r.success ? r.data : undefined;
+    const r = fields[key](values[key] ?? null);
+    return r.ok ? r.value : undefined;
   };
   const text = (key: FieldKey): string | null => {
     const v = field(key);
