@@ -2,7 +2,7 @@
 // as Feishu is: its request handling, card validation and message store then cost the bot's
 // process nothing, so the CPU the bench measures per card is the bot's own.
 //
-// IPC (parent → child → parent): 'users' {users} → {openIds}; 'progress' → {messages, rateLimited};
+// IPC (parent → child → parent): 'users' {users} → {openIds}; 'progress' → {messages, rateLimited, cpuMs};
 // 'summary' → what the bench reports (below); 'stop'. The limits come in BENCH_TENANT_LIMITS.
 import { FakeFeishu, DEFAULT_LIMITS, type NewUser, type SandboxLimits } from '../src/sandbox/index.js';
 
@@ -18,7 +18,7 @@ export type TenantSummary = {
   causes: Record<string, number>;
   /** 429 answers whose message (by uuid) the tenant never stored afterwards: left unhandled. */
   unhandledRateLimited: number;
-  /** The tenant process's own CPU, ms, since it started. */
+  /** The tenant process's own CPU, ms, since it started (taken before this summary is worked out). */
   cpuMs: number;
 };
 
@@ -30,7 +30,13 @@ export type TenantRequest =
 
 const SEND_PATH = '/open-apis/im/v1/messages';
 
+function cpuMsNow(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1000;
+}
+
 function summarize(fake: FakeFeishu, limits: SandboxLimits): TenantSummary {
+  const cpuMs = cpuMsNow();
   const messages = fake.messages();
   const uuids = new Set(messages.map((m) => m.uuid));
   const seen = new Set<string>();
@@ -61,7 +67,6 @@ function summarize(fake: FakeFeishu, limits: SandboxLimits): TenantSummary {
   }
   const unhandled = limited.filter((r) => typeof r.body?.uuid !== 'string' || !storedUuids.has(r.body.uuid)).length;
   const created = messages.map((m) => m.created_at);
-  const cpu = process.cpuUsage();
   return {
     messages: messages.length,
     distinctUuids: uuids.size,
@@ -71,7 +76,7 @@ function summarize(fake: FakeFeishu, limits: SandboxLimits): TenantSummary {
     rateLimited: fake.stats().rateLimited,
     causes,
     unhandledRateLimited: unhandled,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs,
   };
 }
 
@@ -86,7 +91,7 @@ process.on('message', (m: TenantRequest) => {
       process.send?.({ type: 'users', openIds: m.users.map((u) => fake.addUser(u)) });
       break;
     case 'progress':
-      process.send?.({ type: 'progress', messages: fake.stats().messages, rateLimited: fake.stats().rateLimited });
+      process.send?.({ type: 'progress', messages: fake.stats().messages, rateLimited: fake.stats().rateLimited, cpuMs: cpuMsNow() });
       break;
     case 'summary':
       process.send?.({ type: 'summary', summary: summarize(fake, limits) });

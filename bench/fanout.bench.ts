@@ -81,6 +81,12 @@ export type FanoutResult = {
   botCpuMsPerCard: number;
   /** That CPU as a share of one core over the fan-out: near 1, the bot itself is what limits the rate. */
   botCpuShare: number;
+  /**
+   * The tenant process's CPU (HTTP, card validation, store) per card, ms, over the fan-out only
+   * (its start-up and the seeding before are left out). Both processes share the machine with
+   * PostgreSQL and Redis, so at ten times the limits the sum of the two is what must fit.
+   */
+  tenantCpuMsPerCard: number;
 };
 
 /**
@@ -104,7 +110,7 @@ export async function run(): Promise<FanoutResult[]> {
   writeResults('fanout', {
     note: 'the machine is shared (bot, tenant process, Postgres, Redis); achieved rates under contention are noisy. botCpuMsPerCard: the bot process only (the tenant runs in its own process)',
     target: { shareOfAllowed: '≥ 0.95', duplicates: 0, unhandledRateLimited: 0, failedJobs: 0 },
-    runs: results.map((r) => ({ ...r, elapsedSeconds: round(r.elapsedSeconds, 1), ratio: round(r.ratio, 3), achievedPerSecond: round(r.achievedPerSecond, 1), shareOfAllowed: round(r.shareOfAllowed, 3), sendingShareOfAllowed: round(r.sendingShareOfAllowed, 3), openSeconds: round(r.openSeconds, 2), firstCardSeconds: round(r.firstCardSeconds, 2), sendingSeconds: round(r.sendingSeconds, 1), statementsPerCard: round(r.statementsPerCard, 2), botCpuMsPerCard: round(r.botCpuMsPerCard, 2), botCpuShare: round(r.botCpuShare, 2) })),
+    runs: results.map((r) => ({ ...r, elapsedSeconds: round(r.elapsedSeconds, 1), ratio: round(r.ratio, 3), achievedPerSecond: round(r.achievedPerSecond, 1), shareOfAllowed: round(r.shareOfAllowed, 3), sendingShareOfAllowed: round(r.sendingShareOfAllowed, 3), openSeconds: round(r.openSeconds, 2), firstCardSeconds: round(r.firstCardSeconds, 2), sendingSeconds: round(r.sendingSeconds, 1), statementsPerCard: round(r.statementsPerCard, 2), botCpuMsPerCard: round(r.botCpuMsPerCard, 2), botCpuShare: round(r.botCpuShare, 2), tenantCpuMsPerCard: round(r.tenantCpuMsPerCard, 2) })),
   });
   return results;
 }
@@ -138,6 +144,7 @@ export async function runAt(multiplier: number, shape: FanoutShape): Promise<Fan
     ctx.queues.startWorkers({ ...failing, ...cycleProcessors(ctx) });
 
     const expected = shape.regularOwners * shape.projectsEach + shape.busyOwners;
+    const { cpuMs: tenantCpu0 } = await tenant.ask<{ cpuMs: number }>({ type: 'progress' });
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
     const statements0 = statements;
@@ -187,12 +194,13 @@ export async function runAt(multiplier: number, shape: FanoutShape): Promise<Fan
       duplicates: summary.duplicates,
       botCpuMsPerCard: botCpuMs / Math.max(messages, 1),
       botCpuShare: botCpuMs / Math.max(1, summary.lastCreatedAt - t0),
+      tenantCpuMsPerCard: (summary.cpuMs - tenantCpu0) / Math.max(messages, 1),
     };
     console.log(`fan-out ×${multiplier} (${limits.appPerSecond}/s, ${limits.appPerMinute}/min): ${result.projects} projects, ${messages} cards (${expected} expected, ${summary.distinctUuids} distinct uuids, ${result.duplicates} duplicates)`);
     console.log(`elapsed ${elapsedSeconds.toFixed(1)} s vs minimum ${min} s → ${result.achievedPerSecond.toFixed(1)}/s of ${result.allowedPerSecond.toFixed(1)}/s allowed = ${(100 * result.shareOfAllowed).toFixed(1)}% (target ≥ 95%)`);
     console.log(`open ${result.openSeconds.toFixed(1)} s, first card at ${result.firstCardSeconds.toFixed(1)} s; sending alone ${sendingSeconds.toFixed(1)} s vs ${sendingMin.toFixed(1)} s = ${(100 * result.sendingShareOfAllowed).toFixed(1)}% of the allowed rate`);
     console.log(`rate-limit answers (429): ${result.rateLimited} (${Object.entries(summary.causes).map(([k, v]) => `${k} ${v}`).join(', ')}); left unhandled (never stored after): ${result.unhandledRateLimited}; failed jobs: ${failedJobs}`);
-    console.log(`bot CPU: ${result.botCpuMsPerCard.toFixed(2)} ms per card (${(100 * result.botCpuShare).toFixed(0)}% of one core over the fan-out), ${result.statementsPerCard.toFixed(2)} SQL statements per card; tenant CPU ${(summary.cpuMs / Math.max(messages, 1)).toFixed(2)} ms per card`);
+    console.log(`bot CPU: ${result.botCpuMsPerCard.toFixed(2)} ms per card (${(100 * result.botCpuShare).toFixed(0)}% of one core over the fan-out), ${result.statementsPerCard.toFixed(2)} SQL statements per card; tenant CPU ${result.tenantCpuMsPerCard.toFixed(2)} ms per card (the fan-out only)`);
     return result;
   } finally {
     // Workers and pools first; then this run's queues and pacing windows, so Redis is left as
@@ -216,7 +224,8 @@ type Tenant = {
 /** Forks bench/fanout-tenant.ts with these limits and waits until it listens. */
 async function startTenant(limits: typeof DEFAULT_LIMITS): Promise<Tenant> {
   const child = fork(fileURLToPath(new URL('./fanout-tenant.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_TENANT_NODE_ARGS adds node flags to the tenant process only (e.g. --cpu-prof to profile it).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_TENANT_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_TENANT_LIMITS: JSON.stringify(limits), BENCH_TENANT_APPS: JSON.stringify({ [APP.id]: APP.secret }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -25,9 +25,9 @@ export function isCardReference(card: unknown): boolean {
   return isRecord(card) && (card.type === 'template' || card.type === 'card') && isRecord(card.data);
 }
 
-/** Feishu's refusal of a raw card, or undefined when it would be accepted. */
-export function refuseCard(card: unknown): FeishuError | undefined {
+/** Feishu's refusal of a raw card, or undefined when it would be accepted; `source`: the JSON text it was parsed from. */
+export function refuseCard(card: unknown, source?: string): FeishuError | undefined {
   if (isCardReference(card)) return undefined;
-  const [first] = validateCard(card);
+  const [first] = validateCard(card, source);
   return first ? cardRefusal(first) : undefined;
 }

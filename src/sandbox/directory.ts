@@ -61,6 +61,8 @@ export class Directory {
   private readonly byOpenId = new Map<string, SandboxUser>();
   private readonly chats = new Map<string, SandboxChat>();
   private readonly outOfScopeMobiles = new Set<string>();
+  /** open_id → its p2p chat id: a hash, asked for on every direct message. */
+  private readonly p2pIds = new Map<string, string>();
 
   constructor(unmatchedMobiles: string[] = []) {
     for (const mobile of unmatchedMobiles) this.leaveOut(mobile);
@@ -131,7 +133,11 @@ export class Directory {
 
   /** The bot↔user chat a direct message lands in; created on first use. */
   p2pChatFor(user: SandboxUser): string {
-    const chat_id = `oc_${shortHash('p2p', user.open_id, 32)}`;
+    let chat_id = this.p2pIds.get(user.open_id);
+    if (chat_id === undefined) {
+      chat_id = `oc_${shortHash('p2p', user.open_id, 32)}`;
+      this.p2pIds.set(user.open_id, chat_id);
+    }
     if (!this.chats.has(chat_id)) this.chats.set(chat_id, { chat_id, name: user.name, p2pOpenId: user.open_id });
     return chat_id;
   }

@@ -1,7 +1,7 @@
 // Payload factories for what Feishu pushes to a bot: schema 2.0
 // im.message.receive_v1 events and card.action.trigger callbacks
 // (docs/feishu.md §2 and §5). Pure functions; the driver adds transport.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-id.js';
 
 export interface Identity {
   open_id: string;
@@ -24,8 +24,8 @@ export interface EnvelopeInput {
   now: number;
 }
 
-export const newEventId = (): string => randomBytes(16).toString('hex');
-export const newMessageId = (): string => `om_${randomBytes(16).toString('hex')}`;
+export const newEventId = (): string => randomHex(16);
+export const newMessageId = (): string => `om_${randomHex(16)}`;
 
 function header(input: EnvelopeInput, eventType: string): Record<string, unknown> {
   return {

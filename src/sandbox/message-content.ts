@@ -50,7 +50,7 @@ export function checkContent(msgType: unknown, raw: unknown): ContentCheck {
     return { ok: false, error: CODES.invalidParam, detail: 'text content needs a "text" string' };
   }
   if (msgType === 'interactive') {
-    const refused = refuseCard(content);
+    const refused = refuseCard(content, raw);
     if (refused) return { ok: false, error: refused, detail: '' };
   }
   return { ok: true, content };

@@ -1,6 +1,6 @@
 // Every message the bot sent into the simulated tenant, with its edit
 // history, plus the uuid de-dup window and the delayed-update tokens.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-id.js';
 
 export type ReceiveIdType = 'open_id' | 'user_id' | 'union_id' | 'email' | 'chat_id';
 export const RECEIVE_ID_TYPES: readonly ReceiveIdType[] = ['open_id', 'user_id', 'union_id', 'email', 'chat_id'];
@@ -73,7 +73,7 @@ export class MessageStore {
   create(input: NewMessage): SandboxMessage {
     const message: SandboxMessage = {
       ...input,
-      message_id: input.message_id ?? `om_${randomBytes(16).toString('hex')}`,
+      message_id: input.message_id ?? `om_${randomHex(16)}`,
       updated_at: input.created_at,
       patches: [],
       urgent: [],
@@ -121,7 +121,7 @@ export class MessageStore {
   }
 
   issueCardToken(messageId: string, at: number): string {
-    const token = `c-${randomBytes(20).toString('hex')}`;
+    const token = `c-${randomHex(20)}`;
     this.cardTokens.set(token, { messageId, issuedAt: at, uses: 0 });
     return token;
   }

@@ -83,4 +83,30 @@ describe('RedisSendPacer queue windows', () => {
       conn.disconnect();
     }
   });
+  it('reserves several calls to one receiver in one ask, as that many asks in a row would, and no more than its window holds', async () => {
+    const conn = redis.duplicate();
+    try {
+      const p = new RedisSendPacer(conn, `${prefix}:four`);
+      const c = counted(conn);
+      const windows: RateWindow[] = [
+        { key: 'app:s', limit: 50, windowMs: 1000, queue: true },
+        { key: 'to:ou_five', limit: 3, windowMs: 1000 },
+      ];
+      const asked = Date.now();
+      const slots = await p.reserve(windows, 5);
+      expect(c.calls()).toBe(1);
+      // The receiver's window holds three: the other two must ask again.
+      expect(slots).toHaveLength(3);
+      for (let i = 0; i + 1 < slots.length; i++) expect(slots[i + 1] - slots[i]).toBeGreaterThanOrEqual(Math.floor(1015 / 50));
+      const app = (await redis.zrange(`${prefix}:four:app:s`, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+      const to = await redis.zcard(`${prefix}:four:to:ou_five`);
+      expect(app).toHaveLength(3);
+      expect(to).toBe(3);
+      // The receiver is full for a second (and the margin) after the first; the next call waits for that.
+      const [next] = await p.reserve(windows, 1);
+      expect(Date.now() + next - asked).toBeGreaterThanOrEqual(1000);
+    } finally {
+      conn.disconnect();
+    }
+  });
 });

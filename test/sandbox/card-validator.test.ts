@@ -25,6 +25,8 @@ const cases: Record<string, Case[]> = {
     ['the 1.0 note', card({ tag: 'note', elements: [] }), CARD_CODES.v1Component],
     ['an unknown tag', card({ tag: 'spinner' }), CARD_CODES.badCard],
     ['a known 2.0 component not checked in detail', card({ tag: 'date_picker' }), null],
+    ['a tag named like an object method', card({ tag: 'constructor' }), CARD_CODES.badCard, /elements\[0\]\.tag/],
+    ['a property named like an object method', card({ tag: 'markdown', content: 'x', toString: 'x' }), CARD_CODES.badCard, /elements\[0\]\.toString/],
   ],
   markdown: [
     ['with align and size', card({ tag: 'markdown', content: '**x**', text_align: 'center', text_size: 'notation' }), null],
@@ -139,6 +141,18 @@ describe('card JSON 2.0 validator', () => {
       });
     });
   }
+
+  it('measures a card by its source when given one, and compact JSON when the source cannot bound it', () => {
+    const small = card({ tag: 'markdown', content: 'x' });
+    expect(validateCard(small, JSON.stringify(small, null, 2))).toEqual([]);
+    // Under 30 KB as written, over it compact: an exponent in the source grows when printed in full.
+    const grows = `{"schema":"2.0","body":{"elements":[{"tag":"chart","chart_spec":{"data":[${Array.from({ length: 1800 }, () => '1e20').join(',')}]}}]}}`;
+    expect(Buffer.byteLength(grows)).toBeLessThan(30 * 1024);
+    expect(validateCard(JSON.parse(grows), grows).map((v) => v.code)).toContain(CARD_CODES.tooLarge);
+    // A source over the limit is measured compact, as without a source.
+    const padded = JSON.stringify(small) + ' '.repeat(40_000);
+    expect(validateCard(small, padded)).toEqual([]);
+  });
 
   it('wraps card codes in 230099 the way the message APIs answer, and size as 230025', () => {
     const [unknown] = validateCard(card({ tag: 'spinner' }));

@@ -108,6 +108,7 @@ export type LarkClientOptions = {
 export type Card = Record<string, unknown>;
 export type LarkFileType = 'opus' | 'mp4' | 'pdf' | 'doc' | 'xls' | 'ppt' | 'stream';
 export type SendTarget = { receiveId: string; receiveIdType?: ReceiveIdType };
+export type SendArgs = SendTarget & { msgType: string; content: unknown; uuid: string };
 export type UserMatch = { mobile?: string; email?: string; openId: string | null; userId?: string };
 
 export function resolveDomain(domain: string): string | lark.Domain {
@@ -192,7 +193,44 @@ export class LarkClient {
   }
 
   /** Sends a message; Feishu sends at most one message per uuid within an hour. */
-  async send(target: SendTarget & { msgType: string; content: unknown; uuid: string }): Promise<{ messageId: string }> {
+  send(target: SendArgs): Promise<{ messageId: string }> {
+    return this.sendAt(target);
+  }
+
+  /**
+   * Sends several messages, each as send() would, with one pacer call per receiver for all of that
+   * receiver's first attempts instead of one per message (an owner's cards: one script call, not
+   * five); each message still goes out at its own slot, so they leave concurrently, in slot order.
+   * A retried attempt paces alone. Outcomes come back in the order given; one failure stops nothing.
+   */
+  async sendEach(targets: SendArgs[]): Promise<({ messageId: string } | { error: unknown })[]> {
+    const out: ({ messageId: string } | { error: unknown })[] = new Array(targets.length);
+    const byReceiver = new Map<string, number[]>();
+    for (const [i, t] of targets.entries()) {
+      const group = byReceiver.get(t.receiveId);
+      if (group) group.push(i);
+      else byReceiver.set(t.receiveId, [i]);
+    }
+    await Promise.all(
+      [...byReceiver.entries()].map(async ([receiveId, group]) => {
+        // Without slots (no reserve, or Redis failing) each first attempt acquires alone, as send() does.
+        const slots = group.length > 1 && this.pacer.reserve ? await this.pacer.reserve(this.sendWindows(receiveId), group.length).catch(() => []) : [];
+        await Promise.all(
+          group.map(async (i, j) => {
+            try {
+              out[i] = await this.sendAt(targets[i], slots[j]);
+            } catch (e) {
+              out[i] = { error: e };
+            }
+          }),
+        );
+      }),
+    );
+    return out;
+  }
+
+  /** send(), its first attempt at a slot reserved already (`slotMs` from when it was reserved) when given. */
+  private async sendAt(target: SendArgs, slotMs?: number): Promise<{ messageId: string }> {
     checkUuid(target.uuid);
     const receiveIdType = target.receiveIdType ?? 'open_id';
     // Serialised once, whatever the number of attempts.
@@ -202,7 +240,7 @@ export class LarkClient {
         params: { receive_id_type: receiveIdType },
         data: { receive_id: target.receiveId, msg_type: target.msgType, content, uuid: target.uuid },
       }),
-    );
+    slotMs);
     return { messageId: data.message_id };
   }
 
@@ -318,18 +356,25 @@ export class LarkClient {
     ];
   }
 
-  private async call<T>(op: string, windows: RateWindow[], fn: () => Promise<unknown>): Promise<T> {
-    const res = (await this.callRaw(op, windows, fn)) as Envelope<T>;
+  private async call<T>(op: string, windows: RateWindow[], fn: () => Promise<unknown>, slotMs?: number): Promise<T> {
+    const res = (await this.callRaw(op, windows, fn, slotMs)) as Envelope<T>;
     return (res.data ?? {}) as T;
   }
 
-  /** Paces, calls, checks the body code, and retries what Feishu says may be retried. */
-  private async callRaw(op: string, windows: RateWindow[], fn: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * Paces, calls, checks the body code, and retries what Feishu says may be retried. `slotMs`: the
+   * first attempt's slot, reserved already in every window (sendEach); it then only waits for it.
+   */
+  private async callRaw(op: string, windows: RateWindow[], fn: () => Promise<unknown>, slotMs?: number): Promise<unknown> {
     let tokenRefreshed = false;
     for (let attempt = 1; ; attempt++) {
       let error: AppError;
       try {
-        await this.pacer.acquire(windows);
+        if (attempt === 1 && slotMs !== undefined) {
+          if (slotMs > 0) await sleep(slotMs);
+        } else {
+          await this.pacer.acquire(windows);
+        }
         const res = await fn();
         const code = (res as Envelope<unknown> | null)?.code;
         if (code === undefined || code === 0) return res;

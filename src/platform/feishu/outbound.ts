@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ReceiveIdType } from '../../db/schema.js';
-import type { Card, LarkClient } from './lark-client.js';
+import type { Card, LarkClient, SendArgs } from './lark-client.js';
 import { AppError, isAppError } from '../../errors.js';
 
 /**
@@ -46,11 +46,12 @@ export async function sendOnce(deps: { db: Db; lark: LarkClient }, msg: Outbound
 export type SendOutcome = { key: string } & ({ result: SendResult } | { error: unknown });
 
 /**
- * sendOnce for several messages (an owner's cards), in order, with the outbound log written in
- * two statements whatever their number instead of four per message: one claims them all (a row
- * for each new one, an attempt counted on each not yet sent; those sent already come back as
- * such), one records every outcome after the sends. One message's failure does not stop the
- * others; each outcome is returned, in the order given.
+ * sendOnce for several messages (an owner's cards), with the outbound log written in two
+ * statements whatever their number instead of four per message: one claims them all (a row for
+ * each new one, an attempt counted on each not yet sent; those sent already come back as such),
+ * one records every outcome after the sends. New messages are paced together and leave at their
+ * slots, in order (LarkClient.sendEach); replies in a thread go one after another. One message's
+ * failure does not stop the others; each outcome is returned, in the order given.
  *
  * Exactly once as before: a message is recorded as sent only with the id Feishu answered, and one
  * sent but not yet recorded (the process died in between, now a whole batch wide rather than one
@@ -98,23 +99,39 @@ export async function sendEachOnce(deps: { db: Db; lark: LarkClient }, msgs: Out
           .map((r) => [r.uuid, r.message_id ?? '']),
       );
 
-  const outcomes: SendOutcome[] = [];
+  const outcomes: SendOutcome[] = new Array(msgs.length);
   const sent: { uuid: string; messageId: string }[] = [];
   const failed: { uuid: string; error: string }[] = [];
+  const settle = (i: number, r: { messageId: string } | { error: unknown }) => {
+    const key = msgs[i].key;
+    if ('error' in r) {
+      const e = r.error;
+      failed.push({ uuid: uuids[i], error: ((isAppError(e) && !e.retryable ? PERMANENT_FAILURE_MARK : '') + (e as Error).message).slice(0, 500) });
+      outcomes[i] = { key, error: e };
+    } else {
+      sent.push({ uuid: uuids[i], messageId: r.messageId });
+      outcomes[i] = { key, result: { messageId: r.messageId, alreadySent: false } };
+    }
+  };
   try {
+    const fresh: number[] = [];
+    const replies: number[] = [];
     for (const [i, msg] of msgs.entries()) {
-      const uuid = uuids[i];
-      if (!toSend.has(uuid)) {
-        outcomes.push({ key: msg.key, result: { messageId: earlier.get(uuid) ?? '', alreadySent: true } });
-        continue;
-      }
+      if (!toSend.has(uuids[i])) outcomes[i] = { key: msg.key, result: { messageId: earlier.get(uuids[i]) ?? '', alreadySent: true } };
+      else if (msg.replyTo) replies.push(i);
+      else fresh.push(i);
+    }
+    // New messages together: their pacing is reserved in one call per receiver and each leaves at
+    // its slot (LarkClient.sendEach); answers in a thread one after the other.
+    if (fresh.length > 0) {
+      const results = await deps.lark.sendEach(fresh.map((i) => sendArgs(msgs[i], uuids[i])));
+      results.forEach((r, j) => settle(fresh[j], r));
+    }
+    for (const i of replies) {
       try {
-        const { messageId } = await sendOne(deps.lark, msg, uuid);
-        sent.push({ uuid, messageId });
-        outcomes.push({ key: msg.key, result: { messageId, alreadySent: false } });
+        settle(i, await sendOne(deps.lark, msgs[i], uuids[i]));
       } catch (e) {
-        failed.push({ uuid, error: ((isAppError(e) && !e.retryable ? PERMANENT_FAILURE_MARK : '') + (e as Error).message).slice(0, 500) });
-        outcomes.push({ key: msg.key, error: e });
+        settle(i, { error: e });
       }
     }
   } finally {
@@ -123,13 +140,20 @@ export async function sendEachOnce(deps: { db: Db; lark: LarkClient }, msgs: Out
   return outcomes;
 }
 
-function sendOne(lark: LarkClient, msg: OutboundMessage, uuid: string): Promise<{ messageId: string }> {
-  const body = 'card' in msg
+function contentOf(msg: OutboundMessage): { msgType: string; content: unknown } {
+  return 'card' in msg
     ? { msgType: 'interactive', content: msg.card }
     : 'fileKey' in msg ? { msgType: 'file', content: { file_key: msg.fileKey } } : { msgType: 'text', content: { text: msg.text } };
+}
+
+function sendArgs(msg: OutboundMessage, uuid: string): SendArgs {
+  return { receiveId: msg.receiveId, receiveIdType: msg.receiveIdType ?? 'open_id', uuid, ...contentOf(msg) };
+}
+
+function sendOne(lark: LarkClient, msg: OutboundMessage, uuid: string): Promise<{ messageId: string }> {
   return msg.replyTo
-    ? lark.reply({ messageId: msg.replyTo, chatId: msg.receiveId, uuid, ...body })
-    : lark.send({ receiveId: msg.receiveId, receiveIdType: msg.receiveIdType ?? 'open_id', uuid, ...body });
+    ? lark.reply({ messageId: msg.replyTo, chatId: msg.receiveId, uuid, ...contentOf(msg) })
+    : lark.send(sendArgs(msg, uuid));
 }
 
 /** Every outcome of a batch in one statement (a VALUES list joined on uuid). */

@@ -6,8 +6,9 @@
 // Two kinds of window. A queue window (the per-app ones, `queue: true`) is one every call of the
 // API counts against: calls line up for it, each reserving the next slot it allows — in the log
 // at that future time — and sleeping until then. One script call per Feishu call, however many
-// wait: when waiting calls instead asked again whenever a slot might have freed, 20 workers sharing
-// a 2 ms slot asked about 20 times per call sent, and that polling was most of a fan-out's CPU.
+// wait (when waiting calls instead asked again whenever a slot might have freed, 20 workers sharing
+// a 2 ms slot asked about 20 times per call sent, and that polling was most of a fan-out's CPU),
+// or one for several calls to one receiver (`reserve`: an owner's cards), each then sent at its slot.
 // A queue window's slots are also spread evenly (one every window/limit ms): a burst that fits the
 // window can still arrive at Feishu compressed by network jitter and trip its window.
 // Any other window (per receiver, per message) only admits a call or sends it back to wait until
@@ -28,52 +29,75 @@ export type RateWindow = {
 export interface SendPacer {
   /** Resolves once one call fits inside every window, and records it in all of them. */
   acquire(windows: RateWindow[]): Promise<void>;
+  /**
+   * Up to `count` calls with the same windows in one ask: the first as acquire would admit it, each
+   * next as if asked right after. Resolves with how long from now each reserved call must wait
+   * (in order; at least one, fewer than `count` when a window without a queue fills up, and the
+   * rest must ask again). Optional: without it every call acquires alone.
+   */
+  reserve?(windows: RateWindow[], count: number): Promise<number[]>;
 }
 
-// KEYS: window keys. ARGV: member, then (limit, windowMs, queue 0/1) per key.
-// Returns {1, ms}: a slot is reserved in every window `ms` from now (0: now); or {0, ms}: a
-// window that does not queue is full, ask again in `ms`.
+// KEYS: window keys. ARGV: member, count, then (limit, windowMs, queue 0/1) per key.
+// Returns {k, ms1, …, msk}: k ≥ 1 calls reserved in every window, the i-th `msi` from now (0: now);
+// or {0, ms}: a window that does not queue is full, ask again in `ms`.
 //
+// Each reservation is what one call asking right after the one before would get, so reserving
+// several at once records exactly what that many single asks in a row would.
 // Each key's log stays in time order (a call is never recorded before a key's newest entry), so
 // the limit-th newest entry says when the window has room: `window` ms after it.
 const ACQUIRE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local queued = now
-local other = now
+local count = tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
-  local queue = ARGV[3 * i + 1] == '1'
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local earliest = now
-  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if newest[2] then
-    local n = tonumber(newest[2])
-    if queue and window <= 1100 then n = n + math.floor(window / limit) end
-    if n > earliest then earliest = n end
-  end
-  if redis.call('ZCARD', key) >= limit then
-    local nth = redis.call('ZRANGE', key, -limit, -limit, 'WITHSCORES')
-    local w = tonumber(nth[2]) + window
-    if w > earliest then earliest = w end
-  end
-  if queue then
-    if earliest > queued then queued = earliest end
-  elseif earliest > other then
-    other = earliest
-  end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - tonumber(ARGV[3 * i + 1]))
 end
-if other > queued then return {0, other - now} end
-for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[3 * i])
-  redis.call('ZADD', key, queued, ARGV[1] .. ':' .. queued)
-  redis.call('PEXPIRE', key, queued - now + window + 1000)
+local out = {}
+for c = 1, count do
+  local queued = now
+  local other = now
+  for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[3 * i])
+    local window = tonumber(ARGV[3 * i + 1])
+    local queue = ARGV[3 * i + 2] == '1'
+    local earliest = now
+    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    if newest[2] then
+      local n = tonumber(newest[2])
+      if queue and window <= 1100 then n = n + math.floor(window / limit) end
+      if n > earliest then earliest = n end
+    end
+    if redis.call('ZCARD', key) >= limit then
+      local nth = redis.call('ZRANGE', key, -limit, -limit, 'WITHSCORES')
+      local w = tonumber(nth[2]) + window
+      if w > earliest then earliest = w end
+    end
+    if queue then
+      if earliest > queued then queued = earliest end
+    elseif earliest > other then
+      other = earliest
+    end
+  end
+  if other > queued then
+    if c == 1 then return {0, other - now} end
+    break
+  end
+  for i, key in ipairs(KEYS) do
+    local window = tonumber(ARGV[3 * i + 1])
+    redis.call('ZADD', key, queued, ARGV[1] .. ':' .. c .. ':' .. queued)
+    redis.call('PEXPIRE', key, queued - now + window + 1000)
+  end
+  out[#out + 1] = queued - now
 end
-return {1, queued - now}
+table.insert(out, 1, #out)
+return out
 `;
 
-type PacerRedis = Redis & { dispatchPaceAcquire(numKeys: number, ...args: (string | number)[]): Promise<[number, number]> };
+type PacerRedis = Redis & { dispatchPaceAcquire(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
+
+/** The most calls one ask reserves (an owner's cards are at most a handful). */
+const MAX_RESERVE = 50;
 
 export class RedisSendPacer implements SendPacer {
   private readonly redis: PacerRedis;
@@ -94,17 +118,21 @@ export class RedisSendPacer implements SendPacer {
 
   async acquire(windows: RateWindow[]): Promise<void> {
     if (windows.length === 0) return;
+    const [ms] = await this.reserve(windows, 1);
+    // The slot is ours: wait for it whatever its distance (up to a minute's window).
+    if (ms > 0) await sleep(ms);
+  }
+
+  async reserve(windows: RateWindow[], count: number): Promise<number[]> {
+    const n = Math.max(1, Math.min(MAX_RESERVE, Math.floor(count)));
+    if (windows.length === 0) return Array.from({ length: n }, () => 0);
     const keys = windows.map((w) => `${this.prefix}:${w.key}`);
-    const args: (string | number)[] = [randomUUID()];
+    const args: (string | number)[] = [randomUUID(), n];
     for (const w of windows) args.push(w.limit, w.windowMs + (w.windowMs > 1000 ? this.longWindowMarginMs : this.marginMs), w.queue ? 1 : 0);
     for (;;) {
-      const [reserved, ms] = (await this.redis.dispatchPaceAcquire(keys.length, ...keys, ...args)).map(Number);
-      if (reserved === 1) {
-        // The slot is ours: wait for it whatever its distance (up to a minute's window).
-        if (ms > 0) await sleep(ms);
-        return;
-      }
-      await sleep(Math.min(Math.max(ms, 1), 1000));
+      const [reserved, ...rest] = (await this.redis.dispatchPaceAcquire(keys.length, ...keys, ...args)).map(Number);
+      if (reserved > 0) return rest.slice(0, reserved);
+      await sleep(Math.min(Math.max(rest[0] ?? 1, 1), 1000));
     }
   }
 }
