@@ -33,6 +33,8 @@ export const jobCatalogue = {
   'problem.notify': { queue: 'outbound', payload: z.object({ problemId: z.number().int(), event: z.string() }) },
   /** Interpret and answer one chat message to the bot (recorded in inbound_events under msg:<message_id>). */
   'chat.message': { queue: 'outbound', payload: z.object({ messageId: z.string().min(1) }) },
+  /** One notice to the admins listing a cycle's prompts and reminders given up (cycle/send-failure-report.ts). */
+  'cycle.send-failures': { queue: 'outbound', payload: z.object({ cycleId: z.number().int() }) },
   /** A plain notice to every admin (e.g. the work calendar has no data for a year). */
   'admin.notify': { queue: 'outbound', payload: z.object({ key: z.string().max(40), text: z.string() }) },
   /** Daily housekeeping: forget inbound de-duplication keys Feishu can no longer re-send. */
