@@ -112,12 +112,25 @@ async function deliverLateFailure(ctx: AppContext, evt: LarkCardActionEvent): Pr
   }
 }
 
-/** The answer that missed the deadline, as a card (a toast can no longer be shown). */
+/**
+ * The answer that missed the deadline. A card answer updates the clicked card, as it would have in
+ * time. A toast-only answer (a refusal, or a note) is told to who clicked in a message of their
+ * own: the card they clicked may be someone else's (a forwarded card clicked by a stranger), and
+ * replacing it would overwrite what its rightful recipient sees.
+ */
 async function deliverLate(ctx: AppContext, evt: LarkCardActionEvent, late: CardCallbackResponse): Promise<void> {
+  if (!late.card?.data) {
+    const openId = evt.operator?.open_id;
+    if (!openId || !late.toast) {
+      ctx.logger.warn({ eventId: evt.event_id }, 'late toast-only card action answer without an operator; not delivered');
+      return;
+    }
+    await ctx.queues.enqueue('callback.late-answer', { eventId: evt.event_id, openId, type: late.toast.type, text: late.toast.content }, { jobId: `late-answer-${evt.event_id}` });
+    return;
+  }
   if (!evt.token) {
     ctx.logger.warn({ eventId: evt.event_id }, 'late card action answer without an update token; not delivered');
     return;
   }
-  const card = late.card?.data ?? buildNoticeCard({ title: '操作未完成', text: late.toast?.content ?? '操作未完成，请重试', level: late.toast?.type === 'error' ? 'error' : 'info' });
-  await ctx.queues.enqueue('card.update', { token: evt.token, messageId: evt.context?.open_message_id, card }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
+  await ctx.queues.enqueue('card.update', { token: evt.token, messageId: evt.context?.open_message_id, card: late.card.data }, { delay: LATE_UPDATE_DELAY_MS, jobId: `card-update-${evt.event_id}` });
 }

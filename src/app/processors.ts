@@ -3,10 +3,10 @@
 // one job is refused here, a job nobody claims by QueueRegistry.startWorkers — both at start-up.
 import type { AppContext } from '../platform/app-context.js';
 import type { JobName } from '../platform/jobs/catalogue.js';
-import type { Processors } from '../platform/jobs/queue-registry.js';
+import type { Processors, StalledOutHandler } from '../platform/jobs/queue-registry.js';
 import { maintenanceProcessors } from '../platform/jobs/maintenance.processors.js';
 import { peopleProcessors } from '../registry/people.processors.js';
-import { cycleProcessors } from '../cycle/cycle.processors.js';
+import { cycleProcessors, reportStalledOut } from '../cycle/cycle.processors.js';
 import { problemProcessors } from '../problems/problem.processors.js';
 import { submissionProcessors } from '../submission/submission.processors.js';
 import { chatProcessors } from '../chat/chat.processors.js';
@@ -44,4 +44,14 @@ export function composeProcessors(ctx: AppContext, groups: Record<string, Proces
 
 export function createProcessors(ctx: AppContext): Partial<Processors> {
   return composeProcessors(ctx, FEATURE_PROCESSORS);
+}
+
+/** What is done about a job failed after stalling too often: the cycle's sends are reported. */
+export function createStalledOutHandler(ctx: AppContext): StalledOutHandler {
+  return (name, data, reason) => reportStalledOut(ctx, name, data, reason);
+}
+
+/** Starts the workers with every processor and the stalled-out handler. */
+export function startAppWorkers(ctx: AppContext): void {
+  ctx.queues.startWorkers(createProcessors(ctx), { onStalledOut: createStalledOutHandler(ctx) });
 }

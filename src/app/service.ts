@@ -8,7 +8,7 @@ import { createEventDispatcher, startLongConnection } from '../platform/feishu/l
 import { HttpServer } from '../platform/http-server.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createIntakeHandlers } from './intake-handlers.js';
-import { createProcessors } from './processors.js';
+import { startAppWorkers } from './processors.js';
 import { startScheduler } from './scheduler.js';
 
 export type Service = { ctx: AppContext; port?: number; stop: () => Promise<void> };
@@ -48,7 +48,7 @@ export async function startService(config: Config, overrides: AppContextOverride
       const scheduler = await startScheduler(ctx);
       stops.push(() => scheduler.stop());
     }
-    if (config.RUN_WORKERS) ctx.queues.startWorkers(createProcessors(ctx));
+    if (config.RUN_WORKERS) startAppWorkers(ctx);
 
     return {
       ctx,

@@ -8,6 +8,7 @@ import { timeProgress } from '../domain/schedule-lag.js';
 import type { LightRules as LightThresholds } from '../domain/lights.js';
 import { localDay } from '../cards/format.js';
 import { judgeStatusLight, missedStreaks } from '../status/project-status.js';
+import { exemptionOf } from '../status/exemptions.js';
 import { filableProjectIds } from '../registry/access.js';
 import { listProblems, type ProblemRecord } from '../problems/problem.repository.js';
 import { OPEN_STATUSES } from '../domain/problem-state.js';
@@ -38,10 +39,12 @@ export async function openSlots(db: Q, personId: number): Promise<OpenSlot[]> {
 export async function myProjectRows(db: Q, personId: number, opts: { now: Date; tz: string; thresholds: LightThresholds }): Promise<MyProjectRow[]> {
   const ids = await filableProjectIds(db, personId);
   if (ids.length === 0) return [];
+  const asOfDay = localDay(opts.now, opts.tz);
   const [projects, latest, slots] = await Promise.all([
     db
       .selectFrom('projects')
       .select(['id', 'code', 'name', 'stage', 'annual_plan', 'ytd_year', 'ytd_investment', 'planned_start', 'started'])
+      .select((eb) => exemptionOf(eb.ref('projects.id'), asOfDay).as('exemption'))
       .where('id', 'in', ids)
       .orderBy('code')
       .execute(),
@@ -60,7 +63,6 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
   const latestBy = new Map(latest.map((r) => [r.project_id, r]));
   const thisMonth = periodKeyFor('monthly', opts.now, opts.tz);
   const year = periodYear('monthly', thisMonth);
-  const asOfDay = localDay(opts.now, opts.tz);
   // Each project is judged on the cadence of its latest report this year (monthly without one),
   // with that cadence's missed streak (domain/streak.ts): one streak query per cadence.
   const judgedKind = (id: number): CycleKind => {
@@ -86,6 +88,7 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
         started: last?.started ?? p.started,
         asOfDay,
         consecutiveMissed: streaks.get(p.id) ?? 0,
+        exemption: p.exemption,
       },
       opts.thresholds,
     );

@@ -7,6 +7,7 @@ import { periodLabel } from '../domain/period.js';
 import type { CycleRow } from './cycle.repository.js';
 import { formatLocalTime, kindLabel } from '../cards/format.js';
 import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
+import { UNDELIVERED_LABEL, type UndeliveredKind } from './send-failure-report.js';
 
 export type RegionStatus = {
   regionId: number;
@@ -43,13 +44,18 @@ export type CycleStatus = {
   messages: Record<string, Record<string, number>>;
   /** Owners with a prompt that failed and is not sent yet (`cycle resend` sends them again). */
   failedPrompts: { personId: number; name: string; error: string; permanent: boolean }[];
+  /**
+   * Owners whose prompt or reminder was given up (refused for good, out of attempts, or its job
+   * failed after stalling) and has not been delivered since, with why.
+   */
+  undelivered: { personId: number; name: string; kind: UndeliveredKind; reason: string; failedAt: string }[];
 };
 
 const n = (v: string | number | bigint | null): number => Number(v ?? 0);
 
 export async function cycleStatus(db: Db, cycle: CycleRow): Promise<CycleStatus> {
   const count = (status: string) => sql<string>`count(*) filter (where cp.status = ${status})`;
-  const [regionRows, unmatched, messages, failed] = await Promise.all([
+  const [regionRows, unmatched, messages, failed, givenUp] = await Promise.all([
     db
       .selectFrom('cycle_projects as cp')
       .innerJoin('regions as r', 'r.id', 'cp.region_id')
@@ -95,6 +101,19 @@ export async function cycleStatus(db: Db, cycle: CycleRow): Promise<CycleStatus>
       .where('m.state', '=', 'failed')
       .orderBy('pe.name')
       .orderBy('m.id')
+      .execute(),
+    // Delivered since (every message of that kind to the owner sent, e.g. by `cycle resend` or
+    // the recovery tick) is no longer listed.
+    db
+      .selectFrom('delivery_failures as f')
+      .innerJoin('people as pe', 'pe.id', 'f.person_id')
+      .select(['pe.id', 'pe.name', 'f.kind', 'f.reason', 'f.failed_at'])
+      .where('f.cycle_id', '=', cycle.id)
+      .where(sql<boolean>`not (
+        exists (select 1 from outbound_messages m where m.cycle_id = f.cycle_id and m.person_id = f.person_id and m.kind = f.kind)
+        and not exists (select 1 from outbound_messages m where m.cycle_id = f.cycle_id and m.person_id = f.person_id and m.kind = f.kind and m.state <> 'sent'))`)
+      .orderBy('pe.name')
+      .orderBy('f.kind')
       .execute(),
   ]);
   const failedPrompts = new Map<number, CycleStatus['failedPrompts'][number]>();
@@ -147,6 +166,7 @@ export async function cycleStatus(db: Db, cycle: CycleRow): Promise<CycleStatus>
     unmatchedOwners: unmatched.map((u) => ({ personId: u.id, name: u.name, projects: n(u.projects) })),
     messages: byKind,
     failedPrompts: [...failedPrompts.values()],
+    undelivered: givenUp.map((g) => ({ personId: g.id, name: g.name, kind: g.kind, reason: g.reason, failedAt: g.failed_at.toISOString() })),
   };
 }
 
@@ -191,6 +211,10 @@ export function formatCycleStatus(s: CycleStatus, tz: string): string[] {
   if (s.failedPrompts.length > 0) {
     lines.push('', `填报通知发送失败的负责人（排除原因后用 npm run cli -- cycle resend --kind ${c.kind} 重发）：`);
     for (const f of s.failedPrompts) lines.push(`  ${f.name}：${f.permanent ? '飞书拒收，不再自动重试' : '暂时失败，系统将自动重试'}（${f.error.slice(0, 120)}）`);
+  }
+  if (s.undelivered.length > 0) {
+    lines.push('', '未能送达、系统已停止自动重试的通知（已通知管理员）：');
+    for (const u of s.undelivered) lines.push(`  ${u.name}：${UNDELIVERED_LABEL[u.kind]}未送达（${u.reason.slice(0, 120)}）`);
   }
   return lines;
 }

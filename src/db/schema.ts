@@ -347,6 +347,17 @@ export interface Database {
   light_exemptions: LightExemptionsTable;
   project_lights: ProjectLightsTable;
   escalation_cards: EscalationCardsTable;
+  delivery_failures: DeliveryFailuresTable;
+}
+
+/** A prompt or reminder given up for good (migration 20261202T0900). */
+export interface DeliveryFailuresTable {
+  cycle_id: number;
+  person_id: number;
+  kind: 'prompt' | 'reminder' | 'final-reminder';
+  reason: string;
+  failed_at: Timestamp;
+  notified_at: Timestamp | null;
 }
 
 export interface RegionBaselinesTable {

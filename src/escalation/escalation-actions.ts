@@ -14,6 +14,7 @@ import { AppError } from '../errors.js';
 import { cardByMessageId, findEscalations } from './escalation.repository.js';
 import { cardView } from './escalation-view.js';
 import { refreshShownCards } from './escalation.service.js';
+import { hasLoneSurrogate, loneSurrogateMessage } from '../domain/text-input.js';
 
 export type EscalationAction = 'acknowledge' | 'supervise' | 'instruct';
 const DONE: Record<EscalationAction, string> = {
@@ -75,6 +76,7 @@ export async function actOnEscalation(
   }
   if (action === 'instruct' && !text) return reply('error', '请填写批示内容');
   if ([...text].length > MAX_INSTRUCTION_CHARS) return reply('error', `内容最多 ${MAX_INSTRUCTION_CHARS} 字`);
+  if (hasLoneSurrogate(text)) return reply('error', loneSurrogateMessage(action === 'supervise' ? '督办要求' : '批示内容'));
 
   return writeOncePerEvent(deps, origin.eventId, `escalation.${action}`, async (trx, afterCommit) => {
     if (action === 'acknowledge') {

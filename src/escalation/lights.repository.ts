@@ -3,34 +3,20 @@
 // and the admins' exemptions from judging.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { judgeLight, type Exemption, type JudgedLight, type LightFacts } from '../domain/lights.js';
+import { judgeLight, type JudgedLight, type LightFacts } from '../domain/lights.js';
 import { timeProgress } from '../domain/schedule-lag.js';
 import { localDay } from '../cards/format.js';
 import type { CycleRow } from '../cycle/cycle.repository.js';
 import type { CycleSettings } from '../cycle/cycle-config.js';
 import { AppError } from '../errors.js';
 import { anyId, loadYtdBefore, missedStreaks } from '../status/project-status.js';
+import { activeExemptions } from '../status/exemptions.js';
 
 type Q = Kysely<Database>;
 
 /** How far back a missed-report streak is counted. */
 
 export type StoredLight = { projectId: number; cycleId: number; light: JudgedLight['light']; reasons: string[]; facts: LightFacts };
-
-export async function activeExemptions(db: Q, projectIds: number[], day: string): Promise<Map<number, Exemption>> {
-  if (projectIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('light_exemptions')
-    .select(['project_id', 'reason', 'until'])
-    .where(anyId('project_id', projectIds))
-    .where('removed_at', 'is', null)
-    .where('until', '>=', day)
-    .orderBy('until', 'desc')
-    .execute();
-  const out = new Map<number, Exemption>();
-  for (const r of rows) if (!out.has(r.project_id)) out.set(r.project_id, { reason: r.reason, until: r.until });
-  return out;
-}
 
 /** Missed reports in a row up to and including `cycle`: the one streak definition (status/project-status.ts). */
 function streaksThrough(db: Q, cycle: CycleRow, projectIds: number[]): Promise<Map<number, number>> {

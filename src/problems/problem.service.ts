@@ -13,6 +13,7 @@ import type { CallbackOrigin } from '../platform/feishu/callback-answer.js';
 import { applyProblemAction, findProblem, type ProblemRecord } from './problem.repository.js';
 import { enqueueProblemNotice } from './problem.notify.js';
 import { ACTION_LABELS, PROBLEM_RULES, type ProblemAction } from '../domain/problem-state.js';
+import { hasLoneSurrogate, loneSurrogateMessage } from '../domain/text-input.js';
 
 const DONE: Record<ProblemAction, string> = {
   accept: '已受理，请协调办理后在卡片中填写办理情况并办结',
@@ -54,6 +55,7 @@ export async function actOnProblem(deps: SubmissionDeps, origin: CallbackOrigin,
   }
   const note = noteFrom(action, formValue);
   if (note && [...note].length > MAX_PROBLEM_NOTE_CHARS) return reply('error', `说明最多 ${MAX_PROBLEM_NOTE_CHARS} 字`);
+  if (note && hasLoneSurrogate(note)) return reply('error', loneSurrogateMessage(action === 'resolve' ? '办理情况' : '退回原因'));
 
   return writeOncePerEvent(deps, origin.eventId, `problem.${action}`, async (trx, afterCommit) => {
     const verdict = await applyProblemAction(trx, { problemId, action, note, actorId: origin.operator.id, at: deps.now(), sourceEventId: origin.eventId });

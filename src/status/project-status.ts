@@ -6,17 +6,19 @@
 // the summary after filing (submission/report-summary.ts), and next escalation and league tables.
 //
 // judgeStatusLight is the one call of the light rule: to judge by other rules (the escalation
-// presets), change it there.
+// presets), change it there. An exemption (status/exemptions.ts) is judged here as at the close,
+// so an exempted project shows no light on its cards while the lights stored for it are 'none'.
 import { sql } from 'kysely';
 import type { Kysely, QueryCreator } from 'kysely';
 import type { Database, Project } from '../db/schema.js';
 import type { CycleKind, ReportStatus } from '../domain/vocabulary.js';
 import { periodYear, previousPeriodKey } from '../domain/period.js';
 import { completionRate, lagPoints, timeProgress, type LightInput, type LightResult } from '../domain/schedule-lag.js';
-import { light, type LightRules as LightThresholds } from '../domain/lights.js';
+import { light, type Exemption, type LightRules as LightThresholds } from '../domain/lights.js';
 import { missedStreak, STREAK_WINDOW } from '../domain/streak.js';
 import { OPEN_STATUSES } from '../domain/problem-state.js';
 import { localDay } from '../cards/format.js';
+import { exemptionOf } from './exemptions.js';
 import { knownYtdBefore, loadBases, ytdChainOf, type CycleBasis } from './ytd-basis.js';
 
 type Q = Kysely<Database>;
@@ -25,7 +27,7 @@ type Q = Kysely<Database>;
 export type StatusCycle = { id: number; kind: CycleKind; periodKey: string; dueAt: Date; openAt: Date };
 
 /** The light's facts without thresholds; the thresholds come from the configuration. */
-export type LightFacts = Omit<LightInput, 'thresholds'>;
+export type LightFacts = Omit<LightInput, 'thresholds'> & { exemption: Exemption | null };
 
 /** The one place the light is judged (see the file comment). */
 export function judgeStatusLight(facts: LightFacts, thresholds: LightThresholds): LightResult {
@@ -199,10 +201,12 @@ export async function loadProjectStatuses(
   const out = new Map<number, ProjectStatus>();
   if (projectIds.length === 0) return out;
   const ids = [...projectIds];
+  const asOfDay = localDay(now, settings.tz);
   const [projects, bases, streaks, problems] = await Promise.all([
     db
       .selectFrom('projects')
       .select(['id', 'code', 'name', 'stage', 'started', 'completed', 'registered', 'annual_plan', 'planned_start', 'ytd_year', 'ytd_investment'])
+      .select((eb) => exemptionOf(eb.ref('projects.id'), asOfDay).as('exemption'))
       .where('id', 'in', ids)
       .execute(),
     loadBases(db, cycle, ids),
@@ -210,7 +214,6 @@ export async function loadProjectStatuses(
     opts.withOpenProblems ? openProblemCounts(db, ids) : undefined,
   ]);
   const year = periodYear(cycle.kind, cycle.periodKey);
-  const asOfDay = localDay(now, settings.tz);
   // Computed once a period, not once a project: each is a calendar computation (a few hundred
   // microseconds), and a province's projects share one or a few periods.
   const periodBefore = previousPeriodKey(cycle.kind, cycle.periodKey);
@@ -220,7 +223,7 @@ export async function loadProjectStatuses(
     if (!tp) progress.set(key, (tp = timeProgress(cycle.kind, key)));
     return tp;
   };
-  for (const p of projects) {
+  for (const { exemption, ...p } of projects) {
     const basis = bases.get(p.id)!;
     // Only the chain of this cycle's cadence and year: a weekly and a monthly chain count the
     // same money, so the other cadence's cumulative is not what this period adds to.
@@ -239,6 +242,7 @@ export async function loadProjectStatuses(
         started: basis.latestBefore?.started ?? p.started,
         asOfDay,
         consecutiveMissed: streak,
+        exemption,
       },
       settings.thresholds,
     );

@@ -12,7 +12,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Cycle, Database, Person, Project, Report } from '../db/schema.js';
 import { periodYear } from '../domain/period.js';
+import type { Exemption } from '../domain/lights.js';
 import { neighbours, type ReportRef } from '../status/ytd-basis.js';
+import { exemptionOf } from '../status/exemptions.js';
 import type { FilingContext } from './filing.repository.js';
 
 export type SubmissionRead = {
@@ -42,6 +44,7 @@ type Row = Project & {
   x_existing_submitter: string | null;
   x_existing_photos: number;
   x_refs: Record<string, unknown>[] | null;
+  x_exemption: Exemption | null;
 };
 
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
@@ -89,12 +92,13 @@ export async function readSubmission(db: Kysely<Database>, o: { eventKey: string
         union all
         (select ${REF} from reports r join cycles c on c.id = r.cycle_id, cy
           where r.project_id = ${o.projectId} and c.due_at > cy.due_at order by c.due_at limit 1)
-      ) x) as x_refs
+      ) x) as x_refs,
+      ${exemptionOf(sql.ref('p.id'))} as x_exemption
     from (select 1) one
     left join projects p on p.id = ${o.projectId}
   `.execute(db);
   const row = rows[0];
-  const { x_answer, x_person, x_admin, x_delegate, x_version, x_cycle, x_covered, x_existing, x_existing_submitter, x_existing_photos, x_refs, ...projectCols } = row;
+  const { x_answer, x_person, x_admin, x_delegate, x_version, x_cycle, x_covered, x_existing, x_existing_submitter, x_existing_photos, x_refs, x_exemption, ...projectCols } = row;
   const project = projectCols.id === null ? undefined : projectCols;
   const person = x_person ? withDates<Person>(x_person, ['matched_at', 'prompted_at', 'created_at', 'updated_at']) : undefined;
   const cycle = x_cycle ? withDates<Cycle>(x_cycle, ['open_at', 'remind_at', 'due_at', 'opened_at', 'reminded_at', 'final_reminded_at', 'closed_at', 'created_at']) : undefined;
@@ -111,6 +115,7 @@ export async function readSubmission(db: Kysely<Database>, o: { eventKey: string
       year: periodYear(cycle.kind, cycle.period_key),
       covered: x_covered,
       existing,
+      exemption: x_exemption,
       previousSameKind: placed.previousSameKind,
       laterSameKind: placed.laterSameKind,
       latestBefore: placed.latestBefore,

@@ -3,7 +3,9 @@
 import type { Kysely } from 'kysely';
 import type { Cycle, Database, Project, Report } from '../db/schema.js';
 import { periodYear } from '../domain/period.js';
+import type { Exemption } from '../domain/lights.js';
 import { loadBases, type ReportNeighbours } from '../status/ytd-basis.js';
+import { exemptionOf } from '../status/exemptions.js';
 
 type Q = Kysely<Database>;
 
@@ -15,6 +17,8 @@ export type FilingContext = {
   /** Whether the cycle covers the project (a cycle_projects row). */
   covered: boolean;
   existing: Report | undefined;
+  /** The project's latest-ending exemption from the lights, for the summary's light (status/exemptions.ts). */
+  exemption: Exemption | null;
 } & ReportNeighbours;
 
 /**
@@ -22,11 +26,12 @@ export type FilingContext = {
  * call with `lock` so two people filing for one project at once are serialised on its row.
  */
 export async function loadFilingContext(db: Q, projectId: number, cycleId: number, opts: { lock?: boolean } = {}): Promise<FilingContext | undefined> {
-  let pq = db.selectFrom('projects').selectAll().where('id', '=', projectId);
+  let pq = db.selectFrom('projects').selectAll().select((eb) => exemptionOf(eb.ref('projects.id')).as('x_exemption')).where('id', '=', projectId);
   if (opts.lock) pq = pq.forUpdate();
-  const project = await pq.executeTakeFirst();
+  const row = await pq.executeTakeFirst();
   const cycle = await db.selectFrom('cycles').selectAll().where('id', '=', cycleId).executeTakeFirst();
-  if (!project || !cycle) return undefined;
+  if (!row || !cycle) return undefined;
+  const { x_exemption: exemption, ...project } = row;
   const [coverage, existing, bases] = await Promise.all([
     db.selectFrom('cycle_projects').select('status').where('cycle_id', '=', cycleId).where('project_id', '=', projectId).executeTakeFirst(),
     db.selectFrom('reports').selectAll().where('cycle_id', '=', cycleId).where('project_id', '=', projectId).executeTakeFirst(),
@@ -40,6 +45,7 @@ export async function loadFilingContext(db: Q, projectId: number, cycleId: numbe
     year: periodYear(cycle.kind, cycle.period_key),
     covered: coverage !== undefined,
     existing,
+    exemption,
     previousSameKind,
     laterSameKind,
     latestBefore,

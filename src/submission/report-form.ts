@@ -7,6 +7,7 @@ import { NO, REPORT_FIELDS, REPORT_TEXT_LIMITS, YES } from '../cards/card-action
 import { Dec, formatWan, parseAmountWan } from '../domain/amount.js';
 import { PROBLEM_CATEGORIES, STAGES, type ProblemCategory, type Stage } from '../db/schema.js';
 import { deriveYtd } from '../domain/ytd.js';
+import { hasLoneSurrogate, loneSurrogateMessage } from '../domain/text-input.js';
 
 export type ReportField = (typeof REPORT_FIELDS)[keyof typeof REPORT_FIELDS];
 /** What the owner typed, as strings keyed by form field name; re-rendered verbatim on refusal. */
@@ -18,6 +19,21 @@ export const MAX_REASON_CHARS = REPORT_TEXT_LIMITS.stageReason;
 export const MAX_PROBLEM_CHARS = REPORT_TEXT_LIMITS.problemDescription;
 
 const FIELD_NAMES = Object.values(REPORT_FIELDS) as ReportField[];
+
+/** How the form names each field, for a refusal the toast shows away from the field. */
+const FIELD_LABELS: Record<ReportField, string> = {
+  period_investment: '本期完成投资',
+  stage: '项目阶段',
+  started: '是否开工',
+  completed: '是否竣工',
+  registered: '是否入统',
+  progress: '形象进度',
+  stage_reason: '变更原因',
+  problem_category: '问题类别',
+  problem_desc: '问题描述',
+  problem_dept: '责任单位',
+  problem_city: '是否需要市级协调',
+};
 /** Select values meaning "no problem" (an empty select, or an explicit 无 option). */
 const NO_CATEGORY = new Set(['', 'none', '无']);
 
@@ -121,6 +137,7 @@ export function validateReportForm(typed: TypedForm, basis: FilingBasis): FormCh
   // under the field instead of failing the whole save with a database error.
   for (const name of FIELD_NAMES) {
     if (CONTROL_CHARS.test(typed[name] ?? '')) errors[name] = '内容含有不可见的控制字符（可能是复制粘贴带入的），请删除后重新填写';
+    if (hasLoneSurrogate(typed[name] ?? '')) errors[name] = loneSurrogateMessage(FIELD_LABELS[name]);
   }
 
   if (Object.keys(errors).length > 0 || periodInvestment === null) return { ok: false, errors };

@@ -5,7 +5,7 @@
 import { formatPercent, formatWan } from '../domain/amount.js';
 import type { CycleKind } from '../domain/period.js';
 import { lightEmoji, timeProgress, type Light } from '../domain/schedule-lag.js';
-import type { LightRules as LightThresholds } from '../domain/lights.js';
+import type { Exemption, LightRules as LightThresholds } from '../domain/lights.js';
 import { judgeStatusLight } from '../status/project-status.js';
 
 export type SummaryInput = {
@@ -18,6 +18,8 @@ export type SummaryInput = {
   plannedStart: string | null;
   /** Local day the light is judged on. */
   asOfDay: string;
+  /** The project's exemption from the lights (status/exemptions.ts), judged as at the close. */
+  exemption: Exemption | null;
   revision: number;
   late: boolean;
   noChange: boolean;
@@ -46,6 +48,7 @@ export function summarizeReport(input: SummaryInput): ReportSummary {
       asOfDay: input.asOfDay,
       // The report just filed breaks any run of missed reports.
       consecutiveMissed: 0,
+      exemption: input.exemption,
     },
     input.thresholds,
   );

@@ -344,6 +344,7 @@ function summaryCardOf(
     started: report.started,
     plannedStart: ctx.project.planned_start,
     asOfDay: localDay(deps.now(), tz),
+    exemption: ctx.exemption,
     revision: report.revision,
     late: report.late,
     noChange: report.no_change,

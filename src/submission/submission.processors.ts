@@ -3,8 +3,9 @@ import type { AppContext } from '../platform/app-context.js';
 import type { Processor } from '../platform/jobs/queue-registry.js';
 import { AppError, isAppError } from '../errors.js';
 import { sendPickedCard } from './report.service.js';
+import { sendOnce } from '../platform/feishu/outbound.js';
 
-export type SubmissionJobName = 'card.update' | 'pick.send';
+export type SubmissionJobName = 'card.update' | 'pick.send' | 'callback.late-answer';
 export type SubmissionProcessors = { [N in SubmissionJobName]: Processor<N> };
 
 export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
@@ -27,5 +28,10 @@ export function submissionProcessors(ctx: AppContext): SubmissionProcessors {
       else if (!p.token) throw new AppError('VALIDATION', 'card.update needs a token or a messageId');
     },
     'pick.send': (p) => sendPickedCard(ctx, p),
+    // Keyed by the event: a retried job or a repeated late answer sends one message.
+    'callback.late-answer': async (p) => {
+      const text = p.type === 'error' || p.type === 'warning' ? `您刚才在卡片上的操作未完成：${p.text}` : p.text;
+      await sendOnce(ctx, { key: `late-answer:${p.eventId}`, kind: 'late-answer', receiveId: p.openId, text });
+    },
   };
 }

@@ -8,7 +8,7 @@ import { parseConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { attachConsole, FakeFeishu, FeishuDriver } from '../sandbox/index.js';
 import { startService, type Service } from '../app/service.js';
-import { createProcessors } from '../app/processors.js';
+import { startAppWorkers } from '../app/processors.js';
 import { startScheduler } from '../app/scheduler.js';
 import { deleteKeysByPrefix } from '../platform/jobs/redis-keys.js';
 import { importRegistry } from '../registry/registry-import.js';
@@ -106,7 +106,7 @@ export async function startTryEnv(opts: TryEnvOptions): Promise<TryEnv> {
       .where('id', '=', opened.cycle.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    ctx.queues.startWorkers(createProcessors(ctx));
+    startAppWorkers(ctx);
     if (opts.scheduler) {
       const scheduler = await startScheduler(ctx);
       stops.push(() => scheduler.stop());

@@ -122,16 +122,19 @@ const answerOf = (body: unknown): Answer => {
 let eventSeq = 0;
 
 /** Delivers a click as Feishu does. Past the 2.5 s budget (a loaded machine) the bot answers
- *  「已收到，正在保存」 and sends its real answer as a card update: that answer is read instead. */
+ *  「已收到，正在保存」 and sends its real answer later (a card update, or a refusal as a message
+ *  to the clicker): that answer is read instead. */
 const click = async (operator: TestPerson, messageId: string, value: Record<string, unknown>, formValue?: Record<string, unknown>, eventId = `auth-${process.pid}-${eventSeq++}`): Promise<Answer> => {
   const r = await h.driver.cardAction({ operatorOpenId: operator.openId, messageId, value, eventId, ...(formValue ? { formValue } : {}) }, { allowLate: true });
   if (r.status !== 200) throw new Error(`callback answered HTTP ${r.status}`);
   const first = answerOf(r.body);
   if (first.kind !== 'toast' || first.text !== '已收到，正在保存') return first;
-  const job = await until(() => h.ctx.queues.queue('outbound').getJob(`card-update-${eventId}`), 20_000);
-  const card = (job.data as { card: { header?: { title?: { content?: string }; template?: string }; body?: unknown } }).card;
-  const refused = card.header?.template === 'red' && card.header.title?.content === '操作未完成';
-  return refused ? { kind: 'toast', type: 'error', text: JSON.stringify(card.body) } : { kind: 'card' };
+  // A card answer updates the card; a toast-only one (a refusal) goes to the clicker as a message.
+  const outbound = h.ctx.queues.queue('outbound');
+  const job = await until(async () => (await outbound.getJob(`card-update-${eventId}`)) ?? (await outbound.getJob(`late-answer-${eventId}`)), 20_000);
+  if (job.name === 'card.update') return { kind: 'card' };
+  const late = job.data as { type: string; text: string };
+  return { kind: 'toast', type: late.type, text: late.text };
 };
 
 /** Every row the case's project owns, in the tables an action could write. */

@@ -310,7 +310,8 @@ describe('Feishu faults on every outbound path', () => {
       else await ctx.queues.enqueue('reminder.send', { cycleId, ownerId: c.owner.id, final: false }, { jobId: c.jobId });
     }
     for (const c of cases) expect(await jobEnded('outbound', c.jobId)).toBe('failed');
-    await waitFor('the admin notices', () => env.fake.messages({ receive_id: adminOpenId }).length === adminBefore + cases.length, 30_000);
+    // One notice lists every owner of the cycle given up meanwhile, not a message per failure.
+    await waitFor('the admin notice', () => env.fake.messages({ receive_id: adminOpenId }).length === adminBefore + 1, 30_000);
 
     const notices = env.fake.messages({ receive_id: adminOpenId }).slice(adminBefore).map((m) => JSON.stringify(m.content));
     for (const c of cases) {
@@ -323,7 +324,7 @@ describe('Feishu faults on every outbound path', () => {
       const name = `负责人${owners.indexOf(c.owner)}`;
       const notice = notices.find((t) => t.includes(name));
       expect(notice, `admin notice for ${c.what}`).toBeDefined();
-      expect(notice).toContain(c.what === 'prompt' ? '填报通知发送失败' : '催报提醒发送失败');
+      expect(notice).toContain(`${name}（${c.what === 'prompt' ? '填报通知' : '催报提醒'}）`);
       figures.reported++;
     }
 
@@ -331,7 +332,11 @@ describe('Feishu faults on every outbound path', () => {
     const promptCase = cases.find((c) => c.what === 'prompt')!;
     expect(status.failedPrompts).toEqual([expect.objectContaining({ personId: promptCase.owner.id, permanent: true, error: expect.stringMatching(/230013/) })]);
     expect(status.messages.reminder?.failed).toBe(1);
+    // Both owners are listed as not reached, with the kind and the reason.
+    const reminderCase = cases.find((c) => c.what === 'reminder')!;
+    expect(status.undelivered.map((u) => [u.personId, u.kind]).sort()).toEqual([[promptCase.owner.id, 'prompt'], [reminderCase.owner.id, 'reminder']].sort());
     const shown = formatCycleStatus(status, 'Asia/Shanghai').join('\n');
+    expect(shown).toMatch(/负责人\d+：催报提醒未送达（.*230013/);
     expect(shown).toMatch(/催报 [^；\n]*失败1/);
     expect(shown).toMatch(/填报通知发送失败的负责人.*\n.*负责人\d+：飞书拒收，不再自动重试/);
   }, 120_000);

@@ -63,6 +63,7 @@ describe('summarizeReport', () => {
     started: true,
     plannedStart: '2024-03-01',
     asOfDay: '2026-10-24',
+    exemption: null,
     revision: 1,
     late: false,
     noChange: false,

@@ -19,12 +19,22 @@ export const jobCatalogue = {
     queue: 'outbound',
     payload: z.object({ token: z.string().optional(), messageId: z.string().optional(), card: z.record(z.string(), z.unknown()) }),
   },
+  /**
+   * A callback's toast-only answer that came after the interim one, told to who clicked as a
+   * message of their own: the clicked card may be someone else's (a forwarded card), so it stays.
+   */
+  'callback.late-answer': {
+    queue: 'outbound',
+    payload: z.object({ eventId: z.string().min(1), openId: z.string().min(1), type: z.enum(['info', 'success', 'error', 'warning']), text: z.string() }),
+  },
   /** The form (or, once filed, the summary) of a project picked on a list, as a new message to who picked it. */
   'pick.send': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), projectId: z.number().int(), personId: z.number().int() }) },
   /** Tell the people a problem concerns about a change in its state. `event`: the problem_events id. */
   'problem.notify': { queue: 'outbound', payload: z.object({ problemId: z.number().int(), event: z.string() }) },
   /** Interpret and answer one chat message to the bot (recorded in inbound_events under msg:<message_id>). */
   'chat.message': { queue: 'outbound', payload: z.object({ messageId: z.string().min(1) }) },
+  /** One notice to the admins listing a cycle's prompts and reminders given up (cycle/send-failure-report.ts). */
+  'cycle.send-failures': { queue: 'outbound', payload: z.object({ cycleId: z.number().int() }) },
   /** A plain notice to every admin (e.g. the work calendar has no data for a year). */
   'admin.notify': { queue: 'outbound', payload: z.object({ key: z.string().max(40), text: z.string() }) },
   /** Daily housekeeping: forget inbound de-duplication keys Feishu can no longer re-send. */

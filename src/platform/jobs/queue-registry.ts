@@ -10,6 +10,8 @@ import { throttledErrorLog } from './connection-errors.js';
 
 export type Processor<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<unknown>;
 export type Processors = { [N in JobName]: Processor<N> };
+/** Told of a job BullMQ failed without running it, its worker having stalled too often. */
+export type StalledOutHandler = (name: JobName, data: unknown, reason: string) => Promise<void>;
 
 /** How often a failing job runs in all, and the first wait before its next run (doubling after). */
 export type JobRetry = { attempts: number; backoffMs: number };
@@ -88,7 +90,7 @@ export class QueueRegistry {
    * process) before the stalled check hands it to another; BullMQ's 30 s unless told. Tests that
    * kill workers shorten it (the check runs every half of it) so they need not wait it out.
    */
-  startWorkers(processors: Partial<Processors>, opts: { concurrency?: Partial<Record<QueueName, number>>; lockMs?: number } = {}): void {
+  startWorkers(processors: Partial<Processors>, opts: { concurrency?: Partial<Record<QueueName, number>>; lockMs?: number; onStalledOut?: StalledOutHandler } = {}): void {
     const missing = (Object.keys(jobCatalogue) as JobName[]).filter((n) => typeof processors[n] !== 'function');
     if (missing.length) throw new Error(`no processor for jobs: ${missing.join(', ')}`);
     for (const queueName of QUEUE_NAMES) {
@@ -125,9 +127,15 @@ export class QueueRegistry {
           ...(opts.lockMs ? { lockDuration: opts.lockMs, stalledInterval: Math.max(500, Math.floor(opts.lockMs / 2)) } : {}),
         },
       );
-      worker.on('failed', (job, err) =>
-        this.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
-      );
+      worker.on('failed', (job, err) => {
+        this.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+        // Failed without its processor running (stalled too often): only this event knows.
+        if (job?.deferredFailure && opts.onStalledOut && job.name in jobCatalogue) {
+          opts.onStalledOut(job.name as JobName, job.data, job.deferredFailure).catch((e: unknown) =>
+            this.logger.error({ jobId: job.id, job: job.name, err: (e as Error).message }, 'could not report a job given up after stalling'),
+          );
+        }
+      });
       worker.on('error', throttledErrorLog(this.logger, `worker ${queueName}`));
       this.workers.push(worker);
     }
