@@ -44,7 +44,7 @@ const RATES = [50, 100, 200, 400];
 
 type Target = { projectId: number; openId: string };
 type Answer = { ms: number; kind: 'stored' | 'stand-in' | 'busy' | 'reference' | 'wrong' | 'error' };
-type Window = { loopDelayMs: { p50: number; p99: number; max: number }; gc: { minor: number; minorMs: number; major: number; majorMs: number; longestMs: string[] }; loopUtilisation: number };
+type Window = { loopDelayMs: { p50: number; p99: number; max: number }; gc: { count: number; totalMs: number; longestMs: number[] }; loopUtilisation: number };
 type Stats = { statements: number; callbackStatements: number; rss: number; cpuMs: number } & Window;
 
 export async function run(): Promise<Record<string, unknown>> {

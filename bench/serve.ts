@@ -10,7 +10,7 @@
 // callbackStatements, rss, cpuMs, loop delay and GC pauses since the last 'stats' }, 'stop'. With BENCH_CPU_PROF set the parent starts this process
 // under node --cpu-prof, and the profile is written when it stops.
 import http from 'node:http';
-import { constants, monitorEventLoopDelay, PerformanceObserver, type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type EventLoopUtilization, performance } from 'node:perf_hooks';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { parseConfig } from '../src/config.js';
 import { startService } from '../src/app/service.js';
@@ -24,26 +24,18 @@ const counted = installStatementCounter();
 // and the collector's pauses, longest first. Both reset at every 'stats'.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-let gcPauses: { ms: number; major: boolean }[] = [];
+let gcPauses: number[] = [];
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcPauses.push({ ms: e.duration, major: ((e as { detail?: { kind?: number } }).detail?.kind ?? 0) !== constants.NODE_PERFORMANCE_GC_MINOR });
+  for (const e of list.getEntries()) gcPauses.push(e.duration);
 }).observe({ entryTypes: ['gc'] });
 let elu: EventLoopUtilization = performance.eventLoopUtilization();
 
 function window() {
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
-  const pauses = gcPauses.sort((a, b) => b.ms - a.ms);
-  const total = (major: boolean) => Math.round(pauses.filter((p) => p.major === major).reduce((a, p) => a + p.ms, 0));
+  const pauses = gcPauses.sort((a, b) => b - a);
   const out = {
     loopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
-    // Scavenges (minor) apart from mark-compact and its incremental steps and weak callbacks (major).
-    gc: {
-      minor: pauses.filter((p) => !p.major).length,
-      minorMs: total(false),
-      major: pauses.filter((p) => p.major).length,
-      majorMs: total(true),
-      longestMs: pauses.slice(0, 3).map((p) => `${Math.round(p.ms)}${p.major ? ' major' : ''}`),
-    },
+    gc: { count: pauses.length, totalMs: Math.round(pauses.reduce((a, b) => a + b, 0)), longestMs: pauses.slice(0, 3).map((d) => Math.round(d)) },
     loopUtilisation: Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100,
   };
   loopDelay.reset();
