@@ -11,7 +11,8 @@
 //       (60) each; latency from each request's scheduled time, so a slow answer delays nothing.
 // Counted: p50/p95/p99, stored per second (report revisions written), stand-in answers
 // (「已收到，正在保存」), refusals (「系统繁忙，请稍后再试」), answers over 3 s, SQL statements per
-// stored submission (every pg Client.query in the serving process).
+// stored submission (every pg Client.query in the serving process), the serving process's CPU per
+// stored submission, its event-loop delay and GC pauses over each run.
 //
 //   npx tsx bench/load.bench.ts
 //   BENCH_LOAD_N=2000 BENCH_LOAD_PROJECTS=500 BENCH_OPEN_SECONDS=5 BENCH_SETTLE_SECONDS=5 npx tsx bench/load.bench.ts
@@ -43,7 +44,8 @@ const RATES = [50, 100, 200, 400];
 
 type Target = { projectId: number; openId: string };
 type Answer = { ms: number; kind: 'stored' | 'stand-in' | 'busy' | 'reference' | 'wrong' | 'error' };
-type Stats = { statements: number; callbackStatements: number; rss: number; memory: Record<string, number>; cpuMs: number };
+type Window = { loopDelayMs: { p50: number; p99: number; max: number }; gc: { count: number; totalMs: number; longestMs: number[] }; loopUtilisation: number };
+type Stats = { statements: number; callbackStatements: number; rss: number; memory: Record<string, number>; cpuMs: number } & Window;
 
 export async function run(): Promise<Record<string, unknown>> {
   const total = envNumber('BENCH_LOAD_N', 20_000);
@@ -147,6 +149,9 @@ export async function run(): Promise<Record<string, unknown>> {
         statementsPerStored: round((atEnd.statements - before.statements) / Math.max(1, storedInWindow), 1),
         // The requests' own statements (BEGIN/COMMIT included), without the jobs after commit.
         requestStatementsPerStored: round((atEnd.callbackStatements - before.callbackStatements) / Math.max(1, storedInWindow), 2),
+        // The serving process's CPU (user + system, workers included) over the run, per report stored.
+        cpuMsPerStored: round((atEnd.cpuMs - before.cpuMs) / Math.max(1, storedInWindow), 2),
+        ...serving(atEnd),
       },
     };
     const ratios = {
@@ -178,6 +183,8 @@ export async function run(): Promise<Record<string, unknown>> {
         storedPerSecond: round((r1 - r0) / openSeconds, 1),
         statementsPerStored: round((s1.statements - s0.statements) / Math.max(1, r1 - r0), 1),
         requestStatementsPerStored: round((s1.callbackStatements - s0.callbackStatements) / Math.max(1, r1 - r0), 2),
+        cpuMsPerStored: round((s1.cpuMs - s0.cpuMs) / Math.max(1, r1 - r0), 2),
+        ...serving(s1),
       });
       await settled(revisions, r1);
     }
@@ -204,6 +211,9 @@ export async function run(): Promise<Record<string, unknown>> {
     ]);
   }
 }
+
+/** The serving process's event loop and collector over the window a figure covers. */
+const serving = (s: Stats) => ({ loopDelayMs: s.loopDelayMs, gc: s.gc, loopUtilisation: s.loopUtilisation });
 
 const form = (amount: string, progress: string): Record<string, string> => ({
   [F.periodInvestment]: amount,
@@ -418,7 +428,7 @@ async function seed(db: Db, count: number): Promise<Target[]> {
 
 function print(f: Record<string, unknown>): void {
   const closed = f.closedLoop as { reference: Record<string, unknown>; service: Record<string, unknown> };
-  const cols = ['n', 'perSecond', 'p50', 'p95', 'p99', 'max', 'over3s', 'standIn', 'busy', 'wrong', 'errors', 'storedPerSecond', 'statementsPerStored', 'requestStatementsPerStored'];
+  const cols = ['n', 'perSecond', 'p50', 'p95', 'p99', 'max', 'over3s', 'standIn', 'busy', 'wrong', 'errors', 'storedPerSecond', 'statementsPerStored', 'requestStatementsPerStored', 'cpuMsPerStored'];
   const row = (name: string, r: Record<string, unknown>) => [name, ...cols.map((c) => String((r[c] as string | number | null | undefined) ?? '-'))];
   const rows = [
     ['', ...cols],
@@ -428,6 +438,9 @@ function print(f: Record<string, unknown>): void {
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  for (const [name, r] of [['service (closed)', closed.service], ...(f.openLoop as Record<string, unknown>[]).map((o) => [`service open ${String(o.rate)}/s`, o] as const)] as const) {
+    console.log(`${name}: loop delay ${JSON.stringify(r.loopDelayMs)}, gc ${JSON.stringify(r.gc)}, loop utilisation ${String(r.loopUtilisation)}`);
+  }
   console.log('ratios', JSON.stringify(f.ratios), 'highest open-loop rate with p99 < 100 ms:', f.highestRateWithP99Under100ms);
   console.log('serving RSS (MB)', JSON.stringify(f.memory), '; work after load:', JSON.stringify({ s: closed.service.workAfterLoadSeconds, stored: closed.service.storedAfterLoad }));
 }

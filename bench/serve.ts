@@ -7,10 +7,11 @@
 // Every SQL statement the process sends is counted at the pg driver (Client.query), so the bench
 // can divide by submissions: all of them, and those sent while handling a callback (the request's
 // own, without the jobs after commit). IPC: parent sends 'stats' → { statements,
-// callbackStatements, rss }, 'stop'. With BENCH_CPU_PROF set the parent starts this process
+// callbackStatements, rss, cpuMs, loop delay and GC pauses since the last 'stats' }, 'stop'. With BENCH_CPU_PROF set the parent starts this process
 // under node --cpu-prof, and the profile is written when it stops.
 import http from 'node:http';
 import v8 from 'node:v8';
+import { monitorEventLoopDelay, PerformanceObserver, type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config.js';
 import { startService } from '../src/app/service.js';
 import { createLogger } from '../src/logger.js';
@@ -19,6 +20,30 @@ import { benchClock } from './bench-support.js';
 import { installStatementCounter } from './statement-counter.js';
 
 const counted = installStatementCounter();
+
+// Where the time between two 'stats' calls went: event-loop delay (what a request waits behind),
+// and the collector's pauses, longest first. Both reset at every 'stats'.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push(e.duration);
+}).observe({ entryTypes: ['gc'] });
+let elu: EventLoopUtilization = performance.eventLoopUtilization();
+
+function window() {
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  const pauses = gcPauses.sort((a, b) => b - a);
+  const out = {
+    loopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+    gc: { count: pauses.length, totalMs: Math.round(pauses.reduce((a, b) => a + b, 0)), longestMs: pauses.slice(0, 3).map((d) => Math.round(d)) },
+    loopUtilisation: Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100,
+  };
+  loopDelay.reset();
+  gcPauses = [];
+  elu = performance.eventLoopUtilization();
+  return out;
+}
 
 const env = JSON.parse(process.env.BENCH_SERVE_ENV ?? '{}') as Record<string, string>;
 const clockStart = process.env.BENCH_SERVE_CLOCK ?? '';
@@ -34,7 +59,7 @@ const refPort = typeof refAddress === 'object' && refAddress ? refAddress.port :
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stats') {
     const c = counted();
-    process.send?.({ type: 'stats', statements: c.all, callbackStatements: c.callbacks, rss: process.memoryUsage().rss, memory: memoryBreakdown(), cpuMs: cpuMs() });
+    process.send?.({ type: 'stats', statements: c.all, callbackStatements: c.callbacks, rss: process.memoryUsage().rss, memory: memoryBreakdown(), cpuMs: cpuMs(), ...window() });
   } else if (m.type === 'snapshot') {
     // BENCH_HEAP_SNAPSHOT=<dir>: the parent asks for one at idle, end of load and after settling.
     process.send?.({ type: 'snapshot', path: v8.writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}/serve-${Date.now()}.heapsnapshot`) });
