@@ -14,14 +14,31 @@ export function formatLocalTime(instant: Date, tz: string, refYear?: number): st
 }
 
 function computeLocalTime(instant: Date, tz: string, refYear?: number): string {
-  const d = DateTime.fromJSDate(instant, { zone: tz });
-  const year = refYear !== undefined && d.year !== refYear ? `${d.year}年` : '';
-  return `${year}${d.month}月${d.day}日（周${WEEKDAYS[d.weekday - 1]}）${d.toFormat('HH:mm')}`;
+  const d = wallClock(instant, tz);
+  const y = d.getUTCFullYear();
+  const year = refYear !== undefined && y !== refYear ? `${y}年` : '';
+  return `${year}${d.getUTCMonth() + 1}月${d.getUTCDate()}日（周${WEEKDAYS[(d.getUTCDay() + 6) % 7]}）${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
 }
 
 /** "2026-11-20" in the dispatch zone. */
 export function localDay(instant: Date, tz: string): string {
-  return DateTime.fromJSDate(instant, { zone: tz }).toISODate()!;
+  const d = wallClock(instant, tz);
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+// Every answer to a submission shows its time and day in the zone: converting with luxon (Intl)
+// each time was a few per cent of the serving process's CPU. A zone's offset changes only at
+// whole minutes, so it is looked up once per zone and minute.
+const offsets = memoByKey<number>();
+
+/** The instant as the zone's wall clock, read with the getUTC* methods. */
+function wallClock(instant: Date, tz: string): Date {
+  const minute = Math.floor(instant.getTime() / 60_000);
+  const offset = offsets(`${tz}|${minute}`, () => DateTime.fromMillis(minute * 60_000, { zone: tz }).offset);
+  if (!Number.isFinite(offset)) throw new Error(`unknown time zone ${tz}`);
+  return new Date(instant.getTime() + offset * 60_000);
 }
 
 export function kindLabel(kind: CycleKind): string {

@@ -89,10 +89,18 @@ export function mergeHolidayData(...sources: HolidayData[]): HolidayData {
 
 /** Validates a real calendar date in canonical "YYYY-MM-DD" form and returns it. */
 export function assertDay(day: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !DateTime.fromISO(day, { zone: 'utc' }).isValid) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !isCalendarDay(day)) {
     throw new AppError('VALIDATION', `expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
   }
   return day;
+}
+
+/** A real day (no 2月30日): checked with Date arithmetic, which a card's summary does often enough that luxon's parse showed in profiles. */
+function isCalendarDay(day: string): boolean {
+  const [y, m, d] = [Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))];
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  return m >= 1 && m <= 12 && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
 }
 
 const parseDay = (day: string): DateTime => DateTime.fromISO(assertDay(day), { zone: 'utc' });

@@ -15,6 +15,7 @@ import { periodYear } from '../domain/period.js';
 import type { Exemption } from '../domain/lights.js';
 import { neighbours, type ReportRef } from '../status/ytd-basis.js';
 import { exemptionOf } from '../status/exemptions.js';
+import { shapedStatement, type Param } from '../db/shaped-statement.js';
 import type { FilingContext } from './filing.repository.js';
 
 export type SubmissionRead = {
@@ -65,38 +66,48 @@ const REF = sql`json_build_object(
 /** Who clicked: the operator's open_id as delivered, or (a caller that identified them already) their id. */
 export type Operator = { openId: string } | { personId: number };
 
-export async function readSubmission(db: Kysely<Database>, o: { eventKey: string; operator: Operator; projectId: number; cycleId: number }): Promise<SubmissionRead> {
-  const who = 'openId' in o.operator ? sql`open_id = ${o.operator.openId}` : sql`id = ${o.operator.personId}`;
-  const { rows } = await sql<Row>`
+function readStatement(param: Param, o: { operator: Operator }) {
+  const who = 'openId' in o.operator ? sql`open_id = ${param('who')}` : sql`id = ${param('who')}`;
+  const projectId = param('projectId');
+  const cycleId = param('cycleId');
+  return sql<Row>`
     with pe as (select * from people where ${who} limit 1),
-    cy as (select * from cycles where id = ${o.cycleId}),
-    ex as (select * from reports where cycle_id = ${o.cycleId} and project_id = ${o.projectId})
+    cy as (select * from cycles where id = ${cycleId}),
+    ex as (select * from reports where cycle_id = ${cycleId} and project_id = ${projectId})
     select p.*,
-      (select payload from inbound_events where dedupe_key = ${o.eventKey}) as x_answer,
+      (select payload from inbound_events where dedupe_key = ${param('eventKey')}) as x_answer,
       (select to_jsonb(pe) from pe) as x_person,
       exists (select 1 from person_grants g join pe on pe.id = g.person_id where g.role = 'admin') as x_admin,
-      exists (select 1 from person_grants g join pe on pe.id = g.person_id where g.role = 'delegate' and g.project_id = ${o.projectId}) as x_delegate,
+      exists (select 1 from person_grants g join pe on pe.id = g.person_id where g.role = 'delegate' and g.project_id = ${projectId}) as x_delegate,
       p.xmin::text as x_version,
       (select to_jsonb(cy) from cy) as x_cycle,
-      exists (select 1 from cycle_projects where cycle_id = ${o.cycleId} and project_id = ${o.projectId}) as x_covered,
+      exists (select 1 from cycle_projects where cycle_id = ${cycleId} and project_id = ${projectId}) as x_covered,
       (select to_jsonb(ex) || jsonb_build_object('period_investment', ex.period_investment::text, 'ytd_investment', ex.ytd_investment::text,
          'since_start_investment', ex.since_start_investment::text) from ex) as x_existing,
       (select s.name from people s join ex on ex.submitted_by = s.id) as x_existing_submitter,
       (select count(*)::int from report_photos ph join ex on ex.id = ph.report_id) as x_existing_photos,
       (select json_agg(x.ref) from (
         (select ${REF} as ref from reports r join cycles c on c.id = r.cycle_id, cy
-          where r.project_id = ${o.projectId} and c.kind = cy.kind and c.period_key like split_part(cy.period_key, '-', 1) || '-%')
+          where r.project_id = ${projectId} and c.kind = cy.kind and c.period_key like split_part(cy.period_key, '-', 1) || '-%')
         union all
         (select ${REF} from reports r join cycles c on c.id = r.cycle_id, cy
-          where r.project_id = ${o.projectId} and c.due_at < cy.due_at order by c.due_at desc, r.submitted_at desc, r.id desc limit 1)
+          where r.project_id = ${projectId} and c.due_at < cy.due_at order by c.due_at desc, r.submitted_at desc, r.id desc limit 1)
         union all
         (select ${REF} from reports r join cycles c on c.id = r.cycle_id, cy
-          where r.project_id = ${o.projectId} and c.due_at > cy.due_at order by c.due_at limit 1)
+          where r.project_id = ${projectId} and c.due_at > cy.due_at order by c.due_at limit 1)
       ) x) as x_refs,
       ${exemptionOf(sql.ref('p.id'))} as x_exemption
     from (select 1) one
-    left join projects p on p.id = ${o.projectId}
-  `.execute(db);
+    left join projects p on p.id = ${projectId}
+  `;
+}
+
+// Its text differs only by how the operator is named.
+const read = shapedStatement(readStatement, (o) => ('openId' in o.operator ? 'open_id' : 'id'));
+
+export async function readSubmission(db: Kysely<Database>, o: { eventKey: string; operator: Operator; projectId: number; cycleId: number }): Promise<SubmissionRead> {
+  const who = 'openId' in o.operator ? o.operator.openId : o.operator.personId;
+  const { rows } = await read(db, o, { who, projectId: o.projectId, cycleId: o.cycleId, eventKey: o.eventKey });
   const row = rows[0];
   const { x_answer, x_person, x_admin, x_delegate, x_version, x_cycle, x_covered, x_existing, x_existing_submitter, x_existing_photos, x_refs, x_exemption, ...projectCols } = row;
   const project = projectCols.id === null ? undefined : projectCols;

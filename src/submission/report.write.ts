@@ -11,6 +11,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ReportPlan } from './report.store.js';
+import { shapedStatement, type Param } from '../db/shaped-statement.js';
 
 export type OnceWrite = {
   eventKey: string;
@@ -44,39 +45,41 @@ function typed(column: string, value: unknown): RawBuilder<unknown> {
   return sql`${value}::${sql.raw(cast)}`;
 }
 
+// Values are named by their part and column (f.period_investment, r.reason, s.stage), so the
+// statement's text depends only on which parts and columns there are (shapeOf).
 const columns = (o: Record<string, unknown>) => sql.join(Object.keys(o).map((k) => sql.ref(k)));
-const values = (o: Record<string, unknown>) => sql.join(Object.entries(o).map(([k, v]) => typed(k, v)));
-const sets = (o: Record<string, unknown>) => sql.join(Object.entries(o).map(([k, v]) => sql`${sql.ref(k)} = ${typed(k, v)}`));
+const values = (o: Record<string, unknown>, part: string, param: Param) => sql.join(Object.keys(o).map((k) => typed(k, param(`${part}.${k}`))));
+const sets = (o: Record<string, unknown>, part: string, param: Param) => sql.join(Object.keys(o).map((k) => sql`${sql.ref(k)} = ${typed(k, param(`${part}.${k}`))}`));
 
-/**
- * Claims the event and, when there is a plan, stores the report, its revision, the coverage
- * status and the registry update. Without a plan (a submission identical to the stored report)
- * only the claim and its answer are written (reportId 0).
- */
-export async function writeReportOnce(db: Kysely<Database>, w: OnceWrite): Promise<OnceWritten> {
+const revisionRowOf = (w: OnceWrite, p: ReportPlan) => ({ ...p.fields, cycle_id: w.cycleId, project_id: w.projectId, revision: p.revision, late: p.revisionLate, reason: p.reason });
+const projectSetOf = (p: ReportPlan) => (p.project ? { ...p.project.set, updated_at: p.fields.submitted_at, updated_by: `report:${p.fields.submitted_by}` } : null);
+
+/** What decides the statement's text: with or without a plan, a new report or a correction, late or not, the registry columns set. */
+function shapeOf(w: OnceWrite): string {
   const p = w.plan;
-  const at = p?.fields.submitted_at;
-  const by = p ? `report:${p.fields.submitted_by}` : '';
+  if (!p) return 'answer only';
+  return [Object.keys(p.fields).join(','), p.reportId === null ? 'new' : 'correction', w.late ? 'late' : 'on time', p.project ? Object.keys(p.project.set).join(',') : '-'].join('|');
+}
+
+function statement(param: Param, w: OnceWrite): RawBuilder<Outcome> {
+  const p = w.plan;
+  const projectSet = p ? projectSetOf(p) : null;
   // "set updated_at = updated_at" still writes a new row version: the next reader's xmin.
-  const projectSet = p?.project ? sets({ ...p.project.set, updated_at: at, updated_by: by }) : sql`updated_at = updated_at`;
   const gate = p
-    ? sql`gate as (update projects set ${projectSet} where id = ${w.projectId}::integer and xmin = ${w.version}::xid returning id)`
-    : sql`gate as (select id from projects where id = ${w.projectId}::integer and xmin = ${w.version}::xid)`;
+    ? sql`gate as (update projects set ${projectSet ? sets(projectSet, 's', param) : sql`updated_at = updated_at`} where id = ${param('projectId')}::integer and xmin = ${param('version')}::xid returning id)`
+    : sql`gate as (select id from projects where id = ${param('projectId')}::integer and xmin = ${param('version')}::xid)`;
   const claim = sql`claim as (
-    insert into inbound_events (dedupe_key, kind, payload) select ${w.eventKey}::text, ${w.kind}::text, ${JSON.stringify(w.answer)}::jsonb from gate
+    insert into inbound_events (dedupe_key, kind, payload) select ${param('eventKey')}::text, ${param('kind')}::text, ${param('answer')}::jsonb from gate
     on conflict (dedupe_key) do nothing returning dedupe_key)`;
-  if (!p) {
-    const { rows } = await sql<Outcome>`with ${gate}, ${claim} select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, 0 as id`.execute(db);
-    return outcome(rows[0]);
-  }
+  if (!p) return sql<Outcome>`with ${gate}, ${claim} select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, 0 as id`;
   const report =
     p.reportId === null
       ? sql`rep as (insert into reports (${columns(p.fields)}, cycle_id, project_id, revision, late)
-          select ${values(p.fields)}, ${w.cycleId}::integer, ${w.projectId}::integer, ${p.revision}::integer, ${p.reportLate}::boolean from claim
+          select ${values(p.fields, 'f', param)}, ${param('cycleId')}::integer, ${param('projectId')}::integer, ${param('revision')}::integer, ${param('reportLate')}::boolean from claim
           returning id)`
-      : sql`rep as (update reports set ${sets(p.fields)}, revision = ${p.revision}::integer, updated_at = ${at}::timestamptz
-          where id = ${p.reportId}::integer and exists (select 1 from claim) returning id)`;
-  const revisionRow = { ...p.fields, cycle_id: w.cycleId, project_id: w.projectId, revision: p.revision, late: p.revisionLate, reason: p.reason };
+      : sql`rep as (update reports set ${sets(p.fields, 'f', param)}, revision = ${param('revision')}::integer, updated_at = ${param('at')}::timestamptz
+          where id = ${param('reportId')}::integer and exists (select 1 from claim) returning id)`;
+  const revisionRow = revisionRowOf(w, p);
   // As cycle.repository.ts markReported: only the first report moves the status; a row the close
   // already marked 'missed' becomes 'late' whatever this submission decided.
   const status = w.late ? sql`'late'` : sql`case when status = 'missed' then 'late' else 'reported' end`;
@@ -84,18 +87,50 @@ export async function writeReportOnce(db: Kysely<Database>, w: OnceWrite): Promi
     gate,
     claim,
     report,
-    sql`rev as (insert into report_revisions (${columns(revisionRow)}, report_id) select ${values(revisionRow)}, rep.id from rep)`,
-    sql`mark as (update cycle_projects set status = ${status}, reported_at = ${at}::timestamptz
-      where cycle_id = ${w.cycleId}::integer and project_id = ${w.projectId}::integer and status in ('pending', 'missed') and exists (select 1 from claim))`,
+    sql`rev as (insert into report_revisions (${columns(revisionRow)}, report_id) select ${values(revisionRow, 'r', param)}, rep.id from rep)`,
+    sql`mark as (update cycle_projects set status = ${status}, reported_at = ${param('at')}::timestamptz
+      where cycle_id = ${param('cycleId')}::integer and project_id = ${param('projectId')}::integer and status in ('pending', 'missed') and exists (select 1 from claim))`,
   ];
   if (p.project) {
     parts.push(
       sql`chg as (insert into project_changes (project_id, import_id, changed_by, changes)
-        select ${w.projectId}::integer, null, ${by}::text, ${JSON.stringify(p.project.changes)}::jsonb from claim)`,
+        select ${param('projectId')}::integer, null, ${param('by')}::text, ${param('changes')}::jsonb from claim)`,
     );
   }
-  const { rows } = await sql<Outcome>`with ${sql.join(parts)}
-    select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, (select id from rep) as id`.execute(db);
+  return sql<Outcome>`with ${sql.join(parts)}
+    select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, (select id from rep) as id`;
+}
+
+const write = shapedStatement(statement, shapeOf);
+
+/** Every value the statement for `w` names, by name. */
+function valuesOf(w: OnceWrite): Record<string, unknown> {
+  const out: Record<string, unknown> = { projectId: w.projectId, version: w.version, eventKey: w.eventKey, kind: w.kind, answer: JSON.stringify(w.answer), cycleId: w.cycleId };
+  const p = w.plan;
+  if (!p) return out;
+  const put = (part: string, o: Record<string, unknown>) => {
+    for (const k in o) out[`${part}.${k}`] = o[k];
+  };
+  put('f', p.fields);
+  put('r', revisionRowOf(w, p));
+  const projectSet = projectSetOf(p);
+  if (projectSet) put('s', projectSet);
+  out.revision = p.revision;
+  out.reportLate = p.reportLate;
+  out.reportId = p.reportId;
+  out.at = p.fields.submitted_at;
+  out.by = `report:${p.fields.submitted_by}`;
+  out.changes = p.project ? JSON.stringify(p.project.changes) : null;
+  return out;
+}
+
+/**
+ * Claims the event and, when there is a plan, stores the report, its revision, the coverage
+ * status and the registry update. Without a plan (a submission identical to the stored report)
+ * only the claim and its answer are written (reportId 0).
+ */
+export async function writeReportOnce(db: Kysely<Database>, w: OnceWrite): Promise<OnceWritten> {
+  const { rows } = await write(db, w, valuesOf(w));
   return outcome(rows[0]);
 }
 

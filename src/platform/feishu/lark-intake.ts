@@ -191,9 +191,14 @@ function hasSignatureHeaders(headers: Record<string, string | string[] | undefin
   return Boolean(headers['x-lark-signature'] && headers['x-lark-request-timestamp'] && headers['x-lark-request-nonce']);
 }
 
+// The cipher hashes its key when made: one per key, not one per delivery.
+const ciphers = new Map<string, lark.AESCipher>();
+
 function decryptBody(encryptKey: string, encrypt: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(new sdk.AESCipher(encryptKey).decrypt(encrypt)) as Record<string, unknown>;
+    let cipher = ciphers.get(encryptKey);
+    if (!cipher) ciphers.set(encryptKey, (cipher = new sdk.AESCipher(encryptKey)));
+    return JSON.parse(cipher.decrypt(encrypt)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
