@@ -87,11 +87,18 @@ export function mergeHolidayData(...sources: HolidayData[]): HolidayData {
   return { holidays, workdays };
 }
 
+// Days already found valid: a close judges ten thousand lights on one day, and parsing a date
+// with luxon is most of what a light costs. Bounded, as the days a process sees are few.
+const validDays = new Set<string>();
+
 /** Validates a real calendar date in canonical "YYYY-MM-DD" form and returns it. */
 export function assertDay(day: string): string {
+  if (validDays.has(day)) return day;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !DateTime.fromISO(day, { zone: 'utc' }).isValid) {
     throw new AppError('VALIDATION', `expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
   }
+  if (validDays.size >= 10_000) validDays.clear();
+  validDays.add(day);
   return day;
 }
 

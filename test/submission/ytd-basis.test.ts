@@ -12,7 +12,7 @@ import type { CycleRow } from '../../src/cycle/cycle.repository.js';
 import { loadReportCardInputs } from '../../src/cycle/report-card.data.js';
 import { loadFilingContext } from '../../src/submission/filing.repository.js';
 import { filingBasis } from '../../src/submission/filing-basis.js';
-import { loadBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/status/ytd-basis.js';
+import { loadBases, loadChainBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/status/ytd-basis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
@@ -129,6 +129,22 @@ describe('loadBases', () => {
         const all = await fullHistory(projectId);
         expect(bases.get(projectId), `project ${projectId}, cycle ${c.period_key}`).toEqual({
           ...neighbours(all, basisCycle(c)),
+          current: all.find((r) => r.cycleId === c.id),
+        });
+      }
+    }
+  });
+});
+
+describe('loadChainBases', () => {
+  it('gives the previous report of the chain and the cycle\'s own as the whole history of each project does', async () => {
+    for (const c of cycles) {
+      const bases = await loadChainBases(db, basisCycle(c), projectIds);
+      expect([...bases.keys()].sort()).toEqual([...projectIds].sort());
+      for (const projectId of projectIds) {
+        const all = await fullHistory(projectId);
+        expect(bases.get(projectId), `project ${projectId}, cycle ${c.period_key}`).toEqual({
+          previousSameKind: neighbours(all, basisCycle(c)).previousSameKind,
           current: all.find((r) => r.cycleId === c.id),
         });
       }

@@ -5,6 +5,7 @@ import * as lookupIndexes from './20261121T0900-lookup-indexes.js';
 import * as escalation from './20261201T0900-escalation.js';
 import * as league from './20261201T1000-league.js';
 import * as cycleProjectsByProject from './20261201T1100-cycle-projects-by-project.js';
+import * as lightsByCycle from './20261202T1200-lights-by-cycle.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T0900-escalation': escalation,
   '20261201T1000-league': league,
   '20261201T1100-cycle-projects-by-project': cycleProjectsByProject,
+  '20261202T1200-lights-by-cycle': lightsByCycle,
 };
