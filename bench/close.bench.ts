@@ -9,6 +9,7 @@
 //
 //   npx tsx bench/close.bench.ts
 //   BENCH_CLOSE_PROJECTS=1000 BENCH_CLOSE_WEEKS=10 npx tsx bench/close.bench.ts
+import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { parseConfig } from '../src/config.js';
@@ -23,8 +24,9 @@ import { loadReportCardInputs } from '../src/cycle/report-card.data.js';
 import { cycleSettings } from '../src/cycle/cycle-config.js';
 import { escalateAtClose } from '../src/escalation/escalation.service.js';
 import { postLeague } from '../src/league/league.post.js';
-import { benchAdminUrl, cleanup, createBenchDatabase } from './bench-support.js';
+import { adminQuery, benchAdminUrl, cleanup, createBenchDatabase } from './bench-support.js';
 import { envNumber, round, writeResults } from './results.js';
+import { installStatementTimer, serverDurations, statementReport, timingPart } from './statement-timer.js';
 
 /** Records what the close enqueues (the worker's jobs are called directly below, in the worker's order). */
 function recordingQueues(): { queues: AppContext['queues']; jobs: { name: string; payload: unknown }[] } {
@@ -40,6 +42,17 @@ export async function run(): Promise<Record<string, unknown>> {
   const projects = envNumber('BENCH_CLOSE_PROJECTS', 10_000);
   const weeks = envNumber('BENCH_CLOSE_WEEKS', 52);
   const benchDb = await createBenchDatabase(benchAdminUrl());
+  // BENCH_CLOSE_STATEMENTS=1: every statement timed at the driver, and (with BENCH_PG_LOG, the
+  // server's log file, readable) Postgres's own durations of them summed per part.
+  const timer = process.env.BENCH_CLOSE_STATEMENTS ? installStatementTimer() : null;
+  const pgLog = process.env.BENCH_PG_LOG;
+  const logOffset = pgLog && existsSync(pgLog) ? statSync(pgLog).size : 0;
+  if (timer && pgLog) {
+    // Durations only: the lights' and escalations' JSON parameters would otherwise be logged in full.
+    await adminQuery(benchAdminUrl(), `alter database "${benchDb.name}" set log_min_duration_statement = 0`);
+    await adminQuery(benchAdminUrl(), `alter database "${benchDb.name}" set log_parameter_max_length = 0`);
+  }
+  const windows: { part: string; from: number; to: number }[] = [];
   const db = createDb(benchDb.url, { max: 4 });
   try {
     await migrateToLatest(db);
@@ -57,9 +70,13 @@ export async function run(): Promise<Record<string, unknown>> {
     const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     const parts: Record<string, number | null> = {};
     const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+      timingPart(name);
+      const from = Date.now();
       const s = performance.now();
       const r = await fn();
       parts[name] = round((performance.now() - s) / 1000, 3);
+      windows.push({ part: name, from, to: Date.now() });
+      timingPart('-');
       return r;
     };
     const all = performance.now();
@@ -95,6 +112,15 @@ export async function run(): Promise<Record<string, unknown>> {
     console.log(`close: ${projects} projects, 100 regions, ${weeks} weeks of history (${figures.cycleProjectRows} cycle rows; seeded in ${figures.seedSeconds} s)`);
     console.log(`close + lights + escalations + league ${figures.closeSeconds} s (target < 5 s); with the reads after it ${figures.totalSeconds} s`);
     console.log(`parts (s): ${Object.entries(parts).map(([k, v]) => `${k} ${v}`).join(', ')}; escalations ${JSON.stringify(figures.escalations)}; peak RSS ${figures.peakRssMb} MB`);
+    if (timer) {
+      for (const line of statementReport(timer.statements.filter((x) => x.part !== '-'))) console.log(line);
+      if (pgLog) {
+        // The log is written a moment after each statement ends.
+        await new Promise((r) => setTimeout(r, 500));
+        const server = serverDurations(pgLog, logOffset, timer.pids, windows);
+        console.log(`postgres (logged durations, summed): ${Object.entries(server).map(([k, v]) => `${k} ${v.ms.toFixed(0)} ms / ${v.statements}`).join(', ')}`);
+      }
+    }
     return figures;
   } finally {
     await cleanup('close bench', [() => db.destroy(), () => benchDb.drop()]);

@@ -90,6 +90,29 @@ export async function listEscalations(db: Q, f: EscalationFilter = {}): Promise<
   return rows.map(toRecord);
 }
 
+/** Who gets a card for each of a cycle's open escalations (the leader the registry names now), in listEscalations' order. */
+export type CardTarget = { id: number; level: 1 | 2; projectId: number; projectCode: string; targetId: number | null; target: string | null; targetOpenId: string | null };
+
+/**
+ * The cycle's open escalations with only what sending their cards needs: a close stores one per
+ * project in trouble (ten thousand at a province's scale), and the cards read each case in full
+ * again (cardView) only for the leaders who get one.
+ */
+export async function cycleCardTargets(db: Q, cycleId: number): Promise<CardTarget[]> {
+  const rows = await db
+    .selectFrom('escalations as e')
+    .innerJoin('projects as p', 'p.id', 'e.project_id')
+    .leftJoin('people as t', (j) => j.on(sql<boolean>`t.id = ${currentLeader}`))
+    .select(['e.id', 'e.level', 'p.id as project_id', 'p.code', 't.id as target_id', 't.name as target', 't.open_id as target_open_id'])
+    .where('e.cycle_id', '=', cycleId)
+    .where('e.state', '!=', 'resolved')
+    // listEscalations' order (due time, level, project code): within one cycle, level and code.
+    .orderBy('e.level', 'desc')
+    .orderBy('p.code')
+    .execute();
+  return rows.map((r) => ({ id: r.id, level: r.level, projectId: r.project_id, projectCode: r.code, targetId: r.target_id, target: r.target, targetOpenId: r.target_open_id }));
+}
+
 export type ActionRecord = { id: string; escalationId: number; action: 'acknowledge' | 'supervise' | 'instruct'; actorId: number; actor: string; text: string | null; deadline: string | null; createdAt: Date; passedDownAt: Date | null };
 
 export async function actionsOf(db: Q, escalationIds: number[]): Promise<ActionRecord[]> {

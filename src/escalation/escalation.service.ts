@@ -17,7 +17,7 @@ import { cycleSettings } from '../cycle/cycle-config.js';
 import { findCycle } from '../cycle/cycle.repository.js';
 import { formatLocalTime } from '../cards/format.js';
 import { AppError } from '../errors.js';
-import { cardsShowing, listEscalations, type EscalationRecord } from './escalation.repository.js';
+import { cardsShowing, cycleCardTargets, findEscalations, type CardTarget } from './escalation.repository.js';
 import { cardView } from './escalation-view.js';
 import { judgeAndStoreCycleLights, previousLights } from './lights.repository.js';
 import { anyId } from '../status/project-status.js';
@@ -59,7 +59,7 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
   const lightsMs = performance.now() - started;
   const projectIds = lights.map((l) => l.projectId);
   // Old cases first: a level-1 case cleared by this close must not climb to level 2.
-  const resolved = await recheckProjects(deps, projectIds);
+  const resolved = await recheckProjects(deps, projectIds, { cycleId: cycle.id, dueAt: cycle.due_at, lights: new Map(lights.map((l) => [l.projectId, l.light])) });
 
   const [prev, statuses, problems, openLevel1, projects, stillOpen] = await Promise.all([
     previousLights(deps.db, cycle, projectIds),
@@ -92,7 +92,7 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
   const rules = ladderRules(deps.config);
   const label = periodLabel(cycle.kind, cycle.period_key);
   const dueText = formatLocalTime(cycle.due_at, settings.tz);
-  const rows: Insertable<Database['escalations']>[] = [];
+  const rows: NewEscalation[] = [];
   for (const l of lights) {
     const decisions = decideEscalations(
       {
@@ -125,7 +125,7 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
         reason_text: d.causes.map((c) => c.text).join('；'),
         target_person_id: target,
         problem_id: d.causes.find((c) => c.problemId !== undefined)?.problemId ?? null,
-        causes: JSON.stringify(d.causes),
+        causes: d.causes,
         resolved_at: null,
         resolution: null,
       });
@@ -138,15 +138,19 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
   return { lights: lights.length, created, resolved, cardsSent, ms };
 }
 
+/** An escalation to store, its causes as values (insertEscalations sends them as JSON). */
+type NewEscalation = Omit<Insertable<Database['escalations']>, 'causes'> & { causes: EscalationCause[] };
+
 /** Stores decided escalations (each once per project, level and cycle); how many were new. */
-async function insertEscalations(db: Q, rows: Insertable<Database['escalations']>[]): Promise<number> {
+async function insertEscalations(db: Q, rows: NewEscalation[]): Promise<number> {
   if (rows.length === 0) return 0;
-  // One statement and one parameter whatever the number (a VALUES list binds ten a row).
+  // One statement and one parameter whatever the number (a VALUES list binds ten a row); the
+  // causes travel as JSON values, not as strings of JSON inside it (escaped, then parsed twice).
   const r = await sql`
     insert into escalations (project_id, cycle_id, level, reasons, reason_text, target_person_id, problem_id, causes, resolved_at, resolution)
-    select t.project_id, t.cycle_id, t.level, t.reasons, t.reason_text, t.target_person_id, t.problem_id, t.causes::jsonb, null, null
+    select t.project_id, t.cycle_id, t.level, t.reasons, t.reason_text, t.target_person_id, t.problem_id, t.causes, null, null
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as t(project_id integer, cycle_id integer, level smallint, reasons text[], reason_text text, target_person_id integer, problem_id integer, causes text)
+      as t(project_id integer, cycle_id integer, level smallint, reasons text[], reason_text text, target_person_id integer, problem_id integer, causes jsonb)
     on conflict (project_id, level, cycle_id) do nothing`.execute(db);
   return Number(r.numAffectedRows ?? 0);
 }
@@ -164,13 +168,13 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
 
 /** One card per leader and level for the cycle's open escalations; a digest from the threshold on. */
 async function sendCycleCards(deps: EscalationDeps, cycleId: number): Promise<number> {
-  const all = (await listEscalations(deps.db, { cycleId })).filter((e) => e.state !== 'resolved');
-  const groups = new Map<string, EscalationRecord[]>();
+  const all = await cycleCardTargets(deps.db, cycleId);
+  const groups = new Map<string, CardTarget[]>();
   let sent = 0;
   for (const e of all) {
     if (e.targetId === null || !e.targetOpenId) {
       // Visible in `escalations list` (no target); the registry import reports missing leaders.
-      deps.logger.warn({ escalationId: e.id, project: e.project.code, level: e.level, target: e.target }, 'escalation has no reachable leader');
+      deps.logger.warn({ escalationId: e.id, project: e.projectCode, level: e.level, target: e.target }, 'escalation has no reachable leader');
       continue;
     }
     const k = `${e.level}:${e.targetId}`;
@@ -185,7 +189,7 @@ async function sendCycleCards(deps: EscalationDeps, cycleId: number): Promise<nu
     const batches = digest ? chunked(items, MAX_DIGEST_ITEMS) : items.map((i) => [i]);
     for (const [n, batch] of batches.entries()) {
       const key = digest ? `esc:c${cycleId}:l${level}:p${person}${n > 0 ? `:n${n + 1}` : ''}` : `esc:e${batch[0].id}:p${person}`;
-      const r = await sendEscalationCard(deps, { key, personId: person, openId, escalationIds: batch.map((b) => b.id), cycleId, projectId: batch.length === 1 ? batch[0].project.id : null });
+      const r = await sendEscalationCard(deps, { key, personId: person, openId, escalationIds: batch.map((b) => b.id), cycleId, projectId: batch.length === 1 ? batch[0].projectId : null });
       if (r.sent) sent++;
       if (level === 2 && deps.config.ESCALATION_URGENT && r.sent) await urgent(deps, r.messageId, openId);
     }
@@ -230,8 +234,9 @@ export async function sendEscalationCard(
 /**
  * Resolves the open escalations of these projects whose causes have all gone; tells each leader
  * in one line and updates the cards that show them. Level 1 before level 2, which may depend on it.
+ * `stored`: the lights a close has just stored (see latestLights).
  */
-export async function recheckProjects(deps: EscalationDeps, projectIds: number[]): Promise<number> {
+export async function recheckProjects(deps: EscalationDeps, projectIds: number[], stored?: CycleLights): Promise<number> {
   if (projectIds.length === 0) return 0;
   const open = await deps.db
     .selectFrom('escalations as e')
@@ -258,7 +263,7 @@ export async function recheckProjects(deps: EscalationDeps, projectIds: number[]
       .where(anyId('cycle_id', missedCycles))
       .where('status', 'in', ['reported', 'late'])
       .execute(),
-    latestLights(deps.db, ids),
+    latestLights(deps.db, ids, stored),
     deps.db.selectFrom('problems').select(['id']).where(anyId('project_id', ids)).where('status', 'in', ['resolved', 'confirmed']).execute(),
     resolvedAmong(deps.db, named),
   ]);
@@ -299,18 +304,41 @@ export async function recheckProjects(deps: EscalationDeps, projectIds: number[]
   return count;
 }
 
-/** Each project's newest stored light with its cycle's due time. */
-async function latestLights(db: Q, projectIds: number[]): Promise<Map<number, { light: Light; dueAt: Date }>> {
-  const rows = await db
-    .selectFrom('project_lights as l')
-    .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
-    .distinctOn('l.project_id')
-    .select(['l.project_id', 'l.light', 'c.due_at'])
-    .where(anyId('l.project_id', projectIds))
-    .orderBy('l.project_id')
-    .orderBy('c.due_at', 'desc')
-    .execute();
-  return new Map(rows.map((r) => [r.project_id, { light: r.light, dueAt: r.due_at }]));
+/** The lights stored for one cycle, as the close has them after storing. */
+export type CycleLights = { cycleId: number; dueAt: Date; lights: ReadonlyMap<number, Light> };
+
+/**
+ * Each project's newest stored light with its cycle's due time. After a close (`stored`), a
+ * project's newest light is the one just stored unless a cycle due no earlier holds one, so only
+ * those few cycles are read (by the cycle index) rather than every light each project ever had;
+ * a project `stored` does not cover is looked up over its whole history as without it.
+ */
+async function latestLights(db: Q, projectIds: number[], stored?: CycleLights): Promise<Map<number, { light: Light; dueAt: Date }>> {
+  const newest = (ids: number[], notBefore?: { dueAt: Date; exceptCycleId: number }) =>
+    db
+      .selectFrom('project_lights as l')
+      .innerJoin('cycles as c', 'c.id', 'l.cycle_id')
+      .distinctOn('l.project_id')
+      .select(['l.project_id', 'l.light', 'c.due_at'])
+      .where(anyId('l.project_id', ids))
+      .$if(notBefore !== undefined, (q) => q.where('c.due_at', '>=', notBefore!.dueAt).where('c.id', '!=', notBefore!.exceptCycleId))
+      .orderBy('l.project_id')
+      .orderBy('c.due_at', 'desc')
+      .execute();
+  const out = new Map<number, { light: Light; dueAt: Date }>();
+  if (!stored) {
+    for (const r of await newest(projectIds)) out.set(r.project_id, { light: r.light, dueAt: r.due_at });
+    return out;
+  }
+  const covered = projectIds.filter((id) => stored.lights.has(id));
+  const rest = projectIds.filter((id) => !stored.lights.has(id));
+  const [later, others] = await Promise.all([
+    covered.length ? newest(covered, { dueAt: stored.dueAt, exceptCycleId: stored.cycleId }) : [],
+    rest.length ? newest(rest) : [],
+  ]);
+  for (const id of covered) out.set(id, { light: stored.lights.get(id)!, dueAt: stored.dueAt });
+  for (const r of [...later, ...others]) out.set(r.project_id, { light: r.light, dueAt: r.due_at });
+  return out;
 }
 
 /** Whether `c` is a case an open escalation already carries (a missed report is new each cycle). */
@@ -326,7 +354,7 @@ async function resolvedAmong(db: Q, ids: number[]): Promise<number[]> {
 
 /** The leader hears in one line that a case closed itself; every card showing it is updated. */
 export async function notifyResolved(deps: EscalationDeps, escalationId: number): Promise<void> {
-  const [e] = await listEscalations(deps.db, {}).then((all) => all.filter((x) => x.id === escalationId));
+  const [e] = await findEscalations(deps.db, [escalationId]);
   if (!e || e.state !== 'resolved') return;
   if (e.targetId !== null && e.targetOpenId) {
     await sendOnce(deps, {

@@ -34,7 +34,7 @@ export async function judgeAndStoreCycleLights(db: Q, settings: CycleSettings, c
     .innerJoin('projects as p', 'p.id', 'cp.project_id')
     .leftJoin('reports as r', (j) => j.onRef('r.cycle_id', '=', 'cp.cycle_id').onRef('r.project_id', '=', 'cp.project_id'))
     .select([
-      'p.id', 'p.annual_plan', 'p.planned_start', 'p.started', 'p.started_on', 'p.registered',
+      'p.id', 'p.annual_plan', 'p.planned_start', 'p.started', 'p.started_on', 'p.registered', 'p.ytd_year', 'p.ytd_investment',
       'r.ytd_investment as r_ytd', 'r.started as r_started', 'r.registered as r_registered',
     ])
     .where('cp.cycle_id', '=', cycle.id)
@@ -44,7 +44,7 @@ export async function judgeAndStoreCycleLights(db: Q, settings: CycleSettings, c
   const asOfDay = localDay(now, settings.tz);
   const [ytdBefore, streaks, exemptions] = await Promise.all([
     // Only a project that did not report is judged on the figure known before this cycle.
-    loadYtdBefore(db, { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at, openAt: cycle.open_at }, covered.filter((c) => c.r_ytd == null).map((c) => c.id)),
+    loadYtdBefore(db, { id: cycle.id, kind: cycle.kind, periodKey: cycle.period_key, dueAt: cycle.due_at, openAt: cycle.open_at }, covered.filter((c) => c.r_ytd == null)),
     streaksThrough(db, cycle, ids),
     activeExemptions(db, ids, asOfDay),
   ]);
@@ -65,14 +65,16 @@ export async function judgeAndStoreCycleLights(db: Q, settings: CycleSettings, c
     const j = judgeLight(facts, settings.thresholds);
     return { projectId: c.id, cycleId: cycle.id, light: j.light, reasons: j.reasons, facts };
   });
-  const rules = JSON.stringify(settings.thresholds);
   // One statement whatever the number of projects: the rows travel as one JSON parameter (a
   // multi-row VALUES would bind seven parameters a row and pass the protocol's 65,535 at ~9,400).
-  const rows = judged.map((j) => ({ project_id: j.projectId, light: j.light, reasons: j.reasons, inputs: `{"facts":${JSON.stringify(j.facts)},"rules":${rules}}` }));
+  // The facts travel as JSON values, not as strings of JSON inside it (escaped, then parsed twice),
+  // and the rules once for all rows: `inputs` is built from them in SQL, the same jsonb value.
+  const rows = judged.map((j) => ({ project_id: j.projectId, light: j.light, reasons: j.reasons, facts: j.facts }));
   const inserted = await sql<{ project_id: number }>`
     insert into project_lights (project_id, cycle_id, preset, light, reasons, inputs, judged_at)
-    select t.project_id, ${cycle.id}, ${settings.thresholds.preset}, t.light, t.reasons, t.inputs::jsonb, ${now}
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(project_id integer, light text, reasons text[], inputs text)
+    select t.project_id, ${cycle.id}, ${settings.thresholds.preset}, t.light, t.reasons,
+           jsonb_build_object('facts', t.facts, 'rules', ${JSON.stringify(settings.thresholds)}::jsonb), ${now}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(project_id integer, light text, reasons text[], facts jsonb)
     on conflict (project_id, cycle_id) do nothing
     returning project_id`.execute(db);
   // What is stored wins: the first close's judgement is the record. Rows inserted just now are

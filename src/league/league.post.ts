@@ -13,6 +13,7 @@ import { computeLeague, isQuarterEnd, quarterSnapshots, saveSnapshot, snapshotOf
 import { leagueView, regionView, type OpenEscalation } from './league.view.js';
 import { listGroups } from './groups.repository.js';
 import { sendFailure } from '../cycle/prompt.service.js';
+import { anyId } from '../status/project-status.js';
 
 export type LeaguePostDeps = Pick<AppContext, 'db' | 'lark' | 'logger'>;
 
@@ -26,7 +27,7 @@ export async function openEscalations(db: Kysely<Database>, r: LeagueResult): Pr
     .selectFrom('escalations as e')
     .innerJoin('projects as p', 'p.id', 'e.project_id')
     .select(['e.id', 'e.project_id', 'p.name', 'p.region_id', 'e.level', 'e.state', 'e.reason_text'])
-    .where('e.project_id', 'in', ids)
+    .where(anyId('e.project_id', ids))
     .where('e.state', '!=', 'resolved')
     .orderBy('e.level', 'desc')
     .orderBy('e.id')
@@ -34,13 +35,15 @@ export async function openEscalations(db: Kysely<Database>, r: LeagueResult): Pr
   const actions = rows.length === 0 ? [] : await db
     .selectFrom('escalation_actions')
     .select(['escalation_id', 'text'])
-    .where('escalation_id', 'in', rows.map((e) => e.id))
+    .where(anyId('escalation_id', rows.map((e) => e.id)))
     .where('action', '=', 'instruct')
     .orderBy('created_at')
     .execute();
+  const instructions = new Map<number, string[]>();
+  for (const a of actions) if (a.text) instructions.set(a.escalation_id, [...(instructions.get(a.escalation_id) ?? []), a.text]);
   return rows.map((e) => ({
     projectId: e.project_id, projectName: e.name, regionId: e.region_id, level: e.level, state: e.state, reasonText: e.reason_text,
-    instructions: actions.filter((a) => a.escalation_id === e.id && a.text).map((a) => a.text as string),
+    instructions: instructions.get(e.id) ?? [],
   }));
 }
 

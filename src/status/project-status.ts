@@ -19,7 +19,7 @@ import { missedStreak, STREAK_WINDOW } from '../domain/streak.js';
 import { OPEN_STATUSES } from '../domain/problem-state.js';
 import { localDay } from '../cards/format.js';
 import { exemptionOf } from './exemptions.js';
-import { knownYtdBefore, loadBases, ytdChainOf, type CycleBasis } from './ytd-basis.js';
+import { knownYtdBefore, loadBases, loadChainBases, ytdChainOf, type ChainBasis, type CycleBasis } from './ytd-basis.js';
 
 type Q = Kysely<Database>;
 
@@ -165,21 +165,19 @@ export type ProjectStatus = {
 };
 
 /** The year-to-date a report of `year` adds to, on the chain of its own cadence (see loadProjectStatuses). */
-function ytdBefore(year: number, p: Pick<Project, 'ytd_year' | 'ytd_investment'>, basis: CycleBasis): string | null {
+function ytdBefore(year: number, p: Pick<Project, 'ytd_year' | 'ytd_investment'>, basis: ChainBasis): string | null {
   return knownYtdBefore(ytdChainOf({ year, project: p, previousSameKind: basis.previousSameKind, existing: basis.current }));
 }
 
 /**
  * Only the year-to-date of loadProjectStatuses (its `ytd.investment`), for the close's lights of
- * projects that did not report: the basis and the registry row, without the streak and the light.
+ * projects that did not report: from the registry rows given (the caller has read them) and the
+ * two parts of the basis it depends on (loadChainBases), without the streak and the light.
  */
-export async function loadYtdBefore(db: Q, cycle: StatusCycle, projectIds: readonly number[]): Promise<Map<number, string | null>> {
+export async function loadYtdBefore(db: Q, cycle: StatusCycle, projects: readonly (Pick<Project, 'ytd_year' | 'ytd_investment'> & { id: number })[]): Promise<Map<number, string | null>> {
   const out = new Map<number, string | null>();
-  if (projectIds.length === 0) return out;
-  const [projects, bases] = await Promise.all([
-    db.selectFrom('projects').select(['id', 'ytd_year', 'ytd_investment']).where(anyId('id', projectIds)).execute(),
-    loadBases(db, cycle, projectIds),
-  ]);
+  if (projects.length === 0) return out;
+  const bases = await loadChainBases(db, cycle, projects.map((p) => p.id));
   const year = periodYear(cycle.kind, cycle.periodKey);
   for (const p of projects) out.set(p.id, ytdBefore(year, p, bases.get(p.id)!));
   return out;

@@ -77,7 +77,8 @@ export function reportRefs(db: Q, projectIds: readonly number[]) {
       'r.id', 'r.project_id', 'r.cycle_id', 'c.kind', 'c.period_key', 'c.due_at', 'r.period_investment', 'r.ytd_investment',
       'r.stage', 'r.started', 'r.completed', 'r.registered', 'r.progress', 'r.submitted_at',
     ])
-    .where('r.project_id', 'in', [...projectIds]);
+    // One array parameter: `in (…)` binds one per id, and planning ten thousand of them costs more than the read.
+    .where(sql<boolean>`r.project_id = any(${[...projectIds]}::int[])`);
 }
 
 /**
@@ -120,6 +121,47 @@ export async function loadBases(db: Q, cycle: BasisCycle, projectIds: readonly n
   for (const [projectId, refs] of byProject) {
     const reports = [...refs.values()];
     out.set(projectId, { ...neighbours(reports, cycle), current: reports.find((r) => r.cycleId === cycle.id) });
+  }
+  return out;
+}
+
+/** What the year-to-date before a cycle is taken from (knownYtdBefore over ytdChainOf). */
+export type ChainBasis = { previousSameKind: Pick<ReportRef, 'ytd'> | undefined; current: Pick<ReportRef, 'periodInvestment' | 'ytd'> | undefined };
+
+/**
+ * Only what the year-to-date before `cycle` needs of loadBases (the close's lights of projects
+ * that did not report): each project's nearest earlier report in the cycle's cadence and year, and
+ * its report for the cycle itself, their amounts only, in one statement. The nearest earlier one
+ * is found as the greatest period key below the cycle's (period keys are unique within a cadence)
+ * grouped per project rather than sorted: a year of reports of every project is hashed, not
+ * sorted to disk. The same reports loadBases places there (test/submission/ytd-basis.test.ts).
+ */
+export async function loadChainBases(db: Q, cycle: BasisCycle, projectIds: readonly number[]): Promise<Map<number, ChainBasis>> {
+  const out = new Map<number, ChainBasis>(projectIds.map((id) => [id, { previousSameKind: undefined, current: undefined }]));
+  if (projectIds.length === 0) return out;
+  const year = periodYear(cycle.kind, cycle.periodKey);
+  const byteKey = sql<string>`c.period_key collate "C"`;
+  const ids = sql<boolean>`r.project_id = any(${[...projectIds]}::int[])`;
+  const nearest = db
+    .selectFrom('reports as r')
+    .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
+    .select(['r.project_id', sql<string>`max(${byteKey})`.as('period_key')])
+    .where(ids)
+    .where('c.kind', '=', cycle.kind)
+    .where('c.period_key', 'like', `${year}-%`)
+    .where(byteKey, '<', cycle.periodKey)
+    .groupBy('r.project_id');
+  const previous = db
+    .selectFrom(nearest.as('n'))
+    .innerJoin('cycles as c', (j) => j.on('c.kind', '=', cycle.kind).onRef('c.period_key', '=', 'n.period_key'))
+    .innerJoin('reports as r', (j) => j.onRef('r.cycle_id', '=', 'c.id').onRef('r.project_id', '=', 'n.project_id'))
+    .select(['r.project_id', 'r.cycle_id', 'r.period_investment', 'r.ytd_investment']);
+  const current = db.selectFrom('reports as r').select(['r.project_id', 'r.cycle_id', 'r.period_investment', 'r.ytd_investment']).where(ids).where('r.cycle_id', '=', cycle.id);
+  for (const r of await previous.unionAll(current).execute()) {
+    const basis = out.get(r.project_id);
+    if (!basis) continue;
+    if (r.cycle_id === cycle.id) basis.current = { periodInvestment: r.period_investment, ytd: r.ytd_investment };
+    else basis.previousSameKind = { ytd: r.ytd_investment };
   }
   return out;
 }

@@ -12,7 +12,7 @@ import type { CycleRow } from '../../src/cycle/cycle.repository.js';
 import { loadReportCardInputs } from '../../src/cycle/report-card.data.js';
 import { loadFilingContext } from '../../src/submission/filing.repository.js';
 import { filingBasis } from '../../src/submission/filing-basis.js';
-import { loadBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/status/ytd-basis.js';
+import { loadBases, loadChainBases, neighbours, reportRefs, toReportRef, type BasisCycle, type ReportRef } from '../../src/status/ytd-basis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
@@ -130,6 +130,24 @@ describe('loadBases', () => {
         expect(bases.get(projectId), `project ${projectId}, cycle ${c.period_key}`).toEqual({
           ...neighbours(all, basisCycle(c)),
           current: all.find((r) => r.cycleId === c.id),
+        });
+      }
+    }
+  });
+});
+
+describe('loadChainBases', () => {
+  it('gives the amounts of the chain\'s previous report and of the cycle\'s own as the whole history of each project does', async () => {
+    for (const c of cycles) {
+      const bases = await loadChainBases(db, basisCycle(c), projectIds);
+      expect([...bases.keys()].sort()).toEqual([...projectIds].sort());
+      for (const projectId of projectIds) {
+        const all = await fullHistory(projectId);
+        const previous = neighbours(all, basisCycle(c)).previousSameKind;
+        const current = all.find((r) => r.cycleId === c.id);
+        expect(bases.get(projectId), `project ${projectId}, cycle ${c.period_key}`).toEqual({
+          previousSameKind: previous && { ytd: previous.ytd },
+          current: current && { periodInvestment: current.periodInvestment, ytd: current.ytd },
         });
       }
     }

@@ -6,6 +6,7 @@ import * as escalation from './20261201T0900-escalation.js';
 import * as league from './20261201T1000-league.js';
 import * as cycleProjectsByProject from './20261201T1100-cycle-projects-by-project.js';
 import * as deliveryFailures from './20261202T0900-delivery-failures.js';
+import * as lightsByCycle from './20261202T1200-lights-by-cycle.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T1000-league': league,
   '20261201T1100-cycle-projects-by-project': cycleProjectsByProject,
   '20261202T0900-delivery-failures': deliveryFailures,
+  '20261202T1200-lights-by-cycle': lightsByCycle,
 };
