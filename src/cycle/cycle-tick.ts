@@ -13,6 +13,7 @@ import { cycleSettings } from './cycle-config.js';
 import type { CycleRow } from './cycle.repository.js';
 import { openCycles } from './cycle.repository.js';
 import { promptNewlyMatchedOwners, promptUnpromptedOwners, type CycleDeps } from './cycle.service.js';
+import { scheduleMissedSendFailureNotices } from './send-failure-report.js';
 import { kindLabel } from '../cards/format.js';
 import { jobIds, type TickStep } from './job-ids.js';
 
@@ -96,6 +97,7 @@ export async function runTick(deps: CycleDeps, kind: CycleKind, step: TickStep):
     // owners matched since the open.
     enqueued.push(...(await promptUnpromptedOwners(deps, kind)));
     await promptNewlyMatchedOwners(deps, kind);
+    await scheduleMissedSendFailureNotices(deps);
   } else if (step === 'remind' || step === 'close') {
     const open = await openCycles(deps.db, kind);
     const due = step === 'remind' ? cyclesToRemind(now, open) : cyclesToClose(now, open);

@@ -69,6 +69,25 @@ async function scheduleNotice(ctx: Pick<AppContext, 'queues'>, cycleId: number, 
   await ctx.queues.enqueue('cycle.send-failures', { cycleId }, { jobId, delay: SEND_FAILURE_NOTICE_DELAY_MS, removeOnComplete: true, removeOnFail: true });
 }
 
+/**
+ * Give-ups the admins were not told of well after their notice should have gone: one recorded just
+ * as the previous notice finished joins that finishing job and is not listed by it. The scheduler's
+ * tick calls this, so such a give-up waits a minute, not until the next one.
+ */
+export async function scheduleMissedSendFailureNotices(ctx: Pick<AppContext, 'db' | 'queues'>): Promise<number> {
+  // The wall clock, as failed_at's.
+  const before = new Date(Date.now() - 2 * SEND_FAILURE_NOTICE_DELAY_MS);
+  const rows = await ctx.db
+    .selectFrom('delivery_failures')
+    .select(['cycle_id', sql<Date>`max(failed_at)`.as('newest')])
+    .where('notified_at', 'is', null)
+    .where('failed_at', '<', before)
+    .groupBy('cycle_id')
+    .execute();
+  for (const r of rows) await scheduleNotice(ctx, r.cycle_id, `send-failures-${r.cycle_id}-missed-${new Date(r.newest).getTime()}`);
+  return rows.length;
+}
+
 /** The notice: every give-up of the cycle the admins were not told of yet, as one list. */
 export async function notifySendFailures(ctx: Pick<AppContext, 'db' | 'lark' | 'logger' | 'queues'>, cycleId: number): Promise<{ listed: number }> {
   const cycle = await findCycle(ctx.db, cycleId);

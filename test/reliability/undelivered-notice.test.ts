@@ -8,6 +8,7 @@ import type { AppContext } from '../../src/platform/app-context.js';
 import { createCycleWithCoverage, findCycle } from '../../src/cycle/cycle.repository.js';
 import { cycleStatus, formatCycleStatus } from '../../src/cycle/cycle-status.js';
 import { jobIds } from '../../src/cycle/job-ids.js';
+import { runTick } from '../../src/cycle/cycle-tick.js';
 import { STALLED_OUT_REASON } from '../../src/cycle/send-failure-report.js';
 import { createStalledOutHandler } from '../../src/app/processors.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
@@ -85,5 +86,19 @@ describe('prompts that cannot be delivered', () => {
     expect(formatCycleStatus(status, 'Asia/Shanghai').join('\n')).toMatch(/负责人乙：催报提醒未送达（.*230013/);
     await waitFor('the second notice', () => env.fake.messages({ receive_id: adminOpenId }).length === 2, 30_000);
     expect(JSON.stringify(env.fake.messages({ receive_id: adminOpenId })[1].content)).toContain('负责人乙（催报提醒）');
+  });
+
+  it('a give-up whose notice was missed (recorded as the last notice finished) is listed after the next tick', async () => {
+    const cycle = (await env.db.selectFrom('cycles').selectAll().where('period_key', '=', '2026-W48').executeTakeFirstOrThrow());
+    await waitFor('no notice job pending', async () => (await ctx.queues.queue('outbound').getJobCounts('waiting', 'active', 'delayed')).delayed === 0, 30_000);
+    const before = env.fake.messages({ receive_id: adminOpenId }).length;
+    // Recorded a minute ago with no notice scheduled: what the race between a give-up and a finishing notice leaves.
+    await env.db.insertInto('delivery_failures').values({ cycle_id: cycle.id, person_id: owners['丁'].id, kind: 'final-reminder', reason: '230013 测试', failed_at: new Date(Date.now() - 60_000), notified_at: null }).execute();
+    await runTick(ctx, 'weekly', 'open');
+    await waitFor('the missed notice', () => env.fake.messages({ receive_id: adminOpenId }).length === before + 1, 30_000);
+    expect(JSON.stringify(env.fake.messages({ receive_id: adminOpenId })[before].content)).toContain('负责人丁（截止提醒）');
+    await runTick(ctx, 'weekly', 'open');
+    await waitFor('no notice job pending', async () => (await ctx.queues.queue('outbound').getJobCounts('waiting', 'active', 'delayed')).delayed === 0, 30_000);
+    expect(env.fake.messages({ receive_id: adminOpenId })).toHaveLength(before + 1);
   });
 });
