@@ -43,7 +43,7 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
   const [projects, latest, slots] = await Promise.all([
     db
       .selectFrom('projects')
-      .select(['id', 'code', 'name', 'stage', 'annual_plan', 'ytd_year', 'ytd_investment', 'planned_start', 'started'])
+      .select(['id', 'code', 'name', 'stage', 'annual_plan', 'ytd_year', 'ytd_investment', 'planned_start', 'started', 'started_on', 'registered'])
       .select((eb) => exemptionOf(eb.ref('projects.id'), asOfDay).as('exemption'))
       .where('id', 'in', ids)
       .orderBy('code')
@@ -52,7 +52,7 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
       .selectFrom('reports as r')
       .innerJoin('cycles as c', 'c.id', 'r.cycle_id')
       .distinctOn('r.project_id')
-      .select(['r.project_id', 'c.kind', 'c.period_key', 'r.period_investment', 'r.ytd_investment', 'r.started'])
+      .select(['r.project_id', 'c.kind', 'c.period_key', 'r.period_investment', 'r.ytd_investment', 'r.started', 'r.registered'])
       .where('r.project_id', 'in', ids)
       .orderBy('r.project_id')
       .orderBy('c.due_at', 'desc')
@@ -86,6 +86,8 @@ export async function myProjectRows(db: Q, personId: number, opts: { now: Date; 
         timeProgress: lastThisYear ? timeProgress(lastThisYear.kind, lastThisYear.period_key) : timeProgress('monthly', thisMonth),
         plannedStart: p.planned_start,
         started: last?.started ?? p.started,
+        startedOn: p.started_on,
+        registered: last?.registered ?? p.registered,
         asOfDay,
         consecutiveMissed: streaks.get(p.id) ?? 0,
         exemption: p.exemption,

@@ -27,7 +27,8 @@ type Q = Kysely<Database>;
 export type StatusCycle = { id: number; kind: CycleKind; periodKey: string; dueAt: Date; openAt: Date };
 
 /** The light's facts without thresholds; the thresholds come from the configuration. */
-export type LightFacts = Omit<LightInput, 'thresholds'> & { exemption: Exemption | null };
+/** With the start date and 入统 status, so the not-registered rule judges here as it does at the close. */
+export type LightFacts = Omit<LightInput, 'thresholds'> & { exemption: Exemption | null; startedOn: string | null; registered: boolean };
 
 /** The one place the light is judged (see the file comment). */
 export function judgeStatusLight(facts: LightFacts, thresholds: LightThresholds): LightResult {
@@ -149,7 +150,7 @@ export async function openProblemCounts(db: Q, projectIds: readonly number[]): P
 
 export type StatusProject = Pick<
   Project,
-  'id' | 'code' | 'name' | 'stage' | 'started' | 'completed' | 'registered' | 'annual_plan' | 'planned_start' | 'ytd_year' | 'ytd_investment'
+  'id' | 'code' | 'name' | 'stage' | 'started' | 'started_on' | 'completed' | 'registered' | 'annual_plan' | 'planned_start' | 'ytd_year' | 'ytd_investment'
 >;
 
 export type ProjectStatus = {
@@ -203,7 +204,7 @@ export async function loadProjectStatuses(
   const [projects, bases, streaks, problems] = await Promise.all([
     db
       .selectFrom('projects')
-      .select(['id', 'code', 'name', 'stage', 'started', 'completed', 'registered', 'annual_plan', 'planned_start', 'ytd_year', 'ytd_investment'])
+      .select(['id', 'code', 'name', 'stage', 'started', 'started_on', 'completed', 'registered', 'annual_plan', 'planned_start', 'ytd_year', 'ytd_investment'])
       .select((eb) => exemptionOf(eb.ref('projects.id'), asOfDay).as('exemption'))
       .where('id', 'in', ids)
       .execute(),
@@ -238,6 +239,8 @@ export async function loadProjectStatuses(
         timeProgress: progressOf(asOfKey),
         plannedStart: p.planned_start,
         started: basis.latestBefore?.started ?? p.started,
+        startedOn: p.started_on,
+        registered: basis.latestBefore?.registered ?? p.registered,
         asOfDay,
         consecutiveMissed: streak,
         exemption,

@@ -15,6 +15,9 @@ export type SummaryInput = {
   ytd: string;
   annualPlan: string;
   started: boolean;
+  /** When it started and whether it is 入统 (counted in the statistics): the not-registered rule. */
+  startedOn: string | null;
+  registered: boolean;
   plannedStart: string | null;
   /** Local day the light is judged on. */
   asOfDay: string;
@@ -45,6 +48,8 @@ export function summarizeReport(input: SummaryInput): ReportSummary {
       timeProgress: progress,
       plannedStart: input.plannedStart,
       started: input.started,
+      startedOn: input.startedOn,
+      registered: input.registered,
       asOfDay: input.asOfDay,
       // The report just filed breaks any run of missed reports.
       consecutiveMissed: 0,

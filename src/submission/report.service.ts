@@ -342,6 +342,8 @@ function summaryCardOf(
     ytd: report.ytd_investment,
     annualPlan: ctx.project.annual_plan,
     started: report.started,
+    startedOn: ctx.project.started_on,
+    registered: report.registered,
     plannedStart: ctx.project.planned_start,
     asOfDay: localDay(deps.now(), tz),
     exemption: ctx.exemption,

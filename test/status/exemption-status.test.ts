@@ -82,7 +82,7 @@ describe('an exempted project', () => {
     expect(read.ctx?.exemption).toEqual(ctx.exemption);
     // Behind 序时进度 by far: yellow or red, were it judged.
     const summary = summarizeReport({
-      kind: 'monthly', periodKey: '2026-11', periodInvestment: '10', ytd: '10', annualPlan: '12000', started: true, plannedStart: '2024-03-01',
+      kind: 'monthly', periodKey: '2026-11', periodInvestment: '10', ytd: '10', annualPlan: '12000', started: true, startedOn: null, registered: true, plannedStart: '2024-03-01',
       asOfDay: '2026-11-21', exemption: ctx.exemption, revision: 1, late: false, noChange: false, thresholds: settings.thresholds,
     });
     expect(summary.light).toBe('none');

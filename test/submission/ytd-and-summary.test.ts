@@ -61,6 +61,8 @@ describe('summarizeReport', () => {
     ytd: '4200',
     annualPlan: '6000',
     started: true,
+    startedOn: null,
+    registered: true,
     plannedStart: '2024-03-01',
     asOfDay: '2026-10-24',
     exemption: null,
@@ -69,6 +71,12 @@ describe('summarizeReport', () => {
     noChange: false,
     thresholds: PRESETS.yinchuan,
   };
+  it('judges a project started but not 入统 as the close does (yinchuan: yellow after a month, red after two)', () => {
+    const unregistered = { ...input, annualPlan: '5000', startedOn: '2026-08-10', registered: false };
+    expect(summarizeReport(unregistered).light).toBe('red');
+    expect(summarizeReport(unregistered).lightReasons).toContain('已于2026年8月10日开工，尚未入统');
+    expect(summarizeReport({ ...unregistered, registered: true }).light).toBe('green');
+  });
   it('reads as the owner expects', () => {
     const s = summarizeReport(input);
     expect(s.text).toBe('已提交 · 本期完成 500 万元 · 年度累计 4,200 万元 (70.0%) · 序时进度 83.3% · 🟡');
