@@ -9,6 +9,7 @@ import { QueueRegistry, type Processors } from '../../src/platform/jobs/queue-re
 import { jobCatalogue, type JobName } from '../../src/platform/jobs/catalogue.js';
 import { deleteRedisKeys, uniqueQueuePrefix } from '../helpers/test-db.js';
 import { testRedisUrl } from '../helpers/services.js';
+import { waitFor } from '../cycle/cycle-env.js';
 
 const prefix = uniqueQueuePrefix();
 const connections: Redis[] = [];
@@ -35,14 +36,6 @@ function processorsFor(recheck: (projectId: number) => Promise<void>): Processor
   return all;
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('stopping workers', () => {
   it('stops within its grace period while a job hangs, and the job runs again elsewhere', async () => {
     const firstLog: { msg: string }[] = [];
@@ -53,7 +46,7 @@ describe('stopping workers', () => {
       return new Promise<void>(() => undefined);
     }), { lockMs: 1000 });
     await first.enqueue('escalation.recheck', { projectId: 42 }, { jobId: 'hung-recheck' });
-    await waitFor('the job to start', () => started);
+    await waitFor('the job to start', () => started, 60_000);
 
     await first.close();
     expect(firstLog.map((l) => l.msg)).toContain('workers still busy after the shutdown grace period; cutting their connections');
@@ -61,7 +54,7 @@ describe('stopping workers', () => {
     const ran: number[] = [];
     const second = registry([]);
     second.startWorkers(processorsFor(async (id) => void ran.push(id)), { lockMs: 1000 });
-    await waitFor('the job to run again on the second worker', () => ran.length > 0);
+    await waitFor('the job to run again on the second worker', () => ran.length > 0, 60_000);
     expect(ran).toEqual([42]);
   }, 120_000);
 });

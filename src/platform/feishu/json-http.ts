@@ -6,7 +6,7 @@
 // client, so this refuses any body that is not JSON rather than sending it wrong.
 import http from 'node:http';
 import https from 'node:https';
-import type * as lark from '@larksuiteoapi/node-sdk';
+import type { lark } from './lark-sdk.js';
 
 type Options = { url?: string; method?: string; headers?: Record<string, unknown>; params?: Record<string, unknown>; data?: unknown; timeout?: number; $return_headers?: boolean };
 

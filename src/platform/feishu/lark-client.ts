@@ -1,7 +1,6 @@
 // The only module that calls Feishu through the SDK (lark-sdk.ts loads it). Every outbound call goes through here:
 // idempotent sends (uuid), pacing under Feishu's limits, retry with backoff, coded errors.
-import type * as lark from '@larksuiteoapi/node-sdk';
-import { sdk } from './lark-sdk.js';
+import { sdk, type lark } from './lark-sdk.js';
 import { sdkLogText } from './sdk-log.js';
 import { jsonHttpInstance } from './json-http.js';
 import type { Logger } from 'pino';

@@ -1,7 +1,6 @@
 // Inbound half of the Feishu wrapper: events and card callbacks through the SDK's EventDispatcher,
 // over a webhook (POST /lark/events) or the SDK's long connection (WSClient). Both share one dispatcher.
-import type * as lark from '@larksuiteoapi/node-sdk';
-import { sdk } from './lark-sdk.js';
+import { sdk, type lark } from './lark-sdk.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { resolveDomain } from './lark-client.js';

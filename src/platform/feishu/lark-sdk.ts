@@ -2,8 +2,11 @@
 // CommonJS file; importing CommonJS from an ES module makes Node scan its source for named exports
 // with a WebAssembly lexer whose memory grows to the largest file it has scanned and is never given
 // back, which kept about 30 MB of RSS in every process for the SDK alone. require() skips that
-// scan. Types still come from the package (`import type`), so nothing else changes.
+// scan. Its types are re-exported here too, so this is the one module that names the package.
 import { createRequire } from 'node:module';
 import type * as Sdk from '@larksuiteoapi/node-sdk';
 
 export const sdk = createRequire(import.meta.url)('@larksuiteoapi/node-sdk') as typeof Sdk;
+
+/** The SDK's types, for modules that use its runtime through `sdk`. */
+export type { Sdk as lark };
