@@ -5,8 +5,12 @@
 import type { Db } from '../../src/db/database.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { HARNESS_APP } from '../helpers/harness.js';
-import type { FakeFeishu } from '../../src/sandbox/index.js';
-import { DEFAULT_LIMITS } from '../../src/sandbox/index.js';
+import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
+import { createLogger } from '../../src/logger.js';
+import { DEFAULT_LIMITS, FakeFeishu } from '../../src/sandbox/index.js';
+import { deleteKeysByPrefix } from '../../src/platform/jobs/redis-keys.js';
+import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
+import { testRedisUrl } from '../helpers/services.js';
 
 /** Feishu's send limits ×20 on both sides (a raised quota), so 2,000 prompts fit a test's time. */
 export const FANOUT_LIMITS = { ...DEFAULT_LIMITS, appPerSecond: 1000, appPerMinute: 60_000 };
@@ -110,4 +114,38 @@ export function countPrompts(fake: FakeFeishu, owners: FanoutOwner[]): PromptCou
 /** Owners who received at least one card: cheap enough to poll while a fan-out runs. */
 export function ownersReached(fake: FakeFeishu): number {
   return new Set(fake.messages({ msg_type: 'interactive' }).map((m) => m.open_id ?? m.receive_id)).size;
+}
+
+/**
+ * What each scenario that breaks a fan-out starts with: its own database, a sandbox tenant with the
+ * raised limits, `owners` seeded owners, and a context on this side that only opens the cycle and
+ * watches the queues (a worker child does the work). `stop` undoes all of it, whatever was started.
+ */
+export type FanoutScenario = { database: TestDatabase; fake: FakeFeishu; config: Config; ctx: AppContext; owners: FanoutOwner[] };
+
+export async function startFanoutScenario(o: { owners: number; tag: string; redisUrl?: string; queuePrefix?: string }): Promise<FanoutScenario> {
+  const database = await createTestDatabase();
+  const fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
+  const url = await fake.start();
+  const config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: o.redisUrl ?? testRedisUrl(), queuePrefix: o.queuePrefix ?? uniqueQueuePrefix() });
+  const ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
+  const owners = await seedFanout(database.db, fake, o.owners, o.tag);
+  return { database, fake, config, ctx, owners };
+}
+
+export async function stopFanoutScenario(s: Partial<FanoutScenario> | undefined): Promise<void> {
+  await s?.ctx?.close().catch(() => undefined);
+  await s?.fake?.stop();
+  if (s?.config) await deleteKeysByPrefix(s.config.REDIS_URL, s.config.QUEUE_PREFIX).catch(() => undefined);
+  await s?.database?.drop();
+}
+
+/** Jobs still to run on the queues a fan-out uses. */
+export async function unfinishedJobs(ctx: AppContext): Promise<number> {
+  let n = 0;
+  for (const q of ['control', 'outbound'] as const) {
+    const c = await ctx.queues.queue(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    n += Object.values(c).reduce((a, b) => a + b, 0);
+  }
+  return n;
 }

@@ -8,14 +8,8 @@
 // Redis is a private instance (private-services.ts), Postgres the shared one under a database of
 // this file's own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
-import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
-import { createLogger } from '../../src/logger.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
-import { FakeFeishu } from '../../src/sandbox/index.js';
-import { HARNESS_APP } from '../helpers/harness.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { countPrompts, fanoutConfig, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, seedFanout, type FanoutOwner } from './fanout-fixture.js';
+import { countPrompts, FANOUT_PERIOD, startFanoutScenario, stopFanoutScenario, unfinishedJobs, type FanoutScenario } from './fanout-fixture.js';
 import { printFigures } from './figures.js';
 import { startPrivateRedis, type PrivateRedis } from './private-services.js';
 import { killAllWorkers, startWorker, waitFor, type WorkerProcess } from './worker-process.js';
@@ -28,41 +22,22 @@ const RESTART_AT = [0.25, 0.6];
 const DOWN_MS = 2000;
 
 let redis: PrivateRedis;
-let database: TestDatabase;
-let fake: FakeFeishu;
-let config: Config;
-let ctx: AppContext;
-let owners: FanoutOwner[];
+let scenario: FanoutScenario;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  database = await createTestDatabase();
-  fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
-  const url = await fake.start();
-  config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: redis.url, queuePrefix: 'redis-restart' });
-  ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
-  owners = await seedFanout(database.db, fake, PROMPTS, 'RRS');
+  scenario = await startFanoutScenario({ owners: PROMPTS, tag: 'RRS', redisUrl: redis.url, queuePrefix: 'redis-restart' });
 }, 120_000);
 
 afterAll(async () => {
   killAllWorkers();
-  await ctx?.close().catch(() => undefined);
-  await fake?.stop();
-  await database?.drop();
+  await stopFanoutScenario(scenario);
   await redis?.stop();
 });
 
-async function unfinishedJobs(): Promise<number> {
-  let n = 0;
-  for (const q of ['control', 'outbound'] as const) {
-    const c = await ctx.queues.queue(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-    n += Object.values(c).reduce((a, b) => a + b, 0);
-  }
-  return n;
-}
-
 describe('(d) Redis restarted during a fan-out', () => {
   it('completes the cycle with one prompt per owner, and says how long recovery took', async () => {
+    const { fake, config, ctx, owners } = scenario;
     const worker: WorkerProcess = await startWorker(config);
     let exited: string | undefined;
     void worker.exited.then((e) => {
@@ -76,7 +51,7 @@ describe('(d) Redis restarted during a fan-out', () => {
       await redis.restart({ downMs: DOWN_MS });
       backAt.push(Date.now());
     }
-    await waitFor('the fan-out to finish', async () => exited !== undefined || (await unfinishedJobs().catch(() => 1)) === 0, 180_000);
+    await waitFor('the fan-out to finish', async () => exited !== undefined || (await unfinishedJobs(ctx).catch(() => 1)) === 0, 180_000);
     const times = fake.messages().map((m) => m.created_at);
     const firstAfter = backAt.map((b) => Math.min(...times.filter((t) => t >= b)) - b);
     const finishAfter = Math.max(...times) - backAt[backAt.length - 1];

@@ -5,15 +5,8 @@
 // Every job here is idempotent (keys in the outbound log and Feishu's uuid), so a job a dead
 // worker held is simply run again, up to a bound that still stops a job that kills every worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
-import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
-import { createLogger } from '../../src/logger.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
-import { FakeFeishu } from '../../src/sandbox/index.js';
-import { HARNESS_APP } from '../helpers/harness.js';
-import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
-import { testRedisUrl } from '../helpers/services.js';
-import { countPrompts, fanoutConfig, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, seedFanout, type FanoutOwner } from './fanout-fixture.js';
+import { countPrompts, FANOUT_PERIOD, startFanoutScenario, stopFanoutScenario, type FanoutScenario } from './fanout-fixture.js';
 import { printFigures } from './figures.js';
 import { killAllWorkers, startWorker, waitFor } from './worker-process.js';
 
@@ -23,31 +16,20 @@ const LOCK_MS = 2000;
 // Two kills are enough: a job taken back once and stalled again is what BullMQ gave up on.
 const KILLS = 2;
 
-let database: TestDatabase;
-let fake: FakeFeishu;
-let config: Config;
-let ctx: AppContext;
-let owners: FanoutOwner[];
+let scenario: FanoutScenario;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
-  const url = await fake.start();
-  config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: testRedisUrl(), queuePrefix: uniqueQueuePrefix() });
-  ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
-  owners = await seedFanout(database.db, fake, OWNERS, 'LOOP');
+  scenario = await startFanoutScenario({ owners: OWNERS, tag: 'LOOP' });
 }, 120_000);
 
 afterAll(async () => {
   killAllWorkers();
-  await ctx?.close().catch(() => undefined);
-  await fake?.stop();
-  if (config) await deleteRedisKeys(config.QUEUE_PREFIX);
-  await database?.drop();
+  await stopFanoutScenario(scenario);
 });
 
 describe('(b) a worker killed again and again while it holds the same jobs', () => {
   it('still sends every prompt once', async () => {
+    const { fake, config, ctx, owners } = scenario;
     const outbound = ctx.queues.queue('outbound');
     // Feishu slow to answer: every send hangs, so the worker is always holding jobs when killed.
     const slow = fake.injectFault({ kind: 'slow', delayMs: 60_000, match: { method: 'POST', path: '/open-apis/im/v1/messages' } });

@@ -6,15 +6,8 @@
 // prefix; the sandbox runs here. Its jobs' lock is shortened (WORKER_LOCK_MS) so the jobs a
 // killed worker held are taken over in seconds rather than BullMQ's 30 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
-import { createAppContext, type AppContext } from '../../src/platform/app-context.js';
-import { createLogger } from '../../src/logger.js';
 import { openCycle } from '../../src/cycle/cycle.service.js';
-import { FakeFeishu } from '../../src/sandbox/index.js';
-import { HARNESS_APP } from '../helpers/harness.js';
-import { createTestDatabase, deleteRedisKeys, uniqueQueuePrefix, type TestDatabase } from '../helpers/test-db.js';
-import { testRedisUrl } from '../helpers/services.js';
-import { countPrompts, fanoutConfig, FANOUT_LIMITS, FANOUT_NOW, FANOUT_PERIOD, seedFanout, type FanoutOwner } from './fanout-fixture.js';
+import { countPrompts, FANOUT_PERIOD, startFanoutScenario, stopFanoutScenario, unfinishedJobs, type FanoutScenario } from './fanout-fixture.js';
 import { printFigures } from './figures.js';
 import { seeded } from './seeded.js';
 import { killAllWorkers, startWorker, waitFor, type WorkerProcess } from './worker-process.js';
@@ -24,41 +17,20 @@ const KILLS = Number(process.env.RELIABILITY_KILLS ?? 3);
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
 const LOCK_MS = 4000;
 
-let database: TestDatabase;
-let fake: FakeFeishu;
-let config: Config;
-let ctx: AppContext;
-let owners: FanoutOwner[];
+let scenario: FanoutScenario;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fake = new FakeFeishu({ apps: { [HARNESS_APP.appId]: HARNESS_APP.appSecret }, limits: FANOUT_LIMITS });
-  const url = await fake.start();
-  config = fanoutConfig({ larkDomain: url, databaseUrl: database.url, redisUrl: testRedisUrl(), queuePrefix: uniqueQueuePrefix() });
-  // This side only opens the cycle and watches the queues; the child does the work.
-  ctx = createAppContext(config, { logger: createLogger('silent'), now: () => FANOUT_NOW });
-  owners = await seedFanout(database.db, fake, PROMPTS, 'KILL');
+  scenario = await startFanoutScenario({ owners: PROMPTS, tag: 'KILL' });
 }, 120_000);
 
 afterAll(async () => {
   killAllWorkers();
-  await ctx?.close().catch(() => undefined);
-  await fake?.stop();
-  if (config) await deleteRedisKeys(config.QUEUE_PREFIX);
-  await database?.drop();
+  await stopFanoutScenario(scenario);
 });
-
-async function unfinishedJobs(): Promise<number> {
-  let n = 0;
-  for (const q of ['control', 'outbound'] as const) {
-    const c = await ctx.queues.queue(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-    n += Object.values(c).reduce((a, b) => a + b, 0);
-  }
-  return n;
-}
 
 describe('(b) the worker killed during a fan-out', () => {
   it('leaves every owner exactly one prompt', async () => {
+    const { database, fake, config, ctx, owners } = scenario;
     const rnd = seeded(SEED);
     // One kill in each of KILLS equal stretches of the fan-out, at a seeded place within it.
     const killAt = Array.from({ length: KILLS }, (_, k) => Math.floor((PROMPTS * (k + 0.1 + 0.8 * rnd())) / (KILLS + 1)));
@@ -84,7 +56,7 @@ describe('(b) the worker killed during a fan-out', () => {
       worker = await startWorker(config, { WORKER_LOCK_MS: String(LOCK_MS) });
       watch(worker);
     }
-    await waitFor('the fan-out to finish', async () => (await unfinishedJobs()) === 0, 240_000);
+    await waitFor('the fan-out to finish', async () => (await unfinishedJobs(ctx)) === 0, 240_000);
     const last = Math.max(...fake.messages().map((m) => m.created_at));
 
     const { lost, duplicates, delivered } = countPrompts(fake, owners);
