@@ -46,7 +46,7 @@ export function startIdleMemory(options: IdleMemoryOptions): IdleMemory {
   const idleBelow = options.idleBelow ?? DEFAULT_IDLE_BELOW;
   const minGrowth = options.minGrowthBytes ?? DEFAULT_MIN_GROWTH;
   const collect = gcFunction();
-  // Start-up (migrations, loading modules) is a busy spell too: its garbage is given back at the first quiet window.
+  // Start-up (migrations, loading modules) is a busy spell too: its garbage is given back once it is quiet.
   let floor = 0;
   let since: EventLoopUtilization = performance.eventLoopUtilization();
   let windowStart = performance.now();
