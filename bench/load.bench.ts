@@ -80,7 +80,7 @@ export async function run(): Promise<Record<string, unknown>> {
       QUEUE_PREFIX: prefix,
       RUN_WORKERS: 'true',
       RUN_SCHEDULER: 'false',
-      ...pick(process.env, ['DB_POOL_MAX', 'INTAKE_MAX_IN_FLIGHT', 'INTAKE_MAX_WAIT_MS']),
+      ...pick(process.env, ['DB_POOL_MAX', 'INTAKE_MAX_IN_FLIGHT', 'INTAKE_MAX_WAIT_MS', 'MEMORY_RELEASE_IDLE_MS']),
     };
     // The cycle is opened from here with the prompts queued under a prefix no worker reads: the
     // bench is about answering callbacks, not about the fan-out (fanout.bench.ts).

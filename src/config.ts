@@ -123,6 +123,10 @@ export const configSchema = z.object({
   // cut and the jobs they held are run again by another worker (every job is idempotent), so a
   // deploy or a test never waits for ever on a job stuck behind an unreachable Redis.
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  // After a busy spell, once the event loop has been idle this long and the heap has grown, one
+  // compacting GC gives the young generation and emptied old-space pages back to the system
+  // (src/platform/idle-memory.ts; README, "RSS"). 0 turns it off.
+  MEMORY_RELEASE_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
 });
 
 /** The cycle's settings, derived once from the environment at start-up and passed down typed. */

@@ -6,6 +6,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { explainDatabaseError } from '../db/database-setup.js';
 import { createEventDispatcher, startLongConnection } from '../platform/feishu/lark-intake.js';
 import { HttpServer } from '../platform/http-server.js';
+import { startIdleMemory } from '../platform/idle-memory.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 import { startAppWorkers } from './processors.js';
@@ -49,6 +50,10 @@ export async function startService(config: Config, overrides: AppContextOverride
       stops.push(() => scheduler.stop());
     }
     if (config.RUN_WORKERS) startAppWorkers(ctx);
+    if (config.MEMORY_RELEASE_IDLE_MS > 0) {
+      const idle = startIdleMemory({ windowMs: config.MEMORY_RELEASE_IDLE_MS, logger: log });
+      stops.push(() => idle.stop());
+    }
 
     return {
       ctx,

@@ -20,6 +20,12 @@ describe('performance configuration', () => {
     expect(c.DB_POOL_MAX).toBe(Math.max(4, availableParallelism() * 4));
     expect(c.INTAKE_MAX_IN_FLIGHT).toBe(c.DB_POOL_MAX);
     expect(c.INTAKE_MAX_WAIT_MS).toBe(1000);
+    expect(c.MEMORY_RELEASE_IDLE_MS).toBe(5000);
+  });
+
+  it('turns the idle memory release off with 0 and refuses a negative window', () => {
+    expect(parseConfig({ ...valid, MEMORY_RELEASE_IDLE_MS: '0' }).MEMORY_RELEASE_IDLE_MS).toBe(0);
+    expect(() => parseConfig({ ...valid, MEMORY_RELEASE_IDLE_MS: '-1' })).toThrow(/MEMORY_RELEASE_IDLE_MS/);
   });
 
   it('raises every window past the published limits when a tenant quota allows it', () => {
