@@ -53,8 +53,8 @@ describe('shaped statements', () => {
   it('inside a transaction, a stale statement fails that transaction and works in the next', async () => {
     await byId(one, { star: true }, { id: 1 });
     await sql`alter table shaped_t add column c int default 8`.execute(one);
-    await expect(one.transaction().execute((trx) => byId(trx, { star: true }, { id: 1 }))).rejects.toThrow(/cached plan/);
-    const rows = await one.transaction().execute((trx) => byId(trx, { star: true }, { id: 1 }));
+    await expect(one.transaction().execute((trx) => byId(trx as Db, { star: true }, { id: 1 }))).rejects.toThrow(/cached plan/);
+    const rows = await one.transaction().execute((trx) => byId(trx as Db, { star: true }, { id: 1 }));
     expect(rows.rows).toEqual([{ id: 1, a: 'x', b: 7, c: 8 }]);
   });
 });
