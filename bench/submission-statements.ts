@@ -22,6 +22,12 @@ import { benchAdminUrl, benchClock, benchRedisUrl, createBenchDatabase } from '.
 import { envNumber } from './results.js';
 import { processCpuMs } from './statement-timer.js';
 import { seed } from './load.bench.js';
+import { sql } from 'kysely';
+import { readSubmission } from '../src/submission/filing.read.js';
+import { planReport } from '../src/submission/report.store.js';
+import { writeReportOnce } from '../src/submission/report.write.js';
+import { readTypedForm, validateReportForm } from '../src/submission/report-form.js';
+import { filingBasis } from '../src/submission/filing-basis.js';
 
 const APP = { id: 'cli_bench_stmt', secret: 's', verificationToken: 'bench-token', encryptKey: 'bench-encrypt-key' };
 const CLOCK_START = '2026-06-22T10:00:00+08:00';
@@ -74,6 +80,8 @@ try {
 
   const client = new pg.Client({ connectionString: benchDb.url });
   await client.connect();
+  // The database is dropped with (force) at the end, even after a failure here.
+  client.on('error', () => undefined);
   const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
   const cpuPer = async (label: string, run: () => Promise<unknown>) => {
     for (let k = 0; k < 20; k++) await run();
@@ -105,6 +113,40 @@ try {
   await cpuPer('begin + rollback alone', () => txn(() => Promise.resolve()));
   await cpuPer('write, unnamed', () => txn(() => client.query(write.text, write.values)));
   await cpuPer('write, named', () => txn(() => client.query({ name: 'w', text: write.text, values: write.values })));
+  // A whole submission's statements as the service sends them (the read, then the write,
+  // committed: its WAL flush included), on a one-connection pool of the service's own making.
+  const one = createDb(benchDb.url, { max: 1 });
+  const onePid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(one)).rows[0].pid;
+  const target = targets[0];
+  let seq = 0;
+  const submitOnce = async () => {
+    const k = seq++;
+    const eventKey = `card:measure-${k}`;
+    const r0 = processCpuMs(onePid)!;
+    const read = await readSubmission(one, { eventKey, operator: { openId: target.openId }, projectId: target.projectId, cycleId });
+    const r1 = processCpuMs(onePid)!;
+    parts.read += r1 - r0;
+    const ctx = read.ctx!;
+    const check = validateReportForm(readTypedForm({ [F.periodInvestment]: String(1000 + k), [F.stage]: '续建', [F.started]: YES, [F.completed]: NO, [F.registered]: NO, [F.progress]: `测量${k}` }), filingBasis(ctx));
+    if (!check.ok) throw new Error('form refused');
+    const plan = planReport({ ctx, report: check.report, noChange: false, personId: read.person!.id, at: new Date(), tz: 'Asia/Shanghai', via: 'card', late: false, sourceMessageId: null, sourceEventId: `measure-${k}` });
+    const written = await writeReportOnce(one, { eventKey, kind: 'report.submit', answer: { toast: { type: 'success', content: '已更正' } }, cycleId, projectId: target.projectId, late: false, version: read.version!, plan });
+    parts.write += processCpuMs(onePid)! - r1;
+    if (written.kind !== 'stored') throw new Error(`not stored: ${written.kind}`);
+  };
+  const parts = { read: 0, write: 0 };
+  for (let k = 0; k < 20; k++) await submitOnce();
+  parts.read = parts.write = 0;
+  const c0 = processCpuMs(onePid)!;
+  for (let k = 0; k < repeat; k++) await submitOnce();
+  console.log(`one submission (read + committed write, prepared): backend CPU ${((processCpuMs(onePid)! - c0) / repeat).toFixed(3)} ms: read ${(parts.read / repeat).toFixed(3)}, write ${(parts.write / repeat).toFixed(3)} (${repeat} runs)`);
+  await one.destroy();
+  // Updates that stayed on their page without touching the indexes (HOT), per table written.
+  const hot = await client.query(`select relname, n_tup_upd as updated, n_tup_hot_upd as hot from pg_stat_user_tables where relname in ('projects', 'reports', 'cycle_projects') order by 1`);
+  console.log('updates (HOT):', hot.rows.map((r: Record<string, unknown>) => `${String(r.relname)} ${String(r.updated)} (${String(r.hot)})`).join(', '));
+  // What a stored answer (the card a repeated delivery gets back) weighs, as text and as stored.
+  const sizes = (await client.query<{ text: number; stored: number }>(`select avg(length(payload::text))::int as text, avg(pg_column_size(payload))::int as stored from inbound_events`)).rows[0];
+  console.log(`recorded answer: ${sizes.text} characters as text, ${sizes.stored} bytes stored`);
   await client.end();
 } finally {
   await db.destroy();
