@@ -145,6 +145,8 @@ async function decideAndStore(deps: SubmissionDeps, db: Kysely<Database>, a: Att
   };
   let stored: StoredReport;
   let answer: CardCallbackResponse;
+  // Whether the escalation recheck can find anything to resolve (see below).
+  let recheck = true;
   if (check.report.problem) {
     if (!a.locked) return AGAIN_LOCKED;
     if (!(await claimInbound(db, key, kind))) throw new DuplicateDelivery(key);
@@ -163,9 +165,13 @@ async function decideAndStore(deps: SubmissionDeps, db: Kysely<Database>, a: Att
     if (written.kind === 'stale') return a.locked ? staleWhileLocked(target) : AGAIN_LOCKED;
     if (written.kind === 'duplicate') throw new DuplicateDelivery(key);
     stored.reportId = written.reportId;
+    recheck = written.escalated;
   }
   // The escalation feature (above this one) listens on its job, enqueued once this write commits.
-  await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
+  // A project with no open escalation when its report was written has nothing a recheck could
+  // resolve (recheckProjects looks at open ones only), so most submissions enqueue no job: the
+  // job cost the serving process a Redis script to add it and a worker run with its statement.
+  if (recheck) await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
   deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
   return answer;
 }

@@ -27,7 +27,8 @@ export type OnceWrite = {
   plan: ReportPlan | null;
 };
 
-export type OnceWritten = { kind: 'stored'; reportId: number } | { kind: 'stale' } | { kind: 'duplicate' };
+/** `escalated`: the project had an open escalation when the report was stored (its recheck may resolve it). */
+export type OnceWritten = { kind: 'stored'; reportId: number; escalated: boolean } | { kind: 'stale' } | { kind: 'duplicate' };
 
 // Parameters arrive untyped; each is cast to its column's type so INSERT … SELECT and the CTEs
 // never depend on Postgres guessing.
@@ -71,7 +72,7 @@ function statement(param: Param, w: OnceWrite): RawBuilder<Outcome> {
   const claim = sql`claim as (
     insert into inbound_events (dedupe_key, kind, payload) select ${param('eventKey')}::text, ${param('kind')}::text, ${param('answer')}::jsonb from gate
     on conflict (dedupe_key) do nothing returning dedupe_key)`;
-  if (!p) return sql<Outcome>`with ${gate}, ${claim} select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, 0 as id`;
+  if (!p) return sql<Outcome>`with ${gate}, ${claim} select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, 0 as id, false as escalated`;
   const report =
     p.reportId === null
       ? sql`rep as (insert into reports (${columns(p.fields)}, cycle_id, project_id, revision, late)
@@ -97,8 +98,11 @@ function statement(param: Param, w: OnceWrite): RawBuilder<Outcome> {
         select ${param('projectId')}::integer, null, ${param('by')}::text, ${param('changes')}::jsonb from claim)`,
     );
   }
+  // Whether the project has an open escalation, seen by this statement (escalations_open_idx):
+  // only then can the report resolve something, so only then is a recheck enqueued.
   return sql<Outcome>`with ${sql.join(parts)}
-    select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, (select id from rep) as id`;
+    select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, (select id from rep) as id,
+      exists (select 1 from escalations where project_id = ${param('projectId')}::integer and state <> 'resolved') as escalated`;
 }
 
 const write = shapedStatement(statement, shapeOf);
@@ -134,12 +138,12 @@ export async function writeReportOnce(db: Kysely<Database>, w: OnceWrite): Promi
   return outcome(rows[0]);
 }
 
-type Outcome = { gated: number; claimed: number; id: number | null };
+type Outcome = { gated: number; claimed: number; id: number | null; escalated: boolean };
 
 function outcome(r: Outcome | undefined): OnceWritten {
   if (!r || r.gated === 0) return { kind: 'stale' };
   if (r.claimed === 0 || r.id === null) return { kind: 'duplicate' };
-  return { kind: 'stored', reportId: r.id };
+  return { kind: 'stored', reportId: r.id, escalated: r.escalated };
 }
 
 /** A new version of the project row, for a submission stored another way (storeReport): see the header. */

@@ -1,7 +1,8 @@
 // Both presets at every threshold's edge, with the judged day (the injected clock) moved across
 // the month-based rules; exemptions and a project without a plan are not judged.
 import { describe, expect, it } from 'vitest';
-import { judgeLight, lightRules, PRESETS, type LightFacts } from '../../src/domain/lights.js';
+import { DateTime } from 'luxon';
+import { judgeLight, lightRules, plusMonths, PRESETS, type LightFacts } from '../../src/domain/lights.js';
 import { isAppError } from '../../src/errors.js';
 
 // 序时进度 0.5 and a plan of 1000 make the figures easy: ytd 400 → 10 points behind, 20% below.
@@ -55,6 +56,27 @@ describe('yinchuan: lag in percentage points (green < 10 ≤ yellow ≤ 30 < red
     const r = judge('yinchuan', { startedOn: '2026-03-10', registered: false, asOfDay });
     expect(r.light).toBe(light);
     if (light !== 'green') expect(r.reasons[0]).toBe('已于2026年3月10日开工，尚未入统');
+  });
+
+  it.each([
+    ['2026-02-27', 'green'],
+    ['2026-02-28', 'yellow'],
+    ['2026-03-31', 'yellow'],
+    ['2026-04-01', 'red'],
+  ])('started on a month’s last day (2026-01-31) but not 入统, judged on %s → %s: a month later is the next month’s last day', (asOfDay, light) => {
+    const r = judge('yinchuan', { startedOn: '2026-01-31', registered: false, asOfDay });
+    expect(r.light).toBe(light);
+  });
+
+  it.each([
+    ['2026-01-31', 1, '2026-02-28'],
+    ['2024-01-31', 1, '2024-02-29'],
+    ['2026-03-10', 2, '2026-05-10'],
+    ['2026-11-30', 3, '2027-02-28'],
+    ['2026-12-15', 12, '2027-12-15'],
+  ])('%s plus %i months is %s, as luxon counts', (day, months, expected) => {
+    expect(plusMonths(day, months)).toBe(expected);
+    expect(DateTime.fromISO(day, { zone: 'utc' }).plus({ months }).toISODate()).toBe(expected);
   });
 
   it.each([

@@ -4,7 +4,8 @@
 // back to the first prompt sent, and to the fan-out's end. The worker is the real child process
 // (worker-child.ts) with BullMQ's own lock times, so the figures are the ones production sees;
 // Then submissions stream in while Redis restarts: each is stored once and answered truthfully,
-// and the follow-up job each stored one hands to the queue (escalation.recheck) is not lost.
+// and the follow-up job each stored one hands to the queue (escalation.recheck, for a project with
+// an open escalation) is not lost.
 // Redis is a private instance (private-services.ts), Postgres the shared one under a database of
 // this file's own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,9 @@ describe('(d) Redis restarted while submissions come in', () => {
       const p = await addProject(h.ctx.db, { code: `XMRRS${i}`, name: `红重启项目${i}`, ownerId: owner.id });
       const regionId = (await h.ctx.db.selectFrom('projects').select('region_id').where('id', '=', p.id).executeTakeFirstOrThrow()).region_id;
       await h.ctx.db.insertInto('cycle_projects').values({ cycle_id: cycleId, project_id: p.id, owner_id: owner.id, region_id: regionId, status: 'pending' }).execute().catch(() => undefined);
+      // An open escalation, so each stored report hands a recheck to the queue (a project with
+      // none has nothing to recheck and enqueues nothing).
+      await h.ctx.db.insertInto('escalations').values({ project_id: p.id, cycle_id: cycleId, level: 1, reasons: ['连续未报'], reason_text: '连续未报', state: 'open' }).execute();
       const cards = await promptCards(h, cycleId, owner);
       subjects.push({ owner, projectId: p.id, messageId: cards.get(p.name)! });
     }

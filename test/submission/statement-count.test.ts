@@ -40,7 +40,7 @@ beforeAll(async () => {
     return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof pg.Client.prototype.query;
   owner = await addPerson(h, '杜磊秀');
-  for (const name of ['计数项目甲', '计数项目乙', '计数项目丙']) projects.push(await addProject(h.ctx.db, { name, ownerId: owner.id }));
+  for (const name of ['计数项目甲', '计数项目乙', '计数项目丙', '计数项目丁', '计数项目戊']) projects.push(await addProject(h.ctx.db, { name, ownerId: owner.id }));
   cycleId = await openCycle(h.ctx.db, '2026-10');
   cards = await promptCards(h, cycleId, owner);
 }, 60_000);
@@ -92,6 +92,22 @@ describe('statements per valid submission', () => {
     expect(body.toast?.type).toBe('success');
     console.log(`本期无变化: ${statements.length} statements`);
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('the escalation recheck after a submission', () => {
+  it('is enqueued for a project with an open escalation, and not for one without', async () => {
+    const [calm, escalated] = [projects[3], projects[4]];
+    await h.ctx.db
+      .insertInto('escalations')
+      .values({ project_id: escalated.id, cycle_id: cycleId, level: 1, reasons: ['连续未报'], reason_text: '连续未报', state: 'open' })
+      .execute();
+    for (const p of [calm, escalated]) expect((await counted(p, reportForm())).body.toast?.type).toBe('success');
+    const rechecks = (await h.ctx.queues.queue('control').getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized']))
+      .filter((j) => j.name === 'escalation.recheck')
+      .map((j) => (j.data as { projectId: number }).projectId);
+    expect(rechecks).toContain(escalated.id);
+    expect(rechecks).not.toContain(calm.id);
   });
 });
 
