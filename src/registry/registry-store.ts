@@ -164,10 +164,12 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
  */
 async function pipelined(parts: Iterable<string>, send: (part: string) => Promise<unknown>): Promise<void> {
   const inFlight: Promise<unknown>[] = [];
+  let failed = false;
   for (const part of parts) {
+    if (failed) break;
     const p = send(part);
     // A failed statement fails the ones queued behind it; each is awaited below, none left unhandled.
-    p.catch(() => undefined);
+    p.catch(() => void (failed = true));
     inFlight.push(p);
     // Lets the driver put this part on the wire before the next one is encoded.
     await new Promise((resolve) => setImmediate(resolve));
