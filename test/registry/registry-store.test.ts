@@ -38,6 +38,9 @@ describe('insertProjects', () => {
       const regions = await store.ensureRegions(trx, ['天城县']);
       const importId = await store.insertImport(trx, { fileName: 'a.xlsx', sha256: 'x', sheet: null, actor: 'tester', rowCount: 3_000, now: NOW });
       for (const r of many) r.region_id = regions.byName.get('天城县') as number;
+      // Money in the change row is canonical (domain/amount.ts) whatever form it was given in.
+      const last = many.at(-1);
+      if (last) last.total_investment = '1000.5000';
       await store.insertProjects(trx, many, { now: NOW, actor: 'tester', importId });
     });
     const counts = await sql<{ projects: number; changes: number; without: number }>`
