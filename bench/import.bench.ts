@@ -1,6 +1,9 @@
 // Registry import at city scale: a generated 10,000-row .xlsx (6 regions, ~2,000 people,
 // 20 departments) into a fresh database, then the same file again (0 changes).
-// Prints rows, seconds and rows/s for both. `tsx bench/import.bench.ts`, or `run()` from a runner.
+// Prints rows, seconds and rows/s for both, and for the reference and each import the CPU this
+// process and the database's backends spent (wall time moves with whatever else the machine runs;
+// the CPU moves less). BENCH_IMPORT_STATEMENTS=1 also prints each statement's time at the driver
+// and its backend's CPU. `tsx bench/import.bench.ts`, or `run()` from a runner.
 import { pathToFileURL } from 'node:url';
 import * as XLSX from '@e965/xlsx';
 import { createDb } from '../src/db/database.js';
@@ -11,6 +14,7 @@ import { sourceFromBytes } from '../src/registry/sheet-reader.js';
 import { sql } from 'kysely';
 import { benchAdminUrl, cleanup, createBenchDatabase } from './bench-support.js';
 import { round, writeResults } from './results.js';
+import { installStatementTimer, processCpuMs, statementReport, timingPart } from './statement-timer.js';
 
 const ROWS = 10_000;
 const REGIONS = ['天城县', '南湖县', '东城区', '西山区', '高新区', '临港新区'];
@@ -131,6 +135,38 @@ function cellText(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
+/**
+ * CPU of this process and of the bench database's backends (Linux, server on this host; 10 ms
+ * ticks; null when /proc cannot tell) between start() and the call it returns. The backends are
+ * those connected at either end; the pool keeps its connections for longer than a part lasts.
+ */
+function cpuMeter(db: ReturnType<typeof createDb>) {
+  const backends = async () => (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db)).rows.map((r) => r.pid);
+  const read = (pids: Iterable<number>) => {
+    const out = new Map<number, number | null>();
+    for (const pid of pids) out.set(pid, processCpuMs(pid));
+    return out;
+  };
+  return {
+    async start(): Promise<() => Promise<{ node: number; db: number | null }>> {
+      const before = read(await backends());
+      const node0 = process.cpuUsage();
+      return async () => {
+        const node = process.cpuUsage(node0);
+        const pids = new Set([...before.keys(), ...(await backends())]);
+        let total: number | null = 0;
+        for (const [pid, now] of read(pids)) {
+          const was = before.get(pid) ?? 0;
+          total = now === null || was === null || total === null ? null : total + now - was;
+        }
+        return { node: Math.round((node.user + node.system) / 1000), db: total };
+      };
+    },
+  };
+}
+
+const cpuText = (c: { node: number; db: number | null }) => `${c.node} ms here, ${c.db ?? '?'} ms in the database's backends`;
+
 function summary(outcome: ImportOutcome): string {
   if (!outcome.ok) throw new Error(`import refused: ${outcome.issues.slice(0, 5).map((i) => `row ${i.row}, column ${i.column}: ${i.message}`).join('; ')}`);
   return `created ${outcome.created.length}, updated ${outcome.updated.length}, unchanged ${outcome.unchanged}, people ${outcome.peopleCreated}, changes ${changeCount(outcome)}`;
@@ -146,23 +182,34 @@ export async function run(opts: { rows?: number; adminUrl?: string; out?: (line:
   out(`generate: ${rows} rows, ${(bytes.length / 1024).toFixed(0)} KiB xlsx in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 
   const benchDb = await createBenchDatabase(admin);
+  const timer = process.env.BENCH_IMPORT_STATEMENTS ? installStatementTimer() : null;
   const db = createDb(benchDb.url, { max: 5 });
   try {
     await migrateToLatest(db);
     const deps = { db, logger: createLogger('silent'), now: () => new Date() };
     const file = sourceFromBytes('bench.xlsx', bytes);
 
+    const cpu = cpuMeter(db);
+    timingPart('reference');
+    let mark = await cpu.start();
     const referenceSeconds = await parseAndInsert(db, bytes);
-    out(`reference (parse the same file, bulk-insert the same rows): ${rows} rows in ${referenceSeconds.toFixed(2)} s`);
+    const referenceCpu = await mark();
+    out(`reference (parse the same file, bulk-insert the same rows): ${rows} rows in ${referenceSeconds.toFixed(2)} s; CPU ${cpuText(referenceCpu)}`);
     const timings: Record<string, number> = {};
+    const cpuMs: Record<string, { node: number; db: number | null }> = { reference: referenceCpu };
     for (const label of ['import', 're-import']) {
+      timingPart(label);
+      mark = await cpu.start();
       t0 = performance.now();
       const outcome = await importRegistry(deps, { file, actor: 'bench' });
       const seconds = (performance.now() - t0) / 1000;
+      cpuMs[label] = await mark();
       timings[label] = seconds;
-      out(`${label}: ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} rows/s, ${(seconds / referenceSeconds).toFixed(2)}× the reference (${summary(outcome)})`);
+      out(`${label}: ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} rows/s, ${(seconds / referenceSeconds).toFixed(2)}× the reference (${summary(outcome)}); CPU ${cpuText(cpuMs[label])}`);
       if (label === 're-import' && outcome.ok && changeCount(outcome) !== 0) throw new Error('re-import changed the registry');
     }
+    timingPart('-');
+    if (timer) for (const line of statementReport(timer.statements.filter((x) => x.part !== '-'))) out(line);
     writeResults('import', {
       rows,
       note: 'the machine is shared; figures under contention are noisy',
@@ -170,6 +217,7 @@ export async function run(opts: { rows?: number; adminUrl?: string; out?: (line:
       importSeconds: round(timings.import),
       reimportSeconds: round(timings['re-import']),
       ratio: round(timings.import / referenceSeconds),
+      cpuMs,
       target: { ratio: '≤ 1.5' },
     });
     const counts = await Promise.all((['projects', 'people', 'regions', 'departments'] as const).map(async (table) => {

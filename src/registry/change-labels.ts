@@ -21,13 +21,10 @@ export type Labeller = {
   display(change: FieldChange): DisplayChange;
 };
 
-export async function labeller(trx: Kysely<Database>, diff: RegistryDiff): Promise<Labeller> {
+/** For the updated projects' changes (a new project's change row is built by store.insertProjects). */
+export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, 'updated'>): Promise<Labeller> {
   const personIds = new Set<number>();
   const personFields = new Set<FieldChange['field']>(['owner_id', 'leader_id', 'vice_mayor_id']);
-  for (const c of diff.created) for (const f of personFields) {
-    const id = c.values[f as 'owner_id'];
-    if (id !== null) personIds.add(id);
-  }
   for (const u of diff.updated) for (const ch of u.changes) {
     if (!personFields.has(ch.field)) continue;
     for (const v of [ch.from, ch.to]) if (typeof v === 'number') personIds.add(v);

@@ -11,7 +11,7 @@ import { FIELD_LABELS, labeller, type DisplayChange } from './change-labels.js';
 import { applyDepartmentContacts, type DepartmentContactChange } from './department-contacts.js';
 import { PERSON_ROLES, type FieldKey } from './header-map.js';
 import { matchPeople, type MatchOutcome } from './people-matcher.js';
-import { canonicalValue, diffRegistry, REGISTRY_FIELDS, type IncomingProject, type RegistryField } from './registry-diff.js';
+import { diffRegistry, type IncomingProject, type RegistryField } from './registry-diff.js';
 import * as store from './registry-store.js';
 import { personKeyResolver } from './sheet-consistency.js';
 import { sortIssues, type SheetIssue } from './sheet-issue.js';
@@ -198,20 +198,14 @@ async function writeRegistry(
   });
   const meta = { now, actor: opts.actor, importId };
   const contacts = await applyDepartmentContacts(trx, checked, departments.byName, people.idByKey, meta);
-  const createdIds = await store.insertProjects(trx, diff.created.map((c) => ({ code: c.code, ...c.values })), meta);
+  await store.insertProjects(trx, diff.created.map((c) => ({ code: c.code, ...c.values })), meta);
   await store.updateProjects(trx, diff.updated.map((u) => ({ id: u.id, ytd_set: ytd.values.has(u.code), ...u.values })), meta);
   await store.retireProjects(trx, diff.retired.map((r) => r.id), meta);
   const sinceStartWarnings = await applySinceStart(trx, projects, columns, meta);
 
   const labels = await labeller(trx, diff);
+  // A new project's change row is written with it (store.insertProjects).
   const records: store.ChangeRecord[] = [
-    ...diff.created.map((c) => ({
-      project_id: createdIds.get(c.code) as number,
-      // A year-to-date of 0 for no year is the default, not something the sheet said.
-      changes: store.changesObject(REGISTRY_FIELDS.filter((f) => !isEmpty(c.values[f]) && !(f === 'ytd_investment' && c.values.ytd_year === null)).map((f) => ({
-        field: f, from: null, to: labels.stored(f, canonicalValue(f, c.values[f])),
-      }))),
-    })),
     ...diff.updated.map((u) => ({
       project_id: u.id,
       changes: store.changesObject(u.changes.map((ch) => ({ field: ch.field, from: labels.stored(ch.field, ch.from), to: labels.stored(ch.field, ch.to) }))),
@@ -249,5 +243,3 @@ async function writeRegistry(
     },
   };
 }
-
-const isEmpty = (v: unknown): boolean => v === null || v === undefined || (Array.isArray(v) && v.length === 0);

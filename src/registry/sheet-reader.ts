@@ -184,7 +184,9 @@ function worksheetRows(wb: XLSX.WorkBook, name: string): SheetRow[] {
   if (!ws?.['!ref']) return [];
   const range = XLSX.utils.decode_range(ws['!ref']);
   const grid = XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null, blankrows: true });
-  const cells: Cell[][] = grid.map((r) => r.map(toCell));
+  // In place: the grid is ours, and a copy of every row is garbage the size of the sheet.
+  for (const row of grid) for (let i = 0; i < row.length; i++) row[i] = toCell(row[i]);
+  const cells = grid as Cell[][];
   for (const m of ws['!merges'] ?? []) fillMerge(cells, m, range.s);
   const rows = cells.map((c, i) => ({ rowNumber: range.s.r + i + 1, cells: c }));
   return nonBlank(rows);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { Decimal } from 'decimal.js';
+import { canonical } from '../../src/domain/amount.js';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
 import { changeCount } from '../../src/registry/registry-import.js';
@@ -240,6 +241,136 @@ describe('edits, people and retirement', () => {
     return db.selectFrom('project_changes as c').innerJoin('projects as p', 'p.id', 'c.project_id')
       .select(['c.changes', 'c.changed_by', 'c.import_id', 'c.created_at']).where('p.code', '=', code).orderBy('c.id').execute();
   }
+
+  it('a new project\'s change row holds every field the sheet gave it, from nothing, people and places with their names', async () => {
+    const [first] = await changesOf('XM2026001');
+    expect(first?.changes).toMatchInlineSnapshot(`
+      {
+        "annual_plan": {
+          "from": null,
+          "to": "60000",
+        },
+        "department_id": {
+          "from": null,
+          "to": {
+            "id": 1,
+            "name": "市发改委",
+          },
+        },
+        "dispatch_frequency": {
+          "from": null,
+          "to": "weekly",
+        },
+        "industry": {
+          "from": null,
+          "to": "能源",
+        },
+        "investor_type": {
+          "from": null,
+          "to": "民间投资",
+        },
+        "leader_id": {
+          "from": null,
+          "to": {
+            "id": 2,
+            "mobile": "13800002002",
+            "name": "周敏",
+          },
+        },
+        "legal_entity": {
+          "from": null,
+          "to": "巡检司发电有限公司",
+        },
+        "lists": {
+          "from": null,
+          "to": [
+            "在建项目",
+          ],
+        },
+        "location": {
+          "from": null,
+          "to": "天城县某镇",
+        },
+        "name": {
+          "from": null,
+          "to": "巡检司电厂2×300MW机组扩建工程",
+        },
+        "owner_id": {
+          "from": null,
+          "to": {
+            "id": 1,
+            "mobile": "13900000001",
+            "name": "杜磊秀",
+          },
+        },
+        "planned_finish": {
+          "from": null,
+          "to": "2029-12-31",
+        },
+        "planned_start": {
+          "from": null,
+          "to": "2024-02-15",
+        },
+        "region_id": {
+          "from": null,
+          "to": {
+            "id": 1,
+            "name": "天城县",
+          },
+        },
+        "stage": {
+          "from": null,
+          "to": "续建",
+        },
+        "total_investment": {
+          "from": null,
+          "to": "265561",
+        },
+        "vice_mayor_id": {
+          "from": null,
+          "to": {
+            "id": 3,
+            "mobile": "13800001001",
+            "name": "王建国",
+          },
+        },
+      }
+    `);
+    // Every project of the first import: one row, the stored values in canonical form, empty fields left out.
+    const projects = await db.selectFrom('projects').selectAll().orderBy('code').execute();
+    const names = async (table: 'regions' | 'departments') => new Map((await db.selectFrom(table).select(['id', 'name']).execute()).map((r) => [r.id, r.name]));
+    const [regions, departments] = [await names('regions'), await names('departments')];
+    const people = new Map((await db.selectFrom('people').select(['id', 'name', 'mobile']).execute()).map((p) => [p.id, p]));
+    const person = (id: number | null) => (id === null ? undefined : { from: null, to: { id, name: people.get(id)?.name, mobile: people.get(id)?.mobile } });
+    const money = (v: string) => ({ from: null, to: canonical(v) });
+    for (const p of projects) {
+      const rows = await changesOf(p.code);
+      expect(rows).toHaveLength(1);
+      const expected = Object.fromEntries(Object.entries({
+        name: { from: null, to: p.name },
+        legal_entity: p.legal_entity === null ? undefined : { from: null, to: p.legal_entity },
+        location: p.location === null ? undefined : { from: null, to: p.location },
+        region_id: { from: null, to: { id: p.region_id, name: regions.get(p.region_id) } },
+        industry: p.industry === null ? undefined : { from: null, to: p.industry },
+        stage: { from: null, to: p.stage },
+        lists: p.lists.length === 0 ? undefined : { from: null, to: p.lists },
+        dispatch_frequency: { from: null, to: p.dispatch_frequency },
+        total_investment: money(p.total_investment),
+        annual_plan: money(p.annual_plan),
+        ytd_investment: p.ytd_year === null ? undefined : money(p.ytd_investment),
+        ytd_year: p.ytd_year === null ? undefined : { from: null, to: p.ytd_year },
+        investor_type: p.investor_type === null ? undefined : { from: null, to: p.investor_type },
+        planned_start: p.planned_start === null ? undefined : { from: null, to: p.planned_start },
+        planned_finish: p.planned_finish === null ? undefined : { from: null, to: p.planned_finish },
+        owner_id: person(p.owner_id),
+        leader_id: person(p.leader_id),
+        vice_mayor_id: person(p.vice_mayor_id),
+        department_id: p.department_id === null ? undefined : { from: null, to: { id: p.department_id, name: departments.get(p.department_id) } },
+      }).filter(([, v]) => v !== undefined));
+      expect(rows[0]?.changes, p.code).toEqual(expected);
+      expect(rows[0]).toMatchObject({ changed_by: 'tester', import_id: 1 });
+    }
+  });
 
   it('one edited cell: one project updated, one change row with that field, who and when recorded', async () => {
     const grid = editCell(base(), 'XM2026003', '总投资(万元)', '4,500');

@@ -1,0 +1,76 @@
+// The registry's bulk writes at a size that takes several statements: every new project is
+// written with its change row, and a part the server refuses fails the call (the parts after it
+// are already queued on the transaction's connection) with nothing left behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Db } from '../../src/db/database.js';
+import type { RegistryValues } from '../../src/registry/registry-diff.js';
+import * as store from '../../src/registry/registry-store.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+
+let t: TestDatabase;
+let db: Db;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+const NOW = new Date('2026-11-20T02:00:00Z');
+
+function rows(count: number, regionId: number, prefix: string): (RegistryValues & { code: string })[] {
+  // A long legal entity makes each row about 700 characters of JSON: 3,000 of them are three parts.
+  return Array.from({ length: count }, (_, i) => ({
+    code: `${prefix}${String(i).padStart(5, '0')}`, name: `项目${i}`, legal_entity: `有限公司${'甲'.repeat(200)}`, location: null,
+    region_id: regionId, industry: null, stage: '续建', lists: ['在建项目'], dispatch_frequency: 'monthly',
+    total_investment: '1000.5', annual_plan: '100', ytd_investment: '0', ytd_year: null, investor_type: null,
+    planned_start: '2026-01-01', planned_finish: null, owner_id: null, leader_id: null, vice_mayor_id: null, department_id: null,
+  }));
+}
+
+describe('insertProjects', () => {
+  it('writes every project of several parts, each with its one change row', async () => {
+    const many = rows(3_000, 0, 'OK');
+    expect([...store.jsonChunks(many)].length).toBeGreaterThan(1);
+    await db.transaction().execute(async (trx) => {
+      const regions = await store.ensureRegions(trx, ['天城县']);
+      const importId = await store.insertImport(trx, { fileName: 'a.xlsx', sha256: 'x', sheet: null, actor: 'tester', rowCount: 3_000, now: NOW });
+      for (const r of many) r.region_id = regions.byName.get('天城县') as number;
+      // Money in the change row is canonical (domain/amount.ts) whatever form it was given in.
+      const last = many.at(-1);
+      if (last) last.total_investment = '1000.5000';
+      await store.insertProjects(trx, many, { now: NOW, actor: 'tester', importId });
+    });
+    const counts = await sql<{ projects: number; changes: number; without: number }>`
+      select (select count(*)::int from projects) as projects, (select count(*)::int from project_changes) as changes,
+        (select count(*)::int from projects p where (select count(*) from project_changes c where c.project_id = p.id) <> 1) as without`.execute(db);
+    expect(counts.rows[0]).toEqual({ projects: 3_000, changes: 3_000, without: 0 });
+    const last = await db.selectFrom('project_changes as c').innerJoin('projects as p', 'p.id', 'c.project_id')
+      .select('c.changes').where('p.code', '=', 'OK02999').executeTakeFirstOrThrow();
+    expect(last.changes).toMatchObject({
+      total_investment: { from: null, to: '1000.5' }, annual_plan: { from: null, to: '100' }, lists: { from: null, to: ['在建项目'] },
+      planned_start: { from: null, to: '2026-01-01' }, region_id: { from: null, to: { name: '天城县' } },
+    });
+    expect(last.changes).not.toHaveProperty('ytd_investment');
+    expect(last.changes).not.toHaveProperty('location');
+  });
+
+  it('a part the server refuses fails the call, the parts queued after it too, and the transaction leaves nothing', async () => {
+    const before = await sql<{ n: number }>`select count(*)::int as n from projects`.execute(db);
+    const many = rows(3_000, 0, 'BAD');
+    // The first part breaks a check of the table (annual plan over the total).
+    const bad = many[5];
+    if (bad) bad.annual_plan = '99999';
+    const attempt = db.transaction().execute(async (trx) => {
+      const regions = await store.ensureRegions(trx, ['天城县']);
+      const importId = await store.insertImport(trx, { fileName: 'b.xlsx', sha256: 'y', sheet: null, actor: 'tester', rowCount: 3_000, now: NOW });
+      for (const r of many) r.region_id = regions.byName.get('天城县') as number;
+      await store.insertProjects(trx, many, { now: NOW, actor: 'tester', importId });
+    });
+    await expect(attempt).rejects.toThrow(/check constraint/);
+    expect((await sql<{ n: number }>`select count(*)::int as n from projects`.execute(db)).rows[0]).toEqual(before.rows[0]);
+    expect(await db.selectFrom('imports').select('file_name').execute()).toEqual([{ file_name: 'a.xlsx' }]);
+  });
+});
