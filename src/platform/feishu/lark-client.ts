@@ -193,6 +193,11 @@ export class LarkClient {
     });
   }
 
+  /** The app-wide send rate this client paces at (per second). */
+  get sendPerSecond(): number {
+    return this.limits.sendPerSecond;
+  }
+
   /** Sends a message; Feishu sends at most one message per uuid within an hour. */
   send(target: SendArgs): Promise<{ messageId: string }> {
     return this.sendAt(target);
