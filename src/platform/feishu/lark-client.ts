@@ -382,8 +382,8 @@ export class LarkClient {
         } else {
           await this.pacer.acquire(windows);
         }
-        await this.sentWindows.admit(windows);
-        const res = await fn();
+        const ticket = await this.sentWindows.admit(windows);
+        const res = await fn().finally(() => this.sentWindows.answered(ticket));
         const code = (res as Envelope<unknown> | null)?.code;
         if (code === undefined || code === 0) return res;
         error = larkCodeError(op, code, (res as Envelope<unknown>).msg);
