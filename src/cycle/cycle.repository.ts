@@ -111,6 +111,35 @@ export async function ownerInCycle(db: Db, cycleId: number, ownerId: number): Pr
   };
 }
 
+/**
+ * ownerInCycle for several owners in one statement (a batch of the open's prompts): the cycle,
+ * and per owner asked for, the person (undefined if none) and the projects in the cycle. Undefined
+ * when the cycle does not exist.
+ */
+export async function ownersInCycle(db: Db, cycleId: number, ownerIds: number[]): Promise<{ cycle: CycleRow; owners: Map<number, Omit<OwnerInCycle, 'cycle'>> } | undefined> {
+  const rows = await db
+    .selectFrom('cycles as c')
+    .leftJoin('people as o', (j) => j.on('o.id', 'in', ownerIds))
+    .leftJoin('cycle_projects as cp', (j) => j.onRef('cp.cycle_id', '=', 'c.id').onRef('cp.owner_id', '=', 'o.id'))
+    .leftJoin('projects as p', 'p.id', 'cp.project_id')
+    .selectAll('c')
+    .select(['o.id as o_id', 'o.name as o_name', 'o.open_id as o_open_id', 'cp.project_id as cp_project_id', 'cp.status as cp_status', 'cp.reported_at as cp_reported_at'])
+    .where('c.id', '=', cycleId)
+    .orderBy('o.id')
+    .orderBy('p.code')
+    .execute();
+  if (rows.length === 0) return undefined;
+  const { o_id: _o, o_name: _n, o_open_id: _i, cp_project_id: _p, cp_status: _s, cp_reported_at: _r, ...cycle } = rows[0];
+  const owners = new Map<number, Omit<OwnerInCycle, 'cycle'>>(ownerIds.map((id) => [id, { owner: undefined, projects: [] }]));
+  for (const r of rows) {
+    if (r.o_id === null) continue;
+    const entry = owners.get(r.o_id)!;
+    entry.owner ??= { id: r.o_id, name: r.o_name ?? '', openId: r.o_open_id };
+    if (r.cp_project_id !== null) entry.projects.push({ projectId: r.cp_project_id, status: r.cp_status!, reportedAt: r.cp_reported_at });
+  }
+  return { cycle, owners };
+}
+
 /** One owner's projects in a cycle, in registry-code order, optionally only those in some states. */
 export async function ownerProjects(db: Db, cycleId: number, ownerId: number, statuses?: ReportStatus[]): Promise<CycleProjectRow[]> {
   let q = db

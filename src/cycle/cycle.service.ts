@@ -22,12 +22,12 @@ import {
 import { kindLabel } from '../cards/format.js';
 import { cycleStatus } from './cycle-status.js';
 import { jobCatalogue } from '../platform/jobs/catalogue.js';
-import { jobIds } from './job-ids.js';
+import { jobIds, promptBatchOwners, promptBucket } from './job-ids.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
 import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
 import { removeFromSet, setIds } from '../platform/redis-state.js';
 
-export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now'>;
+export type CycleDeps = Pick<AppContext, 'db' | 'redis' | 'config' | 'logger' | 'queues' | 'now' | 'lark'>;
 
 export type OpenResult = {
   cycle: CycleRow;
@@ -66,9 +66,19 @@ export async function openCycle(
   const owners = await ownersOfCycle(deps.db, cycle.id);
   const { totals } = await cycleStatus(deps.db, cycle);
   if (cycle.state === 'open') {
+    // One job per bucket of owner ids, not per owner: BullMQ's cost per job (its scripts, locks
+    // and events) was a large part of a fan-out's; the owners of a bucket go out a few at a time.
+    const size = promptBatchOwners(deps.lark.sendPerSecond);
+    const buckets = new Map<number, number[]>();
+    for (const o of owners) {
+      const b = promptBucket(o.ownerId, size);
+      const ids = buckets.get(b);
+      if (ids) ids.push(o.ownerId);
+      else buckets.set(b, [o.ownerId]);
+    }
     await deps.queues.enqueueBulk(
-      'prompt.send',
-      owners.map((o) => ({ payload: { cycleId: cycle.id, ownerId: o.ownerId }, jobId: jobIds.prompt(cycle.id, o.ownerId) })),
+      'prompt.batch',
+      [...buckets].map(([b, ownerIds]) => ({ payload: { cycleId: cycle.id, ownerIds }, jobId: jobIds.promptBatch(cycle.id, size, b) })),
     );
   }
   const result: OpenResult = {
@@ -249,7 +259,14 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
     if (unmatched.get(cycleId)!.has(ownerId)) continue;
     const jobId = jobIds.prompt(cycleId, ownerId);
     const job = await queue.getJob(jobId);
-    if (!job) added.push({ payload: { cycleId, ownerId }, jobId });
+    if (!job) {
+      // The open's job for the owner's bucket has still to run (a large fan-out at Feishu's limits
+      // takes longer than the grace): it prompts the owner, or hands the owner its own job.
+      const size = promptBatchOwners(deps.lark.sendPerSecond);
+      const batch = await queue.getJob(jobIds.promptBatch(cycleId, size, promptBucket(ownerId, size)));
+      if (batch && !(await batch.isCompleted()) && !(await batch.isFailed())) continue;
+      added.push({ payload: { cycleId, ownerId }, jobId });
+    }
     else if (await job.isFailed()) {
       await job.retry('failed');
       retried.push(jobId);

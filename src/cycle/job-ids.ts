@@ -16,11 +16,27 @@ export const jobIds = {
   remind: (cycleId: number, final: boolean) => `${final ? 'final-remind' : 'remind'}-${cycleId}`,
   close: (cycleId: number) => `close-${cycleId}`,
   prompt: (cycleId: number, ownerId: number) => `prompt-${cycleId}-${ownerId}`,
+  /** The open's prompts for the owners of one id bucket (promptBucket), whatever else the open did. */
+  promptBatch: (cycleId: number, size: number, bucket: number) => `prompt-batch-${cycleId}-${size}-${bucket}`,
   /** A second chance for an owner skipped as unmatched who has an open_id now. */
   promptMatched: (cycleId: number, ownerId: number) => `prompt-matched-${cycleId}-${ownerId}`,
   reminder: (cycleId: number, ownerId: number, final: boolean) => `${final ? 'final-reminder' : 'reminder'}-${cycleId}-${ownerId}`,
   adminNotify: (key: string) => `admin-${key.replace(/:/g, '-')}`,
 };
+
+/**
+ * Owners whose ids fall in the same run of `size` share one prompt job at the open. The bucket
+ * follows from the id and the size alone, so anything that must know whether an owner's prompt is
+ * still queued (the recovery tick) finds its job without a record of how the open grouped them.
+ * The size follows the send rate (promptBatchOwners): a job's cards are reserved together, and at
+ * Feishu's 50/s two owners a job keep the cards reserved ahead, and a stopping worker's wait, short.
+ */
+export function promptBatchOwners(sendPerSecond: number): number {
+  return Math.max(1, Math.min(32, Math.floor(sendPerSecond / 25)));
+}
+export function promptBucket(ownerId: number, size: number): number {
+  return Math.floor(ownerId / size);
+}
 
 /** Keys of outbound messages (hashed into Feishu's uuid by sendOnce): what the message is about. */
 export const messageKeys = {

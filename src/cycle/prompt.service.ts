@@ -7,16 +7,16 @@
 // frozen coverage, not on what is still missing, so a retry after a partial send — or a reminder
 // after the prompt — takes the same shape as the first attempt.
 import type { AppContext } from '../platform/app-context.js';
-import { sendEachOnce, type OutboundMessage } from '../platform/feishu/outbound.js';
+import { sendEachOnce, type OutboundMessage, type SendOutcome } from '../platform/feishu/outbound.js';
 import { addToExpiringSet, prefixedKey } from '../platform/redis-state.js';
-import { buildReportFormCard } from '../cards/report-form.card.js';
+import { buildReportFormCard, type ReportFormCardInput } from '../cards/report-form.card.js';
 import type { CardNotice } from '../cards/elements.js';
 import { buildConsolidatedPromptCard, consolidatedPages } from '../cards/consolidated-prompt.card.js';
 import { reminderNotice } from '../cards/reminder.card.js';
 import type { ReportStatus } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { cycleSettings } from './cycle-config.js';
-import { ownerInCycle, type OwnerInCycle } from './cycle.repository.js';
+import { ownerInCycle, ownersInCycle, type OwnerInCycle } from './cycle.repository.js';
 import { consolidatedRow, loadReportCardInputs } from './report-card.data.js';
 import { messageKeys } from './job-ids.js';
 
@@ -69,34 +69,42 @@ export async function sendOwnerReminder(deps: PromptDeps, cycleId: number, owner
   return sendOwnerCards(deps, loaded, final ? ['pending', 'missed'] : ['pending'], { kind: 'reminder', final });
 }
 
-async function sendOwnerCards(
-  deps: PromptDeps,
-  { cycle, owner, projects: all }: OwnerInCycle & { owner: NonNullable<OwnerInCycle['owner']> },
-  statuses: ReportStatus[],
-  mode: Mode,
-): Promise<OwnerSendResult> {
-  const settings = cycleSettings(deps.config);
-  const ownerId = owner.id;
-  const log = deps.logger.child({ cycleId: cycle.id, ownerId, mode: mode.kind });
+type LoadedOwner = OwnerInCycle & { owner: NonNullable<OwnerInCycle['owner']> };
+
+async function sendOwnerCards(deps: PromptDeps, loaded: LoadedOwner, statuses: ReportStatus[], mode: Mode): Promise<OwnerSendResult> {
+  const plan = await planOwnerCards(deps, loaded, statuses, mode);
+  if ('skipped' in plan) return plan.skipped;
+  const inputs = await loadReportCardInputs(deps.db, cycleSettings(deps.config), loaded.cycle, plan.todo, deps.now());
+  const messages = ownerMessages(deps, loaded, plan.todo, inputs, mode);
+  return settleOwner(deps, loaded, mode, messages, await sendEachOnce(deps, messages));
+}
+
+/** Before any card is built: nobody to send to, nothing to report, or the projects to report on. */
+async function planOwnerCards(deps: PromptDeps, { cycle, owner, projects }: LoadedOwner, statuses: ReportStatus[], mode: Mode): Promise<{ skipped: OwnerSendResult } | { todo: number[] }> {
   if (!owner.openId) {
     // Not matched to a Feishu user yet: nobody to send to. Remembered so the open tick prompts
     // the owner as soon as a match appears; `cycle status` lists such owners from the database.
     if (mode.kind === 'prompt') {
       const key = unmatchedOwnersKey(deps.config.QUEUE_PREFIX, cycle.id);
-      await addToExpiringSet(deps.redis, key, ownerId, UNMATCHED_TTL_SECONDS);
+      await addToExpiringSet(deps.redis, key, owner.id, UNMATCHED_TTL_SECONDS);
     }
-    log.info('owner has no open_id; skipped');
-    return { sent: 0, alreadySent: 0, skipped: 'unmatched' };
+    deps.logger.info({ cycleId: cycle.id, ownerId: owner.id, mode: mode.kind }, 'owner has no open_id; skipped');
+    return { skipped: { sent: 0, alreadySent: 0, skipped: 'unmatched' } };
   }
-  const todo = all.filter((p) => statuses.includes(p.status));
-  if (todo.length === 0) return { sent: 0, alreadySent: 0, skipped: 'nothing-to-report' };
+  const todo = projects.filter((p) => statuses.includes(p.status)).map((p) => p.projectId);
+  if (todo.length === 0) return { skipped: { sent: 0, alreadySent: 0, skipped: 'nothing-to-report' } };
+  return { todo };
+}
 
-  const inputs = await loadReportCardInputs(deps.db, settings, cycle, todo.map((p) => p.projectId), deps.now());
-  const ordered = todo.flatMap((p) => inputs.get(p.projectId) ?? []);
+/** An owner's cards, built: one per project, or the consolidated list's pages. */
+function ownerMessages(deps: PromptDeps, { cycle, owner, projects: all }: LoadedOwner, todo: number[], inputs: Map<number, ReportFormCardInput>, mode: Mode): OutboundMessage[] {
+  const settings = cycleSettings(deps.config);
+  const ownerId = owner.id;
+  const ordered = todo.flatMap((id) => inputs.get(id) ?? []);
   const notice: CardNotice | undefined =
     mode.kind === 'reminder' ? reminderNotice({ final: mode.final, dueAt: cycle.due_at, tz: settings.tz, missing: ordered.map((i) => i.project.name) }) : undefined;
   const kind = mode.kind === 'prompt' ? 'prompt' : mode.final ? 'final-reminder' : 'reminder';
-  const target = { kind, receiveId: owner.openId, personId: owner.id, cycleId: cycle.id };
+  const target = { kind, receiveId: owner.openId!, personId: owner.id, cycleId: cycle.id };
 
   // Every card is built first and the owner's cards go through the outbound log together (two
   // statements for all of them, see sendEachOnce); one card refused (a permanent Feishu error on
@@ -124,11 +132,16 @@ async function sendOwnerCards(
       messages.push({ ...target, key, card: buildReportFormCard({ ...input, notice }), projectId: input.project.id });
     }
   }
+  return messages;
+}
 
+/** What the sends of an owner's cards came to; throws sendFailure when some did not go out. */
+async function settleOwner(deps: PromptDeps, { cycle, owner }: LoadedOwner, mode: Mode, messages: OutboundMessage[], outcomes: SendOutcome[]): Promise<OwnerSendResult> {
+  const log = deps.logger.child({ cycleId: cycle.id, ownerId: owner.id, mode: mode.kind });
   const result: OwnerSendResult = { sent: 0, alreadySent: 0 };
   let firstNewMessage: string | undefined;
   const failures: { key: string; error: unknown }[] = [];
-  for (const [i, outcome] of (await sendEachOnce(deps, messages)).entries()) {
+  for (const [i, outcome] of outcomes.entries()) {
     if ('error' in outcome) {
       failures.push({ key: outcome.key, error: outcome.error });
       const e = outcome.error;
@@ -140,7 +153,7 @@ async function sendOwnerCards(
     }
   }
 
-  if (mode.kind === 'reminder' && mode.final && firstNewMessage) {
+  if (mode.kind === 'reminder' && mode.final && firstNewMessage && owner.openId) {
     // The last call also buzzes (加急). Only on a first send, so a retried job does not buzz
     // again; a failure here must not fail the job and resend nothing.
     try {
@@ -149,9 +162,60 @@ async function sendOwnerCards(
       log.warn({ err: (e as Error).message }, 'urgent_app failed; the final reminder was sent without a buzz');
     }
   }
-  log.info({ sent: result.sent, alreadySent: result.alreadySent, failed: failures.length, projects: ordered.length }, 'owner cards sent');
+  log.info({ sent: result.sent, alreadySent: result.alreadySent, failed: failures.length, cards: messages.length }, 'owner cards sent');
   if (failures.length > 0) throw sendFailure(failures, result);
   return result;
+}
+
+export type OwnerOutcome = { result: OwnerSendResult } | { error: unknown };
+
+/**
+ * The prompts at open for several owners at once (a 'prompt.batch' job), each owner's cards as
+ * sendOwnerPrompts would send them, with the statements shared: one loads the cycle and every
+ * owner's projects, one set the card data of all their projects, one claims every card in the
+ * outbound log and one records every outcome — where one owner at a time took all of those
+ * each. One owner's failure touches no other: each owner's outcome comes back on its own.
+ */
+export async function sendPromptsOfOwners(deps: PromptDeps, cycleId: number, ownerIds: number[]): Promise<Map<number, OwnerOutcome>> {
+  const out = new Map<number, OwnerOutcome>();
+  const loaded = await ownersInCycle(deps.db, cycleId, ownerIds);
+  if (!loaded) throw new AppError('NOT_FOUND', `cycle ${cycleId} not found`);
+  const { cycle } = loaded;
+  if (cycle.state !== 'open') {
+    for (const id of ownerIds) out.set(id, { result: { sent: 0, alreadySent: 0, skipped: 'cycle-closed' } });
+    return out;
+  }
+  const planned: { loaded: LoadedOwner; todo: number[] }[] = [];
+  for (const id of ownerIds) {
+    const entry = loaded.owners.get(id)!;
+    if (!entry.owner) {
+      out.set(id, { error: new AppError('NOT_FOUND', `person ${id} not found`) });
+      continue;
+    }
+    const one: LoadedOwner = { cycle, owner: entry.owner, projects: entry.projects };
+    try {
+      const plan = await planOwnerCards(deps, one, ['pending'], { kind: 'prompt' });
+      if ('skipped' in plan) out.set(id, { result: plan.skipped });
+      else planned.push({ loaded: one, todo: plan.todo });
+    } catch (e) {
+      out.set(id, { error: e });
+    }
+  }
+  if (planned.length === 0) return out;
+  const inputs = await loadReportCardInputs(deps.db, cycleSettings(deps.config), cycle, planned.flatMap((p) => p.todo), deps.now());
+  const perOwner = planned.map((p) => ({ ...p, messages: ownerMessages(deps, p.loaded, p.todo, inputs, { kind: 'prompt' }) }));
+  const outcomes = await sendEachOnce(deps, perOwner.flatMap((p) => p.messages));
+  let at = 0;
+  for (const p of perOwner) {
+    const mine = outcomes.slice(at, at + p.messages.length);
+    at += p.messages.length;
+    try {
+      out.set(p.loaded.owner.id, { result: await settleOwner(deps, p.loaded, { kind: 'prompt' }, p.messages, mine) });
+    } catch (e) {
+      out.set(p.loaded.owner.id, { error: e });
+    }
+  }
+  return out;
 }
 
 /**

@@ -137,6 +137,70 @@ export class RedisSendPacer implements SendPacer {
   }
 }
 
+/**
+ * When this process's calls were answered, per queue window, checked right before each call: a
+ * call whose window already holds `limit` calls waits until the oldest of them was answered a
+ * whole window ago. The pacer spaces slots by when they were reserved, but a call leaves later
+ * than its slot when the event loop was busy or the pacer's reply was slow, and reaches Feishu
+ * later still when the network or Feishu is slow; a call a window later that is on time then
+ * arrives within the same second as `limit` others, and is refused. A call arrives before it is
+ * answered and after it leaves, so leaving a window after the answer `limit` calls back keeps any
+ * window of arrivals under the limit whatever the delays were: for this process's own calls,
+ * in memory, without a round trip (calls of other instances are the pacer's, with its margin).
+ * A call not yet answered counts from when it left. The cost is a round trip to Feishu per window
+ * where the per-second window binds (at 10× Feishu's limits; at its own 50/s and 1,000/min the
+ * minute binds and a round trip is nothing to it). Counting from when calls left instead, with the
+ * pacer's 15 ms margin, let a loaded machine's jitter through: 364 rate-limit answers in a
+ * 9,904-card fan-out at 1×, each also costing a slot of the minute's 1,000, where this had none.
+ */
+export class SentWindows {
+  private readonly logs = new Map<string, { times: Float64Array; seq: number }>();
+
+  /** Waits, if needed, until a call fits in every queue window; records it as leaving now. */
+  async admit(windows: RateWindow[]): Promise<SentTicket> {
+    for (;;) {
+      const now = Date.now();
+      let wait = 0;
+      for (const w of windows) {
+        if (!w.queue) continue;
+        const log = this.logs.get(w.key);
+        if (!log || log.seq < w.limit || log.times.length !== w.limit) continue;
+        // The ring is full: the next entry is the oldest of the last `limit` calls. +1: the
+        // tenant keeps a call for `window` ms inclusive.
+        const free = log.times[log.seq % w.limit] + w.windowMs + 1;
+        if (free > now) wait = Math.max(wait, free - now);
+      }
+      if (wait <= 0) break;
+      await sleep(wait);
+    }
+    const at = Date.now();
+    const ticket: SentTicket = [];
+    for (const w of windows) {
+      if (!w.queue) continue;
+      let log = this.logs.get(w.key);
+      // A changed limit starts the window's log afresh.
+      if (!log || log.times.length !== w.limit) {
+        log = { times: new Float64Array(w.limit), seq: 0 };
+        this.logs.set(w.key, log);
+      }
+      log.times[log.seq % w.limit] = at;
+      ticket.push({ log, seq: log.seq++ });
+    }
+    return ticket;
+  }
+
+  /** The call was answered (or failed): it counts from now. */
+  answered(ticket: SentTicket): void {
+    const at = Date.now();
+    for (const { log, seq } of ticket) {
+      // Unless `limit` later calls have taken its place already.
+      if (log.seq - seq <= log.times.length) log.times[seq % log.times.length] = at;
+    }
+  }
+}
+
+export type SentTicket = { log: { times: Float64Array; seq: number }; seq: number }[];
+
 /** For processes without Redis (CLI one-shots, unit tests of callers): admits everything. */
 export const unpaced: SendPacer = { acquire: async () => undefined };
 

@@ -12,6 +12,12 @@ export const jobCatalogue = {
   'cycle.close': { queue: 'control', payload: z.object({ cycleId: z.number().int() }) },
   /** One owner's prompt cards for one cycle. */
   'prompt.send': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), ownerId: z.number().int() }) },
+  /**
+   * The prompts at a cycle's open for several owners (those whose ids share a bucket, job-ids.ts):
+   * one job instead of one per owner, its owners sent a few at a time. An owner whose cards did not
+   * all go out for a passing reason is handed to its own 'prompt.send' job, which retries it.
+   */
+  'prompt.batch': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), ownerIds: z.array(z.number().int()).min(1).max(64) }) },
   /** One owner's reminder for one cycle; `final` is the last one at the due time. */
   'reminder.send': { queue: 'outbound', payload: z.object({ cycleId: z.number().int(), ownerId: z.number().int(), final: z.boolean() }) },
   /** Replace a card after a callback was answered (delayed-update token, or patch by message id). */
