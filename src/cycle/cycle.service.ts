@@ -64,7 +64,6 @@ export async function openCycle(
     openedAt: deps.now(),
   });
   const owners = await ownersOfCycle(deps.db, cycle.id);
-  const { totals } = await cycleStatus(deps.db, cycle);
   if (cycle.state === 'open') {
     // One job per bucket of owner ids, not per owner: BullMQ's cost per job (its scripts, locks
     // and events) was a large part of a fan-out's; the owners of a bucket go out a few at a time.
@@ -81,6 +80,8 @@ export async function openCycle(
       [...buckets].map(([b, ownerIds]) => ({ payload: { cycleId: cycle.id, ownerIds }, jobId: jobIds.promptBatch(cycle.id, size, b) })),
     );
   }
+  // Counted after the prompts are queued: the first cards need not wait for the totals.
+  const { totals } = await cycleStatus(deps.db, cycle);
   const result: OpenResult = {
     cycle,
     created,
