@@ -127,6 +127,9 @@ export const configSchema = z.object({
   // compacting GC gives the young generation and emptied old-space pages back to the system
   // (src/platform/idle-memory.ts; README, "RSS"). 0 turns it off.
   MEMORY_RELEASE_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  // How far V8's old generation may grow past its live heap before the next full GC, per cent
+  // (src/platform/idle-memory.ts, limitHeapGrowth; README, "RSS"). 0 leaves V8's own factor.
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(25),
 });
 
 /** The cycle's settings, derived once from the environment at start-up and passed down typed. */

@@ -6,7 +6,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { explainDatabaseError } from '../db/database-setup.js';
 import { createEventDispatcher, startLongConnection } from '../platform/feishu/lark-intake.js';
 import { HttpServer } from '../platform/http-server.js';
-import { startIdleMemory } from '../platform/idle-memory.js';
+import { limitHeapGrowth, startIdleMemory } from '../platform/idle-memory.js';
 import { createMetrics } from '../platform/metrics.js';
 import { createIntakeHandlers } from './intake-handlers.js';
 import { startAppWorkers } from './processors.js';
@@ -15,6 +15,7 @@ import { startScheduler } from './scheduler.js';
 export type Service = { ctx: AppContext; port?: number; stop: () => Promise<void> };
 
 export async function startService(config: Config, overrides: AppContextOverrides = {}): Promise<Service> {
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   const ctx = createAppContext(config, overrides);
   const log = ctx.logger;
   const stops: (() => Promise<void> | void)[] = [];

@@ -21,6 +21,13 @@ describe('performance configuration', () => {
     expect(c.INTAKE_MAX_IN_FLIGHT).toBe(c.DB_POOL_MAX);
     expect(c.INTAKE_MAX_WAIT_MS).toBe(1000);
     expect(c.MEMORY_RELEASE_IDLE_MS).toBe(5000);
+    expect(c.HEAP_GROWING_PERCENT).toBe(25);
+  });
+
+  it('leaves V8 its own heap growth with 0 and refuses a growth it does not take', () => {
+    expect(parseConfig({ ...valid, HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT).toBe(0);
+    expect(() => parseConfig({ ...valid, HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
+    expect(() => parseConfig({ ...valid, HEAP_GROWING_PERCENT: '1000' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
   it('turns the idle memory release off with 0 and refuses a negative window', () => {
