@@ -22,7 +22,10 @@ function cell(header: string, text: string): string | number | Date {
 
 export function buildExampleWorkbook(): Buffer {
   const records = csvRecords(readFileSync(SOURCE, 'utf8').replace(/^\uFEFF/, ''));
-  const header = records[0].cells.map((c) => String(c ?? ''));
+  // The demo's CSV says 1-10月, right for the demo's own November clock; a template imported on any
+  // day of any year must not name a month still to come (the importer refuses 1-10月 before
+  // October), so its year-to-date column is the undated 本年累计, this year's figure so far.
+  const header = records[0].cells.map((c) => String(c ?? '').replace(/^1-10月累计完成投资/, '本年累计完成投资'));
   const rows = records.slice(1, 1 + ROWS).map((r) => r.cells.map((c, i) => cell(header[i], String(c ?? ''))));
 
   const required = FIELDS.filter((f) => f.required).map((f) => f.label);
@@ -35,7 +38,7 @@ export function buildExampleWorkbook(): Buffer {
     ['3. 金额单位为万元（列名中的“(万元)”可改为“(亿元)”或“(元)”，导入时自动换算）。'],
     ['4. 项目阶段填“前期”“新开工”“续建”“竣工”之一；调度频次填“每周”或“每月”。'],
     ['5. 手机号用于匹配飞书账号：项目负责人、包保领导、分管副市长、责任单位联系人各填本人手机。'],
-    ['6. “1-10月累计完成投资(万元)”为年初至今累计，作为本年累计的起点（可省略）。'],
+    ['6. “本年累计完成投资(万元)”为年初至今累计，作为本年累计的起点（可省略）；也可写作“1-10月累计完成投资(万元)”等，注明截至几月。'],
     ['7. 导入前先试运行：npm run cli -- import examples/项目清单模板.xlsx --dry-run'],
   ];
   const wb = XLSX.utils.book_new();
