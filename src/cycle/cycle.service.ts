@@ -252,6 +252,9 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
   const unmatched = new Map<number, Set<number>>();
   const added: { payload: { cycleId: number; ownerId: number }; jobId: string }[] = [];
   const retried: string[] = [];
+  const batchSize = promptBatchOwners(deps.lark.sendPerSecond);
+  // Owners of one bucket share the open's job: asked about once per tick, not once per owner.
+  const batchPending = new Map<string, boolean>();
   for (const { cycleId, ownerId } of rows) {
     // Owners skipped as unmatched at open are promptNewlyMatchedOwners' (it runs after this).
     if (!unmatched.has(cycleId)) {
@@ -263,9 +266,15 @@ export async function promptUnpromptedOwners(deps: CycleDeps, kind: CycleKind): 
     if (!job) {
       // The open's job for the owner's bucket has still to run (a large fan-out at Feishu's limits
       // takes longer than the grace): it prompts the owner, or hands the owner its own job.
-      const size = promptBatchOwners(deps.lark.sendPerSecond);
-      const batch = await queue.getJob(jobIds.promptBatch(cycleId, size, promptBucket(ownerId, size)));
-      if (batch && !(await batch.isCompleted()) && !(await batch.isFailed())) continue;
+      const batchId = jobIds.promptBatch(cycleId, batchSize, promptBucket(ownerId, batchSize));
+      let pending = batchPending.get(batchId);
+      if (pending === undefined) {
+        const batch = await queue.getJob(batchId);
+        const state = batch ? await batch.getState() : undefined;
+        pending = state !== undefined && state !== 'completed' && state !== 'failed';
+        batchPending.set(batchId, pending);
+      }
+      if (pending) continue;
       added.push({ payload: { cycleId, ownerId }, jobId });
     }
     else if (await job.isFailed()) {
