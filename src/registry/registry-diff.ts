@@ -1,8 +1,7 @@
 // Pure: the registry as it is (existing projects) against a sheet (incoming rows, people and
 // places already resolved to ids) → what to create, update (which fields, from → to), leave,
 // and retire. Money compares as Decimal ('265561.0000' from the database equals '265561').
-import { Decimal } from 'decimal.js';
-import { canonical } from '../domain/amount.js';
+import { canonical, compareAmounts } from '../domain/amount.js';
 import type { CycleKind, Stage } from '../db/schema.js';
 import { defaultFrequency } from './cell-parsers.js';
 
@@ -90,7 +89,7 @@ export function canonicalValue(field: RegistryField, value: unknown): unknown {
 
 export function sameValue(field: RegistryField, a: unknown, b: unknown): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (NUMERIC_FIELDS.has(field)) return new Decimal(scalarText(a)).eq(scalarText(b));
+  if (NUMERIC_FIELDS.has(field)) return compareAmounts(scalarText(a), scalarText(b)) === 0;
   if (field === 'lists') {
     // Order within 所属清单 carries no meaning; "A、B" and "B、A" are the same lists.
     const x = new Set(a as string[]);
@@ -120,7 +119,7 @@ function mergedValues(incoming: IncomingProject, existing: ExistingProject | und
 
 function mergeIssues(rowNumber: number, v: RegistryValues): MergeIssue[] {
   const issues: MergeIssue[] = [];
-  if (new Decimal(v.annual_plan).gt(v.total_investment)) {
+  if (compareAmounts(v.annual_plan, v.total_investment) > 0) {
     issues.push({
       rowNumber, field: 'annual_plan',
       message: `年度计划投资 ${canonical(v.annual_plan)} 万元大于总投资 ${canonical(v.total_investment)} 万元（含库中已有数据）`,

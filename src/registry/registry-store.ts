@@ -1,5 +1,5 @@
-// The registry's database statements. Everything set-based: rows travel as jsonb parameters
-// through jsonb_to_recordset, about a megabyte per statement (see jsonChunks), so a 10,000-row
+// The registry's database statements. Everything set-based: rows travel as JSON parameters
+// through json(b)_to_recordset, about a megabyte per statement (see jsonChunks), so a 10,000-row
 // sheet is a handful of round trips, not tens of thousands.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -226,9 +226,11 @@ export async function insertProjects(
   rows: (RegistryValues & { code: string })[],
   meta: { now: Date; actor: string; importId: number },
 ): Promise<void> {
+  // json, not jsonb: the rows are read once, and json_to_recordset skips building jsonb's
+  // binary form first (11-15 against 21-25 ms of the server's time a part).
   await pipelined(jsonChunks(rows), (part) => sql`
       with src as (
-        select * from jsonb_to_recordset(${part}::jsonb) as v(code text, ${RECORD_COLUMNS})
+        select * from json_to_recordset(${part}::json) as v(code text, ${RECORD_COLUMNS})
       ), ins as (
         insert into projects (
           code, name, legal_entity, location, region_id, industry, stage, lists, dispatch_frequency,

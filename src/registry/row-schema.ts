@@ -1,8 +1,8 @@
 // One sheet row → one typed ProjectRow, checked cell by cell; every problem becomes a Chinese
 // message on the cell it is about. Fields whose column the sheet lacks stay undefined so an
 // import never blanks data the sheet did not carry.
-import { Decimal } from 'decimal.js';
 import type { CycleKind, Stage } from '../db/schema.js';
+import { compareAmounts } from '../domain/amount.js';
 import {
   cellKey, cellText, parseDate, parseEmail, parseFrequency, parseLists, parseMobile, parseMoney, parseStage, personName,
   type Cell, type Parsed,
@@ -149,19 +149,19 @@ export function rowCheck(columns: ColumnMap): RowCheck {
     // a failed field is marked FAILED and its rule is skipped.
     const total = row.totalInvestment;
     const annual = row.annualPlan;
-    if (isText(total) && isText(annual) && new Decimal(annual).gt(total)) {
+    if (isText(total) && isText(annual) && compareAmounts(annual, total) > 0) {
       addIssue({ path: ['annualPlan'], message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元` });
     }
     const ytd = row.ytdInvestment;
     // Ahead of the annual plan is allowed (and common); beyond the whole project's cost is a typo.
-    if (isText(total) && isText(ytd) && new Decimal(ytd).gt(total)) {
+    if (isText(total) && isText(ytd) && compareAmounts(ytd, total) > 0) {
       addIssue({ path: ['ytdInvestment'], message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元` });
     }
     const sinceStart = row.sinceStartInvestment;
-    if (isText(total) && isText(sinceStart) && new Decimal(sinceStart).gt(total)) {
+    if (isText(total) && isText(sinceStart) && compareAmounts(sinceStart, total) > 0) {
       addIssue({ path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元大于总投资 ${total} 万元` });
     }
-    if (isText(ytd) && isText(sinceStart) && new Decimal(ytd).gt(sinceStart)) {
+    if (isText(ytd) && isText(sinceStart) && compareAmounts(ytd, sinceStart) > 0) {
       addIssue({ path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元小于年度累计完成投资 ${ytd} 万元` });
     }
     const start = row.plannedStart;

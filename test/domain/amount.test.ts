@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { canonical, formatPercent, formatWan, parseAmountWan } from '../../src/domain/amount.js';
+import { canonical, compareAmounts, formatPercent, formatWan, parseAmountWan } from '../../src/domain/amount.js';
 
 const valueOf = (input: string | number, allowNegative = false): string => {
   const r = parseAmountWan(input, { allowNegative });
@@ -158,5 +158,69 @@ describe('canonical', () => {
     expect(canonical('500.000')).toBe('500');
     expect(canonical('1e-4')).toBe('0.0001');
     expect(canonical('1e21')).toBe('1000000000000000000000');
+  });
+});
+
+/** Deterministic figures around the edges the fast paths decide on: signs, zeros, 4 decimals, 1e8. */
+function figures(): { numbers: number[]; texts: string[] } {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
+  const numbers = [0, -0, 1e8, -1e8, 1e8 + 0.0001, 99999999.9999, 0.0001, 0.00001, 1e-7, 1e21, 0.1 + 0.2, 123.45, -5, 2 ** 53];
+  const texts = ['0', '-0', '0.0', '00', '007', '7.000', '-0.000', '100000000', '100000001', '.5', '5.', '-.5', '1e5', '0.10', '1,000'];
+  for (let i = 0; i < 3000; i++) {
+    const whole = digits(1 + Math.floor(random() * 10));
+    const fraction = digits(Math.floor(random() * 7));
+    const sign = random() < 0.2 ? '-' : '';
+    texts.push(`${sign}${whole}${fraction ? `.${fraction}` : ''}`);
+    numbers.push(Number(`${sign}${whole}.${fraction}`));
+  }
+  return { numbers, texts };
+}
+
+describe('fast paths agree with Decimal', () => {
+  const { numbers, texts } = figures();
+  // What parseAmountWan gave for numbers before its fast path, and canonical for any text.
+  const decimalParse = (n: number, allowNegative: boolean) => {
+    const d = new Decimal(n);
+    if (d.isNegative() && !d.isZero() && !allowNegative) return 'negative';
+    if (d.decimalPlaces() > 4 || d.abs().gt(1e8)) return 'refused';
+    return d.isZero() ? '0' : d.toFixed();
+  };
+  const outcome = (r: ReturnType<typeof parseAmountWan>) => (r.ok ? r.value : r.reason === '金额不能为负数' ? 'negative' : 'refused');
+
+  it('parseAmountWan takes a number as new Decimal(number) would', () => {
+    for (const n of numbers) {
+      for (const allowNegative of [false, true]) expect(outcome(parseAmountWan(n, { allowNegative })), String(n)).toBe(decimalParse(n, allowNegative));
+    }
+  });
+
+  it('parseAmountWan takes canonical text as itself and anything else through the full parser', () => {
+    // Up to 13 significant digits here, so Number(t) is exactly the figure the text says.
+    for (const t of texts.filter((x) => /^[0-9]+(\.[0-9]+)?$/.test(x))) {
+      expect(outcome(parseAmountWan(t)), t).toBe(outcome(parseAmountWan(Number(t))));
+    }
+  });
+
+  it('canonical gives what Decimal gives, with or without the fast path', () => {
+    for (const t of texts.filter((x) => !Number.isNaN(Number(x)) && !x.includes(','))) {
+      const d = new Decimal(t);
+      expect(canonical(t), t).toBe(d.isZero() ? '0' : d.toFixed());
+    }
+  });
+
+  it('compareAmounts orders plain text as Decimal does, trailing and leading zeros included', () => {
+    const plain = texts.filter((x) => /^-?[0-9]+(\.[0-9]*)?$/.test(x));
+    for (let i = 0; i < plain.length; i++) {
+      const a = plain[i];
+      for (const b of [plain[(i * 7 + 1) % plain.length], plain[(i * 13 + 5) % plain.length], a, `${a}${a.includes('.') ? '' : '.'}00`]) {
+        expect(compareAmounts(a, b), `${a} vs ${b}`).toBe(new Decimal(a).comparedTo(b));
+      }
+    }
+    expect(compareAmounts('-0.000', '0')).toBe(0);
+    expect(compareAmounts('120.5000', '120.5')).toBe(0);
+    expect(compareAmounts('9', '10')).toBe(-1);
+    expect(compareAmounts('-9', '-10')).toBe(1);
+    expect(compareAmounts(new Decimal('1.5'), '1.25')).toBe(1);
   });
 });
