@@ -9,6 +9,8 @@
 //       later;
 //   (1b) open loop against the service at 50, 100, 200 and 400 arrivals/s for BENCH_OPEN_SECONDS
 //       (60) each; latency from each request's scheduled time, so a slow answer delays nothing.
+//       While the last rate holds (p99 under 100 ms, nothing refused), 200/s more, up to
+//       BENCH_OPEN_MAX_RATE (800).
 // Counted: p50/p95/p99, stored per second (report revisions written), stand-in answers
 // (「已收到，正在保存」), refusals (「系统繁忙，请稍后再试」), answers over 3 s, SQL statements per
 // stored submission (every pg Client.query in the serving process), the serving process's CPU per
@@ -42,7 +44,9 @@ const CLOCK_START = '2026-06-22T10:00:00+08:00';
 const FEISHU_LIMIT_MS = 3000;
 const STAND_IN = '已收到，正在保存';
 const BUSY = '系统繁忙，请稍后再试';
+/** The issue's four rates; past the last, while a rate holds, the next is RATE_STEP higher, up to BENCH_OPEN_MAX_RATE. */
 const RATES = [50, 100, 200, 400];
+const RATE_STEP = 200;
 
 type Target = { projectId: number; openId: string };
 type Answer = { ms: number; kind: 'stored' | 'stand-in' | 'busy' | 'reference' | 'wrong' | 'late' | 'error' };
@@ -199,7 +203,14 @@ export async function run(): Promise<Record<string, unknown>> {
 
     // (1b) open loop at fixed arrival rates.
     const open: Record<string, unknown>[] = [];
-    for (const rate of RATES) {
+    // A rate holds when p99 is under 100 ms and nothing is refused or stood in for. When the
+    // last listed rate holds, higher ones are tried until one does not (or the cap), so the
+    // highest rate reported is a measured one, not merely the top of the list.
+    const held = (o: Record<string, unknown>) => (o.p99 as number) < 100 && (o.busy as number) === 0 && (o.standIn as number) === 0;
+    const maxRate = envNumber('BENCH_OPEN_MAX_RATE', 800);
+    const rates = [...RATES];
+    for (let k = 0; k < rates.length; k++) {
+      const rate = rates[k];
       progress(`open loop ${rate}/s`);
       const s0 = await stats(child);
       const r0 = await revisions();
@@ -216,8 +227,11 @@ export async function run(): Promise<Record<string, unknown>> {
         ...serving(s1),
       });
       await settled(revisions, r1);
+      const next = rate + RATE_STEP;
+      if (k === rates.length - 1 && held(open[open.length - 1]) && next <= maxRate) rates.push(next);
     }
-    const sustained = open.filter((o) => (o.p99 as number) < 100 && (o.busy as number) === 0 && (o.standIn as number) === 0).map((o) => o.rate as number);
+    const sustained = open.filter(held).map((o) => o.rate as number);
+    const missed = open.filter((o) => !held(o)).map((o) => o.rate as number);
 
     const figures = {
       setup: { submissions: total, inFlight, projects, openSeconds, note: 'load generator, service, Postgres and Redis share the machine; figures under contention are noisy' },
@@ -226,6 +240,8 @@ export async function run(): Promise<Record<string, unknown>> {
       targets: { p99VsReference: '≤ 3', standIn: 0, over3s: 0, storedPerSecondVsReferenceRps: '≥ 0.25', requestStatementsPerStored: '≤ 5', endOfLoadMb: '< 250', laterMb: '< 200' },
       openLoop: open,
       highestRateWithP99Under100ms: sustained.length ? Math.max(...sustained) : null,
+      // null: every rate up to BENCH_OPEN_MAX_RATE held, so the highest above is a lower bound.
+      lowestRateMissed: missed.length ? Math.min(...missed) : null,
       memory,
     };
     writeResults('callbacks', figures);
@@ -473,7 +489,7 @@ function print(f: Record<string, unknown>): void {
   for (const [name, r] of [['service (closed)', closed.service], ...(f.openLoop as Record<string, unknown>[]).map((o) => [`service open ${String(o.rate)}/s`, o] as const)] as const) {
     console.log(`${name}: loop delay ${JSON.stringify(r.loopDelayMs)}, gc ${JSON.stringify(r.gc)}, loop utilisation ${String(r.loopUtilisation)}`);
   }
-  console.log('ratios', JSON.stringify(f.ratios), 'highest open-loop rate with p99 < 100 ms:', f.highestRateWithP99Under100ms);
+  console.log('ratios', JSON.stringify(f.ratios), 'highest open-loop rate with p99 < 100 ms:', f.highestRateWithP99Under100ms, f.lowestRateMissed === null ? '(every rate tried held)' : `(first missed: ${f.lowestRateMissed as number}/s)`);
   console.log('serving RSS (MB)', JSON.stringify(f.memory), '; work after load:', JSON.stringify({ s: closed.service.workAfterLoadSeconds, stored: closed.service.storedAfterLoad }));
 }
 
