@@ -10,7 +10,7 @@
 //   (1b) open loop against the service at 50, 100, 200 and 400 arrivals/s for BENCH_OPEN_SECONDS
 //       (60) each; latency from each request's scheduled time, so a slow answer delays nothing.
 //       While the last rate holds (p99 under 100 ms, nothing refused), 200/s more, up to
-//       BENCH_OPEN_MAX_RATE (800).
+//       BENCH_OPEN_MAX_RATE (1,200).
 // Counted: p50/p95/p99, stored per second (report revisions written), stand-in answers
 // (「已收到，正在保存」), refusals (「系统繁忙，请稍后再试」), answers over 3 s, SQL statements per
 // stored submission (every pg Client.query in the serving process), the serving process's CPU per
@@ -207,7 +207,7 @@ export async function run(): Promise<Record<string, unknown>> {
     // last listed rate holds, higher ones are tried until one does not (or the cap), so the
     // highest rate reported is a measured one, not merely the top of the list.
     const held = (o: Record<string, unknown>) => (o.p99 as number) < 100 && (o.busy as number) === 0 && (o.standIn as number) === 0;
-    const maxRate = envNumber('BENCH_OPEN_MAX_RATE', 800);
+    const maxRate = envNumber('BENCH_OPEN_MAX_RATE', 1200);
     const rates = [...RATES];
     for (let k = 0; k < rates.length; k++) {
       const rate = rates[k];
