@@ -101,4 +101,20 @@ describe('prompts that cannot be delivered', () => {
     await waitFor('no notice job pending', async () => (await ctx.queues.queue('outbound').getJobCounts('waiting', 'active', 'delayed')).delayed === 0, 30_000);
     expect(env.fake.messages({ receive_id: adminOpenId })).toHaveLength(before + 1);
   });
+
+  it('a batch of the open’s prompts given up after stalling is reported owner by owner', async () => {
+    const at = shanghai('2026-11-30T09:00');
+    const { cycle } = await createCycleWithCoverage(env.db, { kind: 'weekly', periodKey: '2026-W49', openAt: at, remindAt: at, dueAt: shanghai('2026-12-04T18:00'), openedAt: at });
+    const batch = [owners['丙'].id, owners['丁'].id];
+    const jobId = jobIds.promptBatch(cycle.id, 2, 0);
+    // Delayed, so the running worker takes it only after it is marked as BullMQ marks a job stalled too often.
+    await ctx.queues.enqueue('prompt.batch', { cycleId: cycle.id, ownerIds: batch }, { jobId, delay: 1000 });
+    await ctx.redis.hset(`${env.prefix}:outbound:${jobId}`, 'defa', STALLED_OUT_REASON);
+    const undelivered = async () => (await cycleStatus(env.db, (await findCycle(env.db, cycle.id))!)).undelivered;
+    await waitFor('both owners of the batch listed', async () => (await undelivered()).length === 2, 30_000);
+    const listed = await undelivered();
+    expect(listed.map((u) => [u.name, u.kind]).sort()).toEqual([['负责人丁', 'prompt'], ['负责人丙', 'prompt']].sort());
+    for (const u of listed) expect(u.reason).toContain('多次中断');
+    expect(await (await ctx.queues.queue('outbound').getJob(jobId))?.isFailed()).toBe(true);
+  }, 60_000);
 });
