@@ -23,6 +23,7 @@ import { formatLocalTime, kindLabel } from '../cards/format.js';
 import { sendOwnerPrompts, sendOwnerReminder, type OwnerSendResult } from '../cycle/prompt.service.js';
 import type { CliCommand, CliIo } from './command.js';
 import { jobIds } from '../cycle/job-ids.js';
+import { UNDELIVERED_LABEL, type UndeliveredKind } from '../cycle/send-failure-report.js';
 
 const kindOption = { kind: { type: 'string' as const }, period: { type: 'string' as const } };
 
@@ -175,7 +176,7 @@ const statusCommand: CliCommand = {
 
 const resendCommand: CliCommand = {
   name: 'cycle resend',
-  summary: 'send again the prompts that failed (e.g. after a receiver was put back in the app\'s scope)',
+  summary: 'send again the prompts and reminders that failed (e.g. after a receiver was put back in the app\'s scope)',
   usage: 'cycle resend --kind weekly|monthly [--period …] [--inline]',
   needsContext: true,
   async run(args, ctx, io) {
@@ -183,48 +184,63 @@ const resendCommand: CliCommand = {
     const c = ctx!;
     const cycle = await resolveCycle(c, parseKind(values.kind, true), values.period, values.period === undefined);
     if (cycle.state !== 'open') {
-      io.out(`${cycleName(cycle)} 已截止，不再重发填报通知。`);
+      io.out(`${cycleName(cycle)} 已截止，不再重发填报通知和提醒。`);
       return 1;
     }
-    const { failedPrompts } = await cycleStatus(c.db, cycle);
-    if (failedPrompts.length === 0) {
-      io.out(`${cycleName(cycle)}：没有发送失败的填报通知。`);
+    const status = await cycleStatus(c.db, cycle);
+    // Prompts from the outbound log's failed sends; reminders from the give-ups (a reminder failing
+    // for a passing reason is still being retried by its own job).
+    const sends: Resend[] = [
+      ...status.failedPrompts.map((f): Resend => ({ name: f.name, ownerId: f.personId, what: 'prompt' })),
+      ...status.undelivered
+        .filter((u) => u.kind !== 'prompt')
+        .map((u): Resend => ({ name: u.name, ownerId: u.personId, what: u.kind === 'final-reminder' ? 'final-reminder' : 'reminder' })),
+    ];
+    if (sends.length === 0) {
+      io.out(`${cycleName(cycle)}：没有发送失败的填报通知或提醒。`);
       return 0;
     }
-    io.out(`${cycleName(cycle)}：重发 ${failedPrompts.length} 名负责人的填报通知：${failedPrompts.map((f) => f.name).join('、')}`);
+    io.out(`${cycleName(cycle)}：重发 ${sends.length} 条：${sends.map((r) => `${r.name}（${UNDELIVERED_LABEL[r.what]}）`).join('、')}`);
     if (values.inline) {
       const results: OwnerSendResult[] = [];
       const failures: string[] = [];
-      for (const f of failedPrompts) {
+      for (const r of sends) {
         try {
-          results.push(await sendOwnerPrompts(c, cycle.id, f.personId));
+          results.push(r.what === 'prompt' ? await sendOwnerPrompts(c, cycle.id, r.ownerId) : await sendOwnerReminder(c, cycle.id, r.ownerId, r.what === 'final-reminder'));
         } catch (e) {
-          failures.push(`${f.name}：${(e as Error).message.slice(0, 120)}`);
+          failures.push(`${r.name}（${UNDELIVERED_LABEL[r.what]}）：${(e as Error).message.slice(0, 120)}`);
         }
       }
       io.out(summarise(results));
       for (const line of failures) io.err(`仍然失败 ${line}`);
       return failures.length > 0 ? 1 : 0;
     }
-    // The job of a prompt given up is kept as failed; a retry runs it again under its own id
-    // (messages already sent are skipped by their key), a missing one is enqueued afresh.
+    // The job of a send given up is kept as failed; a retry runs it again under its own id
+    // (messages already sent are skipped by their key), a missing or finished one is enqueued afresh.
     const queue = c.queues.queue('outbound');
-    const fresh: { payload: { cycleId: number; ownerId: number }; jobId: string }[] = [];
-    for (const f of failedPrompts) {
-      const jobId = jobIds.prompt(cycle.id, f.personId);
+    const prompts: { payload: { cycleId: number; ownerId: number }; jobId: string }[] = [];
+    const reminders: { payload: { cycleId: number; ownerId: number; final: boolean }; jobId: string }[] = [];
+    for (const r of sends) {
+      const final = r.what === 'final-reminder';
+      const jobId = r.what === 'prompt' ? jobIds.prompt(cycle.id, r.ownerId) : jobIds.reminder(cycle.id, r.ownerId, final);
       const job = await queue.getJob(jobId);
-      if (job && (await job.isFailed())) await job.retry('failed');
-      else if (!job) fresh.push({ payload: { cycleId: cycle.id, ownerId: f.personId }, jobId });
-      else if (await job.isCompleted()) {
-        await job.remove();
-        fresh.push({ payload: { cycleId: cycle.id, ownerId: f.personId }, jobId });
+      if (job && (await job.isFailed())) {
+        await job.retry('failed');
+        continue;
       }
+      if (job && !(await job.isCompleted())) continue;
+      await job?.remove();
+      if (r.what === 'prompt') prompts.push({ payload: { cycleId: cycle.id, ownerId: r.ownerId }, jobId });
+      else reminders.push({ payload: { cycleId: cycle.id, ownerId: r.ownerId, final }, jobId });
     }
-    if (fresh.length > 0) await c.queues.enqueueBulk('prompt.send', fresh);
+    if (prompts.length > 0) await c.queues.enqueueBulk('prompt.send', prompts);
+    if (reminders.length > 0) await c.queues.enqueueBulk('reminder.send', reminders);
     await noteWorkers(c, io, false);
     return 0;
   },
 };
+
+type Resend = { name: string; ownerId: number; what: UndeliveredKind };
 
 async function printRescheduled(ctx: AppContext, io: CliIo): Promise<void> {
   const tz = cycleSettings(ctx.config).tz;

@@ -35,9 +35,12 @@ export function isFinalAttempt(e: unknown, job: Pick<Job, 'attemptsMade' | 'opts
 }
 
 /** Why, in the office's words where the cause is known. */
-function reasonText(error: unknown): string {
+function reasonText(error: unknown, kind: UndeliveredKind): string {
   const raw = (error instanceof Error ? error.message : String(error)).slice(0, 200);
-  if (raw.includes(STALLED_OUT_REASON)) return '发送任务多次中断（进程重启或崩溃）后被队列放弃；恢复任务会在稍后自动重发填报通知';
+  if (raw.includes(STALLED_OUT_REASON)) {
+    // The recovery tick re-prompts owners never prompted; nothing re-sends a reminder by itself.
+    return `发送任务多次中断（进程重启或崩溃）后被队列放弃；${kind === 'prompt' ? '恢复任务会在稍后自动重发填报通知' : '可运行 cycle resend 重发'}`;
+  }
   return raw.startsWith(PERMANENT_FAILURE_MARK) ? raw.slice(PERMANENT_FAILURE_MARK.length) : raw;
 }
 
@@ -49,7 +52,7 @@ export async function reportGivenUpSend(
   ownerId: number,
   error: unknown,
 ): Promise<void> {
-  const reason = reasonText(error);
+  const reason = reasonText(error, kind);
   ctx.logger.error({ code: 'SEND_GIVEN_UP', what: kind, cycleId, ownerId, err: reason }, `${kind} to an owner given up; admins to be notified`);
   // The wall clock, as the outbound log's: it orders give-ups, whatever clock the service runs on.
   const at = new Date();
@@ -107,7 +110,7 @@ export async function notifySendFailures(ctx: Pick<AppContext, 'db' | 'lark' | '
   const lines = rows.map((r) => `· ${r.name}（${UNDELIVERED_LABEL[r.kind]}）：${r.reason}`);
   const text =
     `【发送失败】${label}：以下 ${rows.length} 名负责人的通知未能送达，系统已停止自动重试：\n${lines.join('\n')}\n` +
-    `请排除原因（如该负责人已离职或不在应用可用范围内）后运行 npm run cli -- cycle resend --kind ${cycle.kind} 重发填报通知；` +
+    `请排除原因（如该负责人已离职或不在应用可用范围内）后运行 npm run cli -- cycle resend --kind ${cycle.kind} 重发这些通知；` +
     `cycle status 列出所有未能送达的负责人及原因。`;
   // Keyed by the newest give-up listed: a retried job sends nothing twice, a later list is new.
   await notifyAdmins(ctx, `send-failures-c${cycleId}-${newest}`, text);

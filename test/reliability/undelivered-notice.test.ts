@@ -11,6 +11,7 @@ import { jobIds } from '../../src/cycle/job-ids.js';
 import { runTick } from '../../src/cycle/cycle-tick.js';
 import { STALLED_OUT_REASON } from '../../src/cycle/send-failure-report.js';
 import { createStalledOutHandler } from '../../src/app/processors.js';
+import { cycleCommands } from '../../src/cli/cycle.commands.js';
 import { makePerson, makeProject } from '../helpers/factories.js';
 import { cycleOnlyProcessors, shanghai, startCycleEnv, waitFor, type CycleEnv } from '../cycle/cycle-env.js';
 
@@ -102,7 +103,7 @@ describe('prompts that cannot be delivered', () => {
     expect(env.fake.messages({ receive_id: adminOpenId })).toHaveLength(before + 1);
   });
 
-  it('a batch of the open’s prompts given up after stalling is reported owner by owner', async () => {
+  it('a batch of the open’s prompts given up after stalling is reported owner by owner, and a reminder as one to resend', async () => {
     const at = shanghai('2026-11-30T09:00');
     const { cycle } = await createCycleWithCoverage(env.db, { kind: 'weekly', periodKey: '2026-W49', openAt: at, remindAt: at, dueAt: shanghai('2026-12-04T18:00'), openedAt: at });
     const batch = [owners['丙'].id, owners['丁'].id];
@@ -110,11 +111,37 @@ describe('prompts that cannot be delivered', () => {
     // Delayed, so the running worker takes it only after it is marked as BullMQ marks a job stalled too often.
     await ctx.queues.enqueue('prompt.batch', { cycleId: cycle.id, ownerIds: batch }, { jobId, delay: 1000 });
     await ctx.redis.hset(`${env.prefix}:outbound:${jobId}`, 'defa', STALLED_OUT_REASON);
+    const reminderId = jobIds.reminder(cycle.id, owners['甲'].id, false);
+    await ctx.queues.enqueue('reminder.send', { cycleId: cycle.id, ownerId: owners['甲'].id, final: false }, { jobId: reminderId, delay: 1000 });
+    await ctx.redis.hset(`${env.prefix}:outbound:${reminderId}`, 'defa', STALLED_OUT_REASON);
     const undelivered = async () => (await cycleStatus(env.db, (await findCycle(env.db, cycle.id))!)).undelivered;
-    await waitFor('both owners of the batch listed', async () => (await undelivered()).length === 2, 30_000);
+    await waitFor('both owners of the batch and the reminder listed', async () => (await undelivered()).length === 3, 30_000);
     const listed = await undelivered();
-    expect(listed.map((u) => [u.name, u.kind]).sort()).toEqual([['负责人丁', 'prompt'], ['负责人丙', 'prompt']].sort());
+    expect(listed.map((u) => [u.name, u.kind]).sort()).toEqual([['负责人丁', 'prompt'], ['负责人丙', 'prompt'], ['负责人甲', 'reminder']].sort());
     for (const u of listed) expect(u.reason).toContain('多次中断');
+    // The recovery tick prompts again by itself; a reminder waits for `cycle resend`.
+    for (const u of listed) expect(u.reason).toContain(u.kind === 'prompt' ? '自动重发填报通知' : 'cycle resend');
     expect(await (await ctx.queues.queue('outbound').getJob(jobId))?.isFailed()).toBe(true);
+  }, 60_000);
+
+  it('`cycle resend` sends a refused reminder again, with the prompt, once the owner can be reached', async () => {
+    const cycle = (await env.db.selectFrom('cycles').selectAll().where('period_key', '=', '2026-W48').executeTakeFirstOrThrow());
+    const cardsOf = (openId: string) => env.fake.messages({ receive_id: openId, msg_type: 'interactive' }).map((m) => JSON.stringify(m.content));
+    // 乙 is back in the app's scope; 甲 is still refused.
+    env.fake.findUser({ open_id: owners['乙'].openId })!.resigned = false;
+    const out: string[] = [];
+    const code = await cycleCommands.find((c) => c.name === 'cycle resend')!.run(['--kind', 'weekly', '--period', '2026-W48'], ctx, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    expect(code).toBe(0);
+    expect(out[0]).toContain('负责人乙（填报通知）');
+    expect(out[0]).toContain('负责人乙（催报提醒）');
+    expect(out[0]).toContain('负责人甲（填报通知）');
+    await waitFor('乙’s prompt and reminder', () => cardsOf(owners['乙'].openId).length === 2, 30_000);
+    // Sent by two jobs, in either order: one prompt, one reminder (【催报】).
+    expect(cardsOf(owners['乙'].openId).map((c) => c.includes('【催报】')).sort()).toEqual([false, true]);
+    await waitFor('乙 no longer listed', async () => {
+      const listed = (await cycleStatus(env.db, cycle)).undelivered.map((u) => `${u.name}/${u.kind}`);
+      return !listed.some((l) => l.startsWith('负责人乙'));
+    }, 30_000);
+    expect((await cycleStatus(env.db, cycle)).undelivered.map((u) => `${u.name}/${u.kind}`)).toContain('负责人甲/prompt');
   }, 60_000);
 });
