@@ -55,9 +55,10 @@ describe('a refusal answered late', () => {
 
     const told = await until(() => h.fake.messages({ receive_id: stranger.openId, msg_type: 'text' }).find((m) => m.raw_content.includes('操作未完成')), 20_000);
     expect(told.raw_content).toMatch(/无权|不是|只有|负责人/);
-    const job = await h.ctx.queues.queue('outbound').getJob(`late-answer-${eventId}`);
-    expect(await job?.isCompleted()).toBe(true);
-    expect(await h.ctx.queues.queue('outbound').getJob(`card-update-${eventId}`)).toBeUndefined();
+    // The message is in before the job that sent it is marked done: wait for that, don't race it.
+    const outbound = h.ctx.queues.queue('outbound');
+    await until(async () => (await (await outbound.getJob(`late-answer-${eventId}`))?.isCompleted()) ?? false, 20_000);
+    expect(await outbound.getJob(`card-update-${eventId}`)).toBeUndefined();
     const card = h.fake.message(messageId)!;
     expect(card.raw_content).toBe(shown);
     expect(card.patches).toEqual([]);
