@@ -38,7 +38,8 @@ function scalar(v: unknown): string {
   throw new TypeError(`json-http: a query value or header must be a string or number, got ${typeof v}`);
 }
 
-function request(opts: Options, timeoutMs: () => number): Promise<unknown> {
+// async: a body refused or a bad header rejects the call like any other failure, never throws at the caller.
+async function request(opts: Options, timeoutMs: () => number): Promise<unknown> {
   const url = new URL(opts.url ?? '');
   for (const [k, v] of Object.entries(opts.params ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, scalar(v));
   const body = bodyOf(opts.data);
