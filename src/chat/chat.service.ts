@@ -29,6 +29,7 @@ import { draftFormCard, formCard } from '../submission/report.service.js';
 import { attachPhotos, photosAttachedText, photoTargets } from '../submission/photo.service.js';
 import { decodeMessage } from '../platform/feishu/message-content.js';
 import { parseIntent, type ChatIntent } from '../domain/chat-intent.js';
+import { groupBy } from '../domain/group-by.js';
 import { myOpenProblems, myProjectRows, openSlots } from './chat.queries.js';
 import { loadStoredMessage, type StoredMessage } from '../platform/feishu/stored-message.js';
 import { myEscalationsText, projectStatusText, sendTodoCards } from '../escalation/escalation.chat.js';
@@ -37,7 +38,6 @@ export type ChatDeps = Pick<AppContext, 'db' | 'lark' | 'queues' | 'logger' | 'c
 
 export const NOT_REGISTERED = '没有找到您负责的项目，请联系项目中心。';
 const NOTHING_TO_FILE = '您目前没有待填报的项目（本期已全部填报，或调度尚未开始）。';
-
 
 /** The event handler's part: record once, enqueue, return — well inside the 3 s ACK. */
 export async function acceptMessage(deps: Pick<ChatDeps, 'db' | 'queues' | 'logger'>, evt: LarkMessageEvent): Promise<void> {
@@ -229,15 +229,4 @@ async function deliver(deps: ChatDeps, m: StoredMessage, messageId: string, answ
   if (sentPrivately) {
     await sendOnce(deps, { key: `chat:${messageId}:group-pointer`, kind: 'chat.answer', replyTo: messageId, receiveId: m.chatId, receiveIdType: 'chat_id', personId, text: '已私信发给您，请在与我的单聊中查看。' });
   }
-}
-
-function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = out.get(k);
-    if (list) list.push(it);
-    else out.set(k, [it]);
-  }
-  return out;
 }

@@ -85,36 +85,9 @@ export type OwnerInCycle = {
 };
 
 /**
- * What an owner's prompt or reminder starts from — the cycle, the owner and the owner's projects
- * in it — in one statement rather than three (the fan-out runs it once per owner). Undefined when
- * the cycle does not exist.
- */
-export async function ownerInCycle(db: Db, cycleId: number, ownerId: number): Promise<OwnerInCycle | undefined> {
-  const rows = await db
-    .selectFrom('cycles as c')
-    .leftJoin('people as o', (j) => j.on('o.id', '=', ownerId))
-    .leftJoin('cycle_projects as cp', (j) => j.onRef('cp.cycle_id', '=', 'c.id').on('cp.owner_id', '=', ownerId))
-    .leftJoin('projects as p', 'p.id', 'cp.project_id')
-    .selectAll('c')
-    .select(['o.id as o_id', 'o.name as o_name', 'o.open_id as o_open_id', 'cp.project_id as cp_project_id', 'cp.status as cp_status', 'cp.reported_at as cp_reported_at'])
-    .where('c.id', '=', cycleId)
-    .orderBy('p.code')
-    .execute();
-  if (rows.length === 0) return undefined;
-  const { o_id, o_name, o_open_id, cp_project_id: _p, cp_status: _s, cp_reported_at: _r, ...cycle } = rows[0];
-  return {
-    cycle,
-    owner: o_id === null ? undefined : { id: o_id, name: o_name ?? '', openId: o_open_id },
-    projects: rows
-      .filter((r) => r.cp_project_id !== null)
-      .map((r) => ({ projectId: r.cp_project_id!, status: r.cp_status!, reportedAt: r.cp_reported_at })),
-  };
-}
-
-/**
- * ownerInCycle for several owners in one statement (a batch of the open's prompts): the cycle,
- * and per owner asked for, the person (undefined if none) and the projects in the cycle. Undefined
- * when the cycle does not exist.
+ * What owners' prompts or reminders start from — the cycle, and per owner asked for the person
+ * (undefined if none) and the owner's projects in it — in one statement for all of them (the
+ * fan-out runs it once per batch of owners). Undefined when the cycle does not exist.
  */
 export async function ownersInCycle(db: Db, cycleId: number, ownerIds: number[]): Promise<{ cycle: CycleRow; owners: Map<number, Omit<OwnerInCycle, 'cycle'>> } | undefined> {
   const rows = await db
@@ -138,6 +111,12 @@ export async function ownersInCycle(db: Db, cycleId: number, ownerIds: number[])
     if (r.cp_project_id !== null) entry.projects.push({ projectId: r.cp_project_id, status: r.cp_status!, reportedAt: r.cp_reported_at });
   }
   return { cycle, owners };
+}
+
+/** ownersInCycle for one owner (a prompt or reminder job of its own). */
+export async function ownerInCycle(db: Db, cycleId: number, ownerId: number): Promise<OwnerInCycle | undefined> {
+  const loaded = await ownersInCycle(db, cycleId, [ownerId]);
+  return loaded && { cycle: loaded.cycle, ...loaded.owners.get(ownerId)! };
 }
 
 /** One owner's projects in a cycle, in registry-code order, optionally only those in some states. */

@@ -23,6 +23,7 @@ import { kindLabel } from '../cards/format.js';
 import { cycleStatus } from './cycle-status.js';
 import { jobCatalogue } from '../platform/jobs/catalogue.js';
 import { jobIds, promptBatchOwners, promptBucket } from './job-ids.js';
+import { groupBy } from '../domain/group-by.js';
 import { unmatchedOwnersKey } from './prompt.service.js';
 import { PERMANENT_FAILURE_MARK } from '../platform/feishu/outbound.js';
 import { removeFromSet, setIds } from '../platform/redis-state.js';
@@ -68,13 +69,7 @@ export async function openCycle(
     // One job per bucket of owner ids, not per owner: BullMQ's cost per job (its scripts, locks
     // and events) was a large part of a fan-out's; the owners of a bucket go out a few at a time.
     const size = promptBatchOwners(deps.lark.sendPerSecond);
-    const buckets = new Map<number, number[]>();
-    for (const o of owners) {
-      const b = promptBucket(o.ownerId, size);
-      const ids = buckets.get(b);
-      if (ids) ids.push(o.ownerId);
-      else buckets.set(b, [o.ownerId]);
-    }
+    const buckets = groupBy(owners.map((o) => o.ownerId), (id) => promptBucket(id, size));
     await deps.queues.enqueueBulk(
       'prompt.batch',
       [...buckets].map(([b, ownerIds]) => ({ payload: { cycleId: cycle.id, ownerIds }, jobId: jobIds.promptBatch(cycle.id, size, b) })),

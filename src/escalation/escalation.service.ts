@@ -12,6 +12,7 @@ import { buildEscalationCard, MAX_DIGEST_ITEMS } from '../cards/escalation.card.
 import type { CardNotice } from '../cards/elements.js';
 import { decideEscalations, escalationResolved, resolutionText, useDigest, type EscalationCause, type LadderRules } from '../domain/escalation-rules.js';
 import { periodLabel } from '../domain/period.js';
+import { groupBy } from '../domain/group-by.js';
 import type { Light } from '../domain/lights.js';
 import { cycleSettings } from '../cycle/cycle-config.js';
 import { findCycle } from '../cycle/cycle.repository.js';
@@ -153,17 +154,6 @@ async function insertEscalations(db: Q, rows: NewEscalation[]): Promise<number> 
       as t(project_id integer, cycle_id integer, level smallint, reasons text[], reason_text text, target_person_id integer, problem_id integer, causes jsonb)
     on conflict (project_id, level, cycle_id) do nothing`.execute(db);
   return Number(r.numAffectedRows ?? 0);
-}
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }
 
 /** One card per leader and level for the cycle's open escalations; a digest from the threshold on. */
