@@ -39,8 +39,10 @@ export function installStatementTimer(): { statements: TimedStatement[]; pids: S
     // eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply() below
     const originalQuery = pg.Client.prototype.query;
     pg.Client.prototype.query = function timedQuery(this: pg.Client & { processID?: number }, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '');
-      const params = Array.isArray(args[1]) ? (args[1] as unknown[]) : [];
+      // (text, values), or a config object: how the prepared shaped statements go (database.ts).
+      const config = typeof args[0] === 'object' && args[0] !== null ? (args[0] as { text?: string; values?: unknown[] }) : undefined;
+      const text = typeof args[0] === 'string' ? args[0] : (config?.text ?? '');
+      const params = Array.isArray(args[1]) ? (args[1] as unknown[]) : (config?.values ?? []);
       const paramBytes = params.reduce<number>((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p) : p == null ? 0 : JSON.stringify(p).length), 0);
       const label = part;
       const pid = this.processID;

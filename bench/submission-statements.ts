@@ -20,7 +20,7 @@ import { deleteKeysByPrefix } from '../src/platform/jobs/redis-keys.js';
 import { FeishuDriver } from '../src/sandbox/index.js';
 import { benchAdminUrl, benchClock, benchRedisUrl, createBenchDatabase } from './bench-support.js';
 import { envNumber } from './results.js';
-import { processCpuMs } from './statement-timer.js';
+import { installStatementTimer, processCpuMs } from './statement-timer.js';
 import { seed } from './load.bench.js';
 import { sql } from 'kysely';
 import { readSubmission } from '../src/submission/filing.read.js';
@@ -35,18 +35,13 @@ const projects = envNumber('BENCH_STMT_PROJECTS', 500);
 const n = envNumber('BENCH_STMT_N', 2000);
 const repeat = envNumber('BENCH_STMT_REPEAT', 500);
 
-type Captured = { text: string; values: unknown[] };
-const captured: { read?: Captured; write?: Captured } = {};
-// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply() below
-const originalQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function capture(this: pg.Client, ...args: unknown[]) {
-  const q = args[0] as string | { text?: string; values?: unknown[] };
-  const text = typeof q === 'string' ? q : (q.text ?? '');
-  const values = (Array.isArray(args[1]) ? args[1] : typeof q === 'object' ? q.values : undefined) ?? [];
-  if (/with pe as/.test(text)) captured.read = { text, values: [...values] };
-  if (/gate as \(update projects/.test(text) && /rep as \(update reports/.test(text)) captured.write = { text, values: [...values] };
-  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof pg.Client.prototype.query;
+// Every statement at the pg driver, with its values: the read and the write are taken from there.
+const timer = installStatementTimer();
+const lastMatching = (...patterns: RegExp[]): { text: string; values: unknown[] } => {
+  const found = timer.statements.findLast((t) => patterns.every((re) => re.test(t.text)));
+  if (!found) throw new Error(`no statement matching ${patterns.join(' and ')}`);
+  return { text: found.text, values: [...found.params] };
+};
 
 const benchDb = await createBenchDatabase(benchAdminUrl());
 const prefix = `bench-stmt-${randomBytes(4).toString('hex')}`;
@@ -74,8 +69,8 @@ try {
     }
   }));
   await service.stop();
-  const read = captured.read!;
-  const write = captured.write!;
+  const read = lastMatching(/with pe as/);
+  const write = lastMatching(/gate as \(update projects/, /rep as \(update reports/);
   console.log(`captured read (${read.values.length} values), correction write (${write.values.length} values)`);
 
   const client = new pg.Client({ connectionString: benchDb.url });
