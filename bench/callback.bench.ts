@@ -347,7 +347,6 @@ async function seed(db: Db, fake: FakeFeishu, year: number): Promise<{ projectId
         ytd_year: year,
         ytd_investment: '3700',
         retired_at: null,
-        last_import_id: null,
         updated_by: 'bench',
       })),
     )

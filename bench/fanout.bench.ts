@@ -309,7 +309,6 @@ async function seed(db: ReturnType<typeof createDb>, tenant: Tenant, shape: Fano
         registered_on: null,
         ytd_year: null,
         retired_at: null,
-        last_import_id: null,
         updated_by: 'bench',
       })),
     );

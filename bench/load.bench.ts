@@ -463,7 +463,6 @@ export async function seed(db: Db, count: number): Promise<Target[]> {
           ytd_year: 2026,
           ytd_investment: '3700',
           retired_at: null,
-          last_import_id: null,
           updated_by: 'bench',
         })),
       )

@@ -86,7 +86,6 @@ export interface ProjectsTable {
   /** 开工以来累计完成投资, 万元; null when never known (migration 20261201T1000-league). */
   since_start_investment: ColumnType<string | null, string | number | null | undefined, string | number | null>;
   retired_at: Timestamp | null;
-  last_import_id: number | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   updated_by: string | null;

@@ -23,8 +23,12 @@ export function cellText(cell: Cell): string {
   if (cell instanceof Date) return dateFromJsDate(cell);
   if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
   if (typeof cell === 'number') return Number.isFinite(cell) ? numberText(cell) : '';
-  return cell.replace(/[\s\u00a0\u3000]+/g, ' ').trim();
+  // Most cells hold no whitespace at all: no new string for them.
+  return SPACE.test(cell) ? cell.replace(SPACES, ' ').trim() : cell;
 }
+
+const SPACE = /[\s\u00a0\u3000]/;
+const SPACES = /[\s\u00a0\u3000]+/g;
 
 /** Integers without exponent, so a code or phone typed as a number stays the same digits. */
 function numberText(n: number): string {
@@ -33,8 +37,12 @@ function numberText(n: number): string {
 
 /** Text for codes and keyword cells: full-width letters and digits folded (NFKC). */
 export function cellKey(cell: Cell): string {
-  return cellText(cell).normalize('NFKC').trim();
+  const text = cellText(cell);
+  // Printable ASCII and CJK unified ideographs are their own NFKC form: codes and region names skip it.
+  return NFKC_STABLE.test(text) ? text : text.normalize('NFKC').trim();
 }
+
+const NFKC_STABLE = /^[\x20-\x7e\u4e00-\u9fff]*$/;
 
 const HAN = /\p{Script=Han}/u;
 

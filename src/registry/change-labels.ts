@@ -2,8 +2,8 @@
 // as kept in project_changes (ids carry their names) and as shown to the person importing.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { formatWan } from '../domain/amount.js';
-import { scalarText, type FieldChange, type RegistryDiff, type RegistryField } from './registry-diff.js';
+import { canonical, formatWan } from '../domain/amount.js';
+import { REGISTRY_FIELDS, scalarText, type FieldChange, type RegistryDiff, type RegistryField, type RegistryValues } from './registry-diff.js';
 import * as store from './registry-store.js';
 
 export type DisplayChange = { field: string; from: string; to: string };
@@ -19,16 +19,25 @@ export type Labeller = {
   /** The value as kept in project_changes: ids of people, regions and departments carry their names. */
   stored(field: FieldChange['field'], value: unknown): unknown;
   display(change: FieldChange): DisplayChange;
+  /**
+   * A new project's change row: every field with a value, from null, money in canonical form,
+   * ids with their names. A year-to-date of 0 for no year is the default, not something the
+   * sheet said, and is left out.
+   */
+  created(values: RegistryValues): Record<string, { from: null; to: unknown }>;
 };
 
-/** For the updated projects' changes (a new project's change row is built by store.insertProjects). */
-export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, 'updated'>): Promise<Labeller> {
+const MONEY_FIELDS = new Set<RegistryField>(['total_investment', 'annual_plan', 'ytd_investment']);
+
+/** For the new projects' change rows and the updated projects' changes. */
+export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, 'created' | 'updated'>): Promise<Labeller> {
   const personIds = new Set<number>();
   const personFields = new Set<FieldChange['field']>(['owner_id', 'leader_id', 'vice_mayor_id']);
   for (const u of diff.updated) for (const ch of u.changes) {
     if (!personFields.has(ch.field)) continue;
     for (const v of [ch.from, ch.to]) if (typeof v === 'number') personIds.add(v);
   }
+  for (const c of diff.created) for (const id of [c.values.owner_id, c.values.leader_id, c.values.vice_mayor_id]) if (id !== null) personIds.add(id);
   const [regions, departments, people] = await Promise.all([
     store.allRegions(trx),
     store.allDepartments(trx),
@@ -60,8 +69,19 @@ export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, '
     if (field === 'ytd_year') return `${scalarText(value)}年`;
     return scalarText(value);
   };
+  const created = (values: RegistryValues): Record<string, { from: null; to: unknown }> => {
+    const out: Record<string, { from: null; to: unknown }> = {};
+    for (const f of REGISTRY_FIELDS) {
+      const v = values[f];
+      if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+      if (f === 'ytd_investment' && values.ytd_year === null) continue;
+      out[f] = { from: null, to: MONEY_FIELDS.has(f) ? canonical(v as string) : stored(f, v) };
+    }
+    return out;
+  };
   return {
     stored,
+    created,
     display: (c) => ({ field: FIELD_LABELS[c.field], from: text(c.field, c.from), to: text(c.field, c.to) }),
   };
 }

@@ -99,16 +99,35 @@ export function sameValue(field: RegistryField, a: unknown, b: unknown): boolean
   return a === b;
 }
 
+/** What a new project has where the sheet gives nothing (its frequency follows its lists, below). */
+const NEW_PROJECT_BASE: Omit<RegistryValues, 'name' | 'region_id' | 'stage' | 'total_investment'> = { ...NEW_PROJECT_DEFAULTS, dispatch_frequency: 'monthly' };
+
 function mergedValues(incoming: IncomingProject, existing: ExistingProject | undefined): RegistryValues {
-  const base: Partial<RegistryValues> = existing ?? { ...NEW_PROJECT_DEFAULTS, dispatch_frequency: 'monthly' };
+  const base: Partial<RegistryValues> = existing ?? NEW_PROJECT_BASE;
   const given = incoming.values as Partial<RegistryValues>;
-  // Field by field rather than object spreads: this runs for every row of the sheet.
-  const merged: Partial<Record<RegistryField, unknown>> = {};
-  for (const f of REGISTRY_FIELDS) {
-    const value = given[f] !== undefined ? given[f] : base[f];
-    if (value !== undefined || f in base) merged[f] = value;
-  }
-  const values = merged as RegistryValues;
+  // One literal of every field, not spreads or a loop that grows the object: this runs for every
+  // row of the sheet. A given null is a value (an emptied cell); only undefined (no column) falls back.
+  const values = {
+    name: given.name !== undefined ? given.name : base.name,
+    legal_entity: given.legal_entity !== undefined ? given.legal_entity : base.legal_entity,
+    location: given.location !== undefined ? given.location : base.location,
+    region_id: given.region_id !== undefined ? given.region_id : base.region_id,
+    industry: given.industry !== undefined ? given.industry : base.industry,
+    stage: given.stage !== undefined ? given.stage : base.stage,
+    lists: given.lists !== undefined ? given.lists : base.lists,
+    dispatch_frequency: base.dispatch_frequency,
+    total_investment: given.total_investment !== undefined ? given.total_investment : base.total_investment,
+    annual_plan: given.annual_plan !== undefined ? given.annual_plan : base.annual_plan,
+    ytd_investment: given.ytd_investment !== undefined ? given.ytd_investment : base.ytd_investment,
+    ytd_year: given.ytd_year !== undefined ? given.ytd_year : base.ytd_year,
+    investor_type: given.investor_type !== undefined ? given.investor_type : base.investor_type,
+    planned_start: given.planned_start !== undefined ? given.planned_start : base.planned_start,
+    planned_finish: given.planned_finish !== undefined ? given.planned_finish : base.planned_finish,
+    owner_id: given.owner_id !== undefined ? given.owner_id : base.owner_id,
+    leader_id: given.leader_id !== undefined ? given.leader_id : base.leader_id,
+    vice_mayor_id: given.vice_mayor_id !== undefined ? given.vice_mayor_id : base.vice_mayor_id,
+    department_id: given.department_id !== undefined ? given.department_id : base.department_id,
+  } as RegistryValues;
   if (incoming.frequency === 'by-list' || (incoming.frequency === undefined && !existing)) {
     values.dispatch_frequency = defaultFrequency(values.lists);
   } else if (incoming.frequency !== undefined) {

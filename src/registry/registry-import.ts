@@ -198,12 +198,14 @@ async function writeRegistry(
   });
   const meta = { now, actor: opts.actor, importId };
   const contacts = await applyDepartmentContacts(trx, checked, departments.byName, people.idByKey, meta);
-  await store.insertProjects(trx, diff.created.map((c) => ({ code: c.code, ...c.values })), meta);
+  const labels = await labeller(trx, diff);
+  await store.insertProjects(
+    trx, diff.created.map((c) => ({ code: c.code, ...c.values })), (i) => JSON.stringify(labels.created(diff.created[i].values)), meta,
+  );
   await store.updateProjects(trx, diff.updated.map((u) => ({ id: u.id, ytd_set: ytd.values.has(u.code), ...u.values })), meta);
   await store.retireProjects(trx, diff.retired.map((r) => r.id), meta);
   const sinceStartWarnings = await applySinceStart(trx, projects, columns, meta);
 
-  const labels = await labeller(trx, diff);
   // A new project's change row is written with it (store.insertProjects).
   const records: store.ChangeRecord[] = [
     ...diff.updated.map((u) => ({

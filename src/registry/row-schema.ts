@@ -75,8 +75,11 @@ const REQUIRED: readonly FieldKey[] = ['code', 'name', 'region', 'stage', 'total
 export type RowCheck = {
   /** Each field's own check, for reading what a failed row still says. */
   fields: Record<FieldKey, FieldCheck>;
-  /** Checks a row's cells: its values (present columns only) and every problem, field by field then across fields. */
-  check(values: RawValues): { values: RowValues; issues: { key: FieldKey | undefined; message: string }[] };
+  /**
+   * Checks a row's cells: its values (undefined for a column the sheet lacks) and every problem,
+   * field by field then across fields.
+   */
+  check(cells: readonly Cell[]): { values: RowValues; issues: { key: FieldKey | undefined; message: string }[] };
 };
 
 /**
@@ -131,83 +134,97 @@ export function rowCheck(columns: ColumnMap): RowCheck {
   const keys = (Object.keys(fields) as FieldKey[]).filter((k) => k in f || REQUIRED.includes(k));
 
   const header = (key: FieldKey, fallback: string) => f[key]?.header ?? fallback;
-  const isText = (v: unknown): v is string => typeof v === 'string';
+  // Each field with its check and its cell's index (-1: a required column the sheet lacks, read as empty).
+  const plan = keys.map((key) => ({ key, check: fields[key], index: f[key]?.index ?? -1 }));
 
-  function check(raw: RawValues): ReturnType<RowCheck['check']> {
-    const row: RowValues = {};
+  function check(cells: readonly Cell[]): ReturnType<RowCheck['check']> {
+    const row = blankRow();
     const issues: { key: FieldKey | undefined; message: string }[] = [];
-    for (const key of keys) {
-      const r = fields[key](raw[key] ?? null);
+    for (const { key, check: fieldCheck, index } of plan) {
+      const r = fieldCheck(index < 0 ? null : cells[index] ?? null);
       if (r.ok) row[key] = r.value;
       else {
         row[key] = FAILED;
         issues.push({ key, message: r.reason });
       }
     }
-    const addIssue = (issue: { path: FieldKey[]; message: string }) => issues.push({ key: issue.path[0], message: issue.message });
     // Cross-field rules also run when some field failed, so one pass reports everything;
     // a failed field is marked FAILED and its rule is skipped.
     const total = row.totalInvestment;
     const annual = row.annualPlan;
     if (isText(total) && isText(annual) && compareAmounts(annual, total) > 0) {
-      addIssue({ path: ['annualPlan'], message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元` });
+      issues.push({ key: 'annualPlan', message: `年度计划投资 ${annual} 万元大于总投资 ${total} 万元` });
     }
     const ytd = row.ytdInvestment;
     // Ahead of the annual plan is allowed (and common); beyond the whole project's cost is a typo.
     if (isText(total) && isText(ytd) && compareAmounts(ytd, total) > 0) {
-      addIssue({ path: ['ytdInvestment'], message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元` });
+      issues.push({ key: 'ytdInvestment', message: `年度累计完成投资 ${ytd} 万元大于总投资 ${total} 万元` });
     }
     const sinceStart = row.sinceStartInvestment;
     if (isText(total) && isText(sinceStart) && compareAmounts(sinceStart, total) > 0) {
-      addIssue({ path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元大于总投资 ${total} 万元` });
+      issues.push({ key: 'sinceStartInvestment', message: `开工以来累计完成投资 ${sinceStart} 万元大于总投资 ${total} 万元` });
     }
     if (isText(ytd) && isText(sinceStart) && compareAmounts(ytd, sinceStart) > 0) {
-      addIssue({ path: ['sinceStartInvestment'], message: `开工以来累计完成投资 ${sinceStart} 万元小于年度累计完成投资 ${ytd} 万元` });
+      issues.push({ key: 'sinceStartInvestment', message: `开工以来累计完成投资 ${sinceStart} 万元小于年度累计完成投资 ${ytd} 万元` });
     }
     const start = row.plannedStart;
     const finish = row.plannedFinish;
     if (isText(start) && isText(finish) && finish < start) {
-      addIssue({ path: ['plannedFinish'], message: `计划竣工日期 ${finish} 早于计划开工日期 ${start}` });
+      issues.push({ key: 'plannedFinish', message: `计划竣工日期 ${finish} 早于计划开工日期 ${start}` });
     }
     for (const r of PERSON_ROLES) {
       const name = row[r.name];
       const mobile = row[r.mobile];
       const email = row[r.email];
       if (name === null && (isText(mobile) || isText(email))) {
-        addIssue({
-          path: [r.name],
+        issues.push({
+          key: r.name,
           message: `${r.label}姓名为空，但${header(isText(mobile) ? r.mobile : r.email, r.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}`,
         });
       }
     }
-    contactRules(row, addIssue, header);
+    contactRules(row, issues, header);
     return { values: row, issues };
   }
   return { fields, check };
 }
 
-type RowValues = Partial<Record<FieldKey, unknown>>;
-type AddIssue = (issue: { path: FieldKey[]; message: string }) => void;
+type RowValues = Record<FieldKey, unknown>;
+
+/**
+ * Every field, undefined until its column is read: one shape for every row, so filling it in
+ * writes existing properties instead of growing a new object field by field (this runs for every row).
+ */
+const blankRow = (): RowValues => ({
+  code: undefined, name: undefined, legalEntity: undefined, location: undefined, region: undefined, industry: undefined,
+  stage: undefined, lists: undefined, frequency: undefined, totalInvestment: undefined, annualPlan: undefined,
+  ytdInvestment: undefined, sinceStartInvestment: undefined, investorType: undefined, plannedStart: undefined,
+  plannedFinish: undefined, ownerName: undefined, ownerMobile: undefined, ownerEmail: undefined, leaderName: undefined,
+  leaderMobile: undefined, leaderEmail: undefined, viceMayorName: undefined, viceMayorMobile: undefined,
+  viceMayorEmail: undefined, department: undefined, contactName: undefined, contactMobile: undefined, contactEmail: undefined,
+});
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+type RowIssue = { key: FieldKey | undefined; message: string };
 
 /**
  * A contact needs both a name and a mobile (the mobile finds the Feishu user who will get the
  * problems) and a 责任单位 on the same row to be the contact of.
  */
-function contactRules(row: RowValues, addIssue: AddIssue, header: (key: FieldKey, fallback: string) => string): void {
+function contactRules(row: RowValues, issues: RowIssue[], header: (key: FieldKey, fallback: string) => string): void {
   const c = DEPARTMENT_CONTACT;
   const name = row[c.name];
   const mobile = row[c.mobile];
   const email = row[c.email];
-  const isText = (v: unknown): v is string => typeof v === 'string';
   if (name === null && (isText(mobile) || isText(email))) {
     const key = isText(mobile) ? c.mobile : c.email;
-    addIssue({ path: [c.name], message: `${c.label}姓名为空，但${header(key, c.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}` });
+    issues.push({ key: c.name, message: `${c.label}姓名为空，但${header(key, c.mobileLabel)}填写了 ${isText(mobile) ? mobile : String(email)}` });
   }
   if (isText(name) && mobile === null) {
-    addIssue({ path: [c.mobile], message: `${c.label}“${name}”没有填写手机号；${c.label}凭手机号关联飞书账号接收问题，请填写11位手机号` });
+    issues.push({ key: c.mobile, message: `${c.label}“${name}”没有填写手机号；${c.label}凭手机号关联飞书账号接收问题，请填写11位手机号` });
   }
   if ((isText(name) || isText(mobile)) && row.department === null) {
-    addIssue({ path: ['department'], message: `填写了${c.label}“${isText(name) ? name : String(mobile)}”，但责任单位为空` });
+    issues.push({ key: 'department', message: `填写了${c.label}“${isText(name) ? name : String(mobile)}”，但责任单位为空` });
   }
 }
 
@@ -236,12 +253,15 @@ export type RowValidation = {
 const SUMMARY = /^(?:合计|总计|小计|共计|其中)/;
 const SECTION = /^[一二三四五六七八九十百]+[、.．]|^[（(][一二三四五六七八九十]+[)）]/;
 
-function summaryRowLabel(values: RawValues): string | null {
-  const code = cellText(values.code ?? null);
-  const name = cellText(values.name ?? null);
-  for (const text of [code, name]) if (SUMMARY.test(text)) return text;
+function summaryRowLabel(cells: readonly Cell[], columns: ColumnMap, mapped: readonly [FieldKey, { index: number }][]): string | null {
+  const codeIndex = columns.fields.code?.index;
+  const nameIndex = columns.fields.name?.index;
+  const code = cellText(codeIndex === undefined ? null : cells[codeIndex] ?? null);
+  const name = cellText(nameIndex === undefined ? null : cells[nameIndex] ?? null);
+  if (SUMMARY.test(code)) return code;
+  if (SUMMARY.test(name)) return name;
   if (code === '' && SECTION.test(name)) {
-    const filled = Object.values(values).filter((v) => cellText(v ?? null) !== '').length;
+    const filled = mapped.filter(([, c]) => cellText(cells[c.index] ?? null) !== '').length;
     if (filled <= 2) return name;
   }
   return null;
@@ -255,14 +275,14 @@ function rawValues(row: SheetRow, mapped: readonly [FieldKey, { index: number }]
   return values;
 }
 
-function personFrom(row: Record<string, unknown>, role: (typeof PERSON_ROLES)[number]): PersonRef | null | undefined {
-  if (!(role.name in row)) return undefined;
+function personFrom(row: RowValues, role: (typeof PERSON_ROLES)[number]): PersonRef | null | undefined {
+  if (row[role.name] === undefined) return undefined;
   const name = row[role.name] as string | null;
   if (name === null) return null;
   return { name, mobile: (row[role.mobile] as string | null | undefined) ?? null, email: (row[role.email] as string | null | undefined) ?? null };
 }
 
-function contactFrom(row: RowValues): ContactRef | null {
+function contactFrom(row: Partial<RowValues>): ContactRef | null {
   const c = DEPARTMENT_CONTACT;
   const name = row[c.name];
   const mobile = row[c.mobile];
@@ -270,6 +290,11 @@ function contactFrom(row: RowValues): ContactRef | null {
   const email = row[c.email];
   return { name, mobile, email: typeof email === 'string' ? email : null };
 }
+
+const OPTIONAL_FIELDS = [
+  'legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'ytdInvestment', 'sinceStartInvestment',
+  'plannedStart', 'plannedFinish', 'department',
+] as const satisfies readonly FieldKey[];
 
 /** Validates every data row and reports all problems, not just the first. */
 export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidation {
@@ -279,25 +304,27 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
   const issues: SheetIssue[] = [];
   const warnings: SheetIssue[] = [];
   const present = new Set(Object.keys(columns.fields));
+  // The sheet's optional columns and people, once for all rows.
+  const optional = OPTIONAL_FIELDS.filter((key) => present.has(key));
+  const roles = PERSON_ROLES.filter((r) => present.has(r.name));
   const mapped = Object.entries(columns.fields) as [FieldKey, { index: number }][];
   for (const row of rows) {
-    const values = rawValues(row, mapped);
-    const summary = summaryRowLabel(values);
+    const summary = summaryRowLabel(row.cells, columns, mapped);
     if (summary !== null) {
       warnings.push({ row: row.rowNumber, column: columns.fields.name?.header ?? '项目名称', message: `“${summary}”不是项目行，已跳过` });
       continue;
     }
-    const result = rowChecker.check(values);
+    const result = rowChecker.check(row.cells);
     if (result.issues.length > 0) {
       for (const issue of result.issues) {
         const key = issue.key;
         const column = key ? columns.fields[key]?.header ?? key : '表格';
         issues.push({ row: row.rowNumber, column, message: issue.message });
       }
-      identities.push(partialIdentity(rowChecker.fields, values, row.rowNumber));
+      identities.push(partialIdentity(rowChecker.fields, rawValues(row, mapped), row.rowNumber));
       continue;
     }
-    const v = result.values as Record<string, unknown>;
+    const v = result.values;
     const project: ProjectRow = {
       rowNumber: row.rowNumber,
       code: v.code as string,
@@ -306,10 +333,9 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
       stage: v.stage as Stage,
       totalInvestment: v.totalInvestment as string,
     };
-    const optional = ['legalEntity', 'location', 'industry', 'investorType', 'lists', 'frequency', 'annualPlan', 'ytdInvestment', 'sinceStartInvestment', 'plannedStart', 'plannedFinish', 'department'] as const;
-    for (const key of optional) if (present.has(key)) (project as Record<string, unknown>)[key] = v[key];
-    for (const r of PERSON_ROLES) {
-      const person = personFrom(present.has(r.name) ? v : {}, r);
+    for (const key of optional) (project as Record<string, unknown>)[key] = v[key];
+    for (const r of roles) {
+      const person = personFrom(v, r);
       if (person === undefined) continue;
       project[r.role satisfies PersonRole] = person;
       if (person && !person.mobile && !person.email) {

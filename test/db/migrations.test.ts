@@ -52,4 +52,24 @@ describe('migrations', () => {
     expect(p).toEqual({ total_investment: '100.0000', annual_plan: '50.0000' });
     await expect(t.db.insertInto('people').values({ name: '张三', mobile: '138-0000' }).execute()).rejects.toThrow(/check/);
   });
+
+  it('taking back the drop of projects.last_import_id fills it from the change rows', async () => {
+    const region = await t.db.insertInto('regions').values({ name: '南湖县' }).returning('id').executeTakeFirstOrThrow();
+    const project = await t.db.insertInto('projects').values({
+      code: 'XM-LAST', name: '测试项目二', region_id: region.id, stage: '续建', dispatch_frequency: 'monthly', total_investment: '100', annual_plan: '0',
+    }).returning('id').executeTakeFirstOrThrow();
+    const imports = await t.db.insertInto('imports')
+      .values([1, 2].map((n) => ({ file_name: `清单${n}.xlsx`, file_sha256: String(n), actor: '张科长', row_count: 1 })))
+      .returning('id').execute();
+    // Changed by the first import, then the second, then by hand (no import).
+    for (const importId of [imports[0].id, imports[1].id, null]) {
+      await t.db.insertInto('project_changes').values({ project_id: project.id, import_id: importId, changed_by: '张科长', changes: JSON.stringify({}) }).execute();
+    }
+    expect(await migrateDown(t.db)).toEqual(['Down 20261203T0900-drop-last-import']);
+    const rows = await sql<{ code: string; last_import_id: number | null }>`select code, last_import_id from projects order by code`.execute(t.db);
+    expect(rows.rows).toEqual([{ code: 'XM-LAST', last_import_id: imports[1].id }, { code: 'XM1', last_import_id: null }]);
+    await migrateToLatest(t.db);
+    const columns = await sql<{ n: number }>`select count(*)::int as n from information_schema.columns where table_name = 'projects' and column_name = 'last_import_id'`.execute(t.db);
+    expect(columns.rows[0]?.n).toBe(0);
+  });
 });

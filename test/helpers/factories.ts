@@ -91,7 +91,6 @@ export async function makeProject(db: Db, o: ProjectOverrides = {}): Promise<{ i
       ytd_year: null,
       active: o.active ?? true,
       retired_at: null,
-      last_import_id: null,
       updated_by: 'test',
     })
     .returning(['id', 'code'])

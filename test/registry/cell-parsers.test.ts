@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalListName, cellText, defaultFrequency, parseDate, parseEmail, parseFrequency, parseLists, parseMobile, parseMoney,
+  canonicalListName, cellKey, cellText, defaultFrequency, parseDate, parseEmail, parseFrequency, parseLists, parseMobile, parseMoney,
   parseStage, personName, regionKind,
 } from '../../src/registry/cell-parsers.js';
 
@@ -144,5 +144,33 @@ describe('keywords', () => {
     expect(cellText(13900000001)).toBe('13900000001');
     expect(parseEmail(' Du.Lei@Example.com ')).toEqual({ ok: true, value: 'du.lei@example.com' });
     expect(parseEmail('du.lei').ok).toBe(false);
+  });
+});
+
+describe('cellText and cellKey take their shortcuts only where the long way gives the same', () => {
+  // The slow forms the shortcuts stand for: collapse every run of whitespace (incl. no-break and
+  // ideographic spaces) and trim; keys are NFKC-folded as well.
+  const slowText = (s: string) => s.replace(/[\s\u00a0\u3000]+/g, ' ').trim();
+  const slowKey = (s: string) => slowText(s).normalize('NFKC').trim();
+  // Seeded, so a failure names a case that can be run again.
+  let seed = 20261130;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const alphabet = ['A', 'z', '0', '9', '-', ' ', '\t', '\n', '\u00a0', '\u3000', '天', '城', '县', 'Ｘ', '２', '\uf900', 'ｶ', '①', 'é', 'e\u0301', '\u2028', '（', '、'];
+  const samples = Array.from({ length: 3_000 }, () =>
+    Array.from({ length: Math.floor(random() * 8) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+
+  it('on generated text of ASCII, CJK, full-width, compatibility and spacing characters', () => {
+    for (const s of [...samples, '', 'XM2026001', '天城县', 'ＸＭ２０２６００１', '\uf900', ' 天城县 ', '天\u3000城']) {
+      expect(cellText(s), JSON.stringify(s)).toBe(slowText(s));
+      expect(cellKey(s), JSON.stringify(s)).toBe(slowKey(s));
+    }
+  });
+
+  it('folds full-width codes and compatibility ideographs, and leaves plain codes and names as they are', () => {
+    expect(cellKey('ＸＭ２０２６００１')).toBe('XM2026001');
+    // U+F900, a compatibility ideograph, is U+8C48 (豈).
+    expect(cellKey('\uf900')).toBe('\u8c48');
+    expect(cellKey('XM-2026 001')).toBe('XM-2026 001');
+    expect(cellKey('天城县')).toBe('天城县');
   });
 });

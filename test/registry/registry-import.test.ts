@@ -160,7 +160,7 @@ describe('the same sheet in every form gives the same registry', () => {
   });
 
   it('importing again, in any form, changes nothing', async () => {
-    const before = await csvDb.selectFrom('projects').select(['code', 'updated_at', 'updated_by', 'last_import_id']).orderBy('code').execute();
+    const before = await csvDb.selectFrom('projects').select(['code', 'updated_at', 'updated_by']).orderBy('code').execute();
     const changesBefore = await csvDb.selectFrom('project_changes').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const later = deps(csvDb, { now: () => new Date('2026-11-27T02:00:00Z') });
     for (const [name, bytes] of [
@@ -173,7 +173,7 @@ describe('the same sheet in every form gives the same registry', () => {
       expect(changeCount(s)).toBe(0);
       expect(s.unchanged).toBe(40);
     }
-    expect(await csvDb.selectFrom('projects').select(['code', 'updated_at', 'updated_by', 'last_import_id']).orderBy('code').execute()).toEqual(before);
+    expect(await csvDb.selectFrom('projects').select(['code', 'updated_at', 'updated_by']).orderBy('code').execute()).toEqual(before);
     expect(await csvDb.selectFrom('project_changes').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).toEqual(changesBefore);
     const imports = await csvDb.selectFrom('imports').select(['actor', 'row_count', 'created_count', 'updated_count', 'unchanged_count', 'retired_count']).orderBy('id').execute();
     expect(imports[0]).toEqual({ actor: 'tester', row_count: 40, created_count: 40, updated_count: 0, unchanged_count: 0, retired_count: 0 });
@@ -386,7 +386,7 @@ describe('edits, people and retirement', () => {
     expect(rows[0]?.changes).toEqual({ total_investment: { from: '4309', to: '4500' } });
     expect(rows[0]?.changed_by).toBe('张科长');
     const p = await db.selectFrom('projects').selectAll().where('code', '=', 'XM2026003').executeTakeFirstOrThrow();
-    expect(p).toMatchObject({ total_investment: '4500.0000', updated_by: '张科长', last_import_id: s.importId });
+    expect(p).toMatchObject({ total_investment: '4500.0000', updated_by: '张科长' });
     expect(p.updated_at.toISOString()).toBe('2026-11-20T02:00:00.000Z');
     const untouched = await db.selectFrom('projects').select('updated_at').where('code', '<>', 'XM2026003').execute();
     expect(new Set(untouched.map((u) => u.updated_at.toISOString()))).toEqual(new Set(['2026-11-01T00:00:00.000Z']));

@@ -82,7 +82,6 @@ export async function seedFanout(db: Db, fake: FakeFeishu, owners: number, tag: 
           registered_on: null,
           ytd_year: null,
           retired_at: null,
-          last_import_id: null,
           updated_by: 'reliability',
         })),
       )

@@ -7,6 +7,7 @@ import * as league from './20261201T1000-league.js';
 import * as cycleProjectsByProject from './20261201T1100-cycle-projects-by-project.js';
 import * as deliveryFailures from './20261202T0900-delivery-failures.js';
 import * as lightsByCycle from './20261202T1200-lights-by-cycle.js';
+import * as dropLastImport from './20261203T0900-drop-last-import.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T1100-cycle-projects-by-project': cycleProjectsByProject,
   '20261202T0900-delivery-failures': deliveryFailures,
   '20261202T1200-lights-by-cycle': lightsByCycle,
+  '20261203T0900-drop-last-import': dropLastImport,
 };
