@@ -102,32 +102,26 @@ export function sameValue(field: RegistryField, a: unknown, b: unknown): boolean
 /** What a new project has where the sheet gives nothing (its frequency follows its lists, below). */
 const NEW_PROJECT_BASE: Omit<RegistryValues, 'name' | 'region_id' | 'stage' | 'total_investment'> = { ...NEW_PROJECT_DEFAULTS, dispatch_frequency: 'monthly' };
 
+/** The sheet's value where it gives one (a given null is a value: an emptied cell), else the base's. */
+function pick<K extends RegistryField>(given: Partial<RegistryValues>, base: Partial<RegistryValues>, key: K): RegistryValues[K] {
+  return (given[key] !== undefined ? given[key] : base[key]) as RegistryValues[K];
+}
+
 function mergedValues(incoming: IncomingProject, existing: ExistingProject | undefined): RegistryValues {
   const base: Partial<RegistryValues> = existing ?? NEW_PROJECT_BASE;
   const given = incoming.values as Partial<RegistryValues>;
-  // One literal of every field, not spreads or a loop that grows the object: this runs for every
-  // row of the sheet. A given null is a value (an emptied cell); only undefined (no column) falls back.
-  const values = {
-    name: given.name !== undefined ? given.name : base.name,
-    legal_entity: given.legal_entity !== undefined ? given.legal_entity : base.legal_entity,
-    location: given.location !== undefined ? given.location : base.location,
-    region_id: given.region_id !== undefined ? given.region_id : base.region_id,
-    industry: given.industry !== undefined ? given.industry : base.industry,
-    stage: given.stage !== undefined ? given.stage : base.stage,
-    lists: given.lists !== undefined ? given.lists : base.lists,
-    dispatch_frequency: base.dispatch_frequency,
-    total_investment: given.total_investment !== undefined ? given.total_investment : base.total_investment,
-    annual_plan: given.annual_plan !== undefined ? given.annual_plan : base.annual_plan,
-    ytd_investment: given.ytd_investment !== undefined ? given.ytd_investment : base.ytd_investment,
-    ytd_year: given.ytd_year !== undefined ? given.ytd_year : base.ytd_year,
-    investor_type: given.investor_type !== undefined ? given.investor_type : base.investor_type,
-    planned_start: given.planned_start !== undefined ? given.planned_start : base.planned_start,
-    planned_finish: given.planned_finish !== undefined ? given.planned_finish : base.planned_finish,
-    owner_id: given.owner_id !== undefined ? given.owner_id : base.owner_id,
-    leader_id: given.leader_id !== undefined ? given.leader_id : base.leader_id,
-    vice_mayor_id: given.vice_mayor_id !== undefined ? given.vice_mayor_id : base.vice_mayor_id,
-    department_id: given.department_id !== undefined ? given.department_id : base.department_id,
-  } as RegistryValues;
+  // One literal of every field, not spreads or a loop that grows the object: this runs for every row.
+  const values: RegistryValues = {
+    name: pick(given, base, 'name'), legal_entity: pick(given, base, 'legal_entity'),
+    location: pick(given, base, 'location'), region_id: pick(given, base, 'region_id'),
+    industry: pick(given, base, 'industry'), stage: pick(given, base, 'stage'), lists: pick(given, base, 'lists'),
+    dispatch_frequency: base.dispatch_frequency as CycleKind, total_investment: pick(given, base, 'total_investment'),
+    annual_plan: pick(given, base, 'annual_plan'), ytd_investment: pick(given, base, 'ytd_investment'),
+    ytd_year: pick(given, base, 'ytd_year'), investor_type: pick(given, base, 'investor_type'),
+    planned_start: pick(given, base, 'planned_start'), planned_finish: pick(given, base, 'planned_finish'),
+    owner_id: pick(given, base, 'owner_id'), leader_id: pick(given, base, 'leader_id'),
+    vice_mayor_id: pick(given, base, 'vice_mayor_id'), department_id: pick(given, base, 'department_id'),
+  };
   if (incoming.frequency === 'by-list' || (incoming.frequency === undefined && !existing)) {
     values.dispatch_frequency = defaultFrequency(values.lists);
   } else if (incoming.frequency !== undefined) {
