@@ -18,7 +18,7 @@ export interface ParseAmountOptions {
 const MAX_DECIMALS_WAN = 4;
 /** 1万亿元. No single key project comes near; a bigger figure is a unit mistake. */
 const MAX_ABS_WAN = new Dec('100000000');
-const MAX_ABS_WAN_NUMBER = 100_000_000;
+const MAX_ABS_WAN_NUMBER = MAX_ABS_WAN.toNumber();
 /** A number's shortest text within the accepted precision, no exponent (`String(1e-7)` is "1e-7"). */
 const PLAIN_WAN = /^-?(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,4})?$/;
 /** Text that parses to itself: non-negative, no leading or trailing zeros, at most 4 decimals. */

@@ -2,8 +2,8 @@
 // as kept in project_changes (ids carry their names) and as shown to the person importing.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { canonical, formatWan } from '../domain/amount.js';
-import { REGISTRY_FIELDS, scalarText, type FieldChange, type RegistryDiff, type RegistryField, type RegistryValues } from './registry-diff.js';
+import { formatWan } from '../domain/amount.js';
+import { canonicalValue, REGISTRY_FIELDS, scalarText, type FieldChange, type RegistryDiff, type RegistryField, type RegistryValues } from './registry-diff.js';
 import * as store from './registry-store.js';
 
 export type DisplayChange = { field: string; from: string; to: string };
@@ -26,8 +26,6 @@ export type Labeller = {
    */
   created(values: RegistryValues): Record<string, { from: null; to: unknown }>;
 };
-
-const MONEY_FIELDS = new Set<RegistryField>(['total_investment', 'annual_plan', 'ytd_investment']);
 
 /** For the new projects' change rows and the updated projects' changes. */
 export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, 'created' | 'updated'>): Promise<Labeller> {
@@ -75,7 +73,8 @@ export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, '
       const v = values[f];
       if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
       if (f === 'ytd_investment' && values.ytd_year === null) continue;
-      out[f] = { from: null, to: MONEY_FIELDS.has(f) ? canonical(v as string) : stored(f, v) };
+      // As an updated project's changes are kept: canonical value, then ids with their names.
+      out[f] = { from: null, to: stored(f, canonicalValue(f, v)) };
     }
     return out;
   };

@@ -79,7 +79,7 @@ export type RowCheck = {
    * Checks a row's cells: its values (undefined for a column the sheet lacks) and every problem,
    * field by field then across fields.
    */
-  check(cells: readonly Cell[]): { values: RowValues; issues: { key: FieldKey | undefined; message: string }[] };
+  check(cells: readonly Cell[]): { values: RowValues; issues: RowIssue[] };
 };
 
 /**
@@ -139,7 +139,7 @@ export function rowCheck(columns: ColumnMap): RowCheck {
 
   function check(cells: readonly Cell[]): ReturnType<RowCheck['check']> {
     const row = blankRow();
-    const issues: { key: FieldKey | undefined; message: string }[] = [];
+    const issues: RowIssue[] = [];
     for (const { key, check: fieldCheck, index } of plan) {
       const r = fieldCheck(index < 0 ? null : cells[index] ?? null);
       if (r.ok) row[key] = r.value;
@@ -275,8 +275,8 @@ function rawValues(row: SheetRow, mapped: readonly [FieldKey, { index: number }]
   return values;
 }
 
-function personFrom(row: RowValues, role: (typeof PERSON_ROLES)[number]): PersonRef | null | undefined {
-  if (row[role.name] === undefined) return undefined;
+/** The person a row names in a role whose column the sheet has. */
+function personFrom(row: RowValues, role: (typeof PERSON_ROLES)[number]): PersonRef | null {
   const name = row[role.name] as string | null;
   if (name === null) return null;
   return { name, mobile: (row[role.mobile] as string | null | undefined) ?? null, email: (row[role.email] as string | null | undefined) ?? null };
@@ -336,7 +336,6 @@ export function validateRows(rows: SheetRow[], columns: ColumnMap): RowValidatio
     for (const key of optional) (project as Record<string, unknown>)[key] = v[key];
     for (const r of roles) {
       const person = personFrom(v, r);
-      if (person === undefined) continue;
       project[r.role satisfies PersonRole] = person;
       if (person && !person.mobile && !person.email) {
         warnings.push({
