@@ -60,7 +60,8 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
   const lightsMs = performance.now() - started;
   const projectIds = lights.map((l) => l.projectId);
   // Old cases first: a level-1 case cleared by this close must not climb to level 2.
-  const resolved = await recheckProjects(deps, projectIds, { cycleId: cycle.id, dueAt: cycle.due_at, lights: new Map(lights.map((l) => [l.projectId, l.light])) });
+  const stored: CycleLights = { cycleId: cycle.id, dueAt: cycle.due_at, lights: new Map(lights.map((l) => [l.projectId, l.light])) };
+  const resolved = await recheckProjects(deps, projectIds, stored);
 
   const [prev, statuses, problems, openLevel1, projects, stillOpen] = await Promise.all([
     previousLights(deps.db, cycle, projectIds),
@@ -133,10 +134,15 @@ export async function escalateAtClose(deps: EscalationDeps, cycleId: number): Pr
     }
   }
   const created = await insertEscalations(deps.db, rows);
+  // A late report or a problem's step that committed while this run decided may have taken away a
+  // cause of a case just stored, and its own recheck ran before the case could be seen. Looking
+  // again once the cases are in closes that window: a write committing after this look either saw
+  // the case when it was written or, being late or a problem's step, rechecks whatever it saw.
+  const settled = created > 0 ? await recheckProjects(deps, [...new Set(rows.map((r) => r.project_id))], stored) : 0;
   const cardsSent = await sendCycleCards(deps, cycle.id);
   const ms = { lights: Math.round(lightsMs), total: Math.round(performance.now() - started) };
-  deps.logger.info({ cycleId, lights: lights.length, created, resolved, cardsSent, ms }, 'escalations decided at close');
-  return { lights: lights.length, created, resolved, cardsSent, ms };
+  deps.logger.info({ cycleId, lights: lights.length, created, resolved, settled, cardsSent, ms }, 'escalations decided at close');
+  return { lights: lights.length, created, resolved: resolved + settled, cardsSent, ms };
 }
 
 /** An escalation to store, its causes as values (insertEscalations sends them as JSON). */
@@ -346,6 +352,10 @@ async function resolvedAmong(db: Q, ids: number[]): Promise<number[]> {
 export async function notifyResolved(deps: EscalationDeps, escalationId: number): Promise<void> {
   const [e] = await findEscalations(deps.db, [escalationId]);
   if (!e || e.state !== 'resolved') return;
+  const shown = await cardsShowing(deps.db, [e.id]);
+  // A case resolved before any card showed it (a close looking again at what it just decided)
+  // was never put to the leader, so there is nothing to take back.
+  if (shown.length === 0) return;
   if (e.targetId !== null && e.targetOpenId) {
     await sendOnce(deps, {
       key: `esc-resolved:e${e.id}`,

@@ -165,12 +165,14 @@ async function decideAndStore(deps: SubmissionDeps, db: Kysely<Database>, a: Att
     if (written.kind === 'stale') return a.locked ? staleWhileLocked(target) : AGAIN_LOCKED;
     if (written.kind === 'duplicate') throw new DuplicateDelivery(key);
     stored.reportId = written.reportId;
-    recheck = written.escalated;
+    // A report filed after the due time may race the close deciding its project's cases, and this
+    // statement cannot see a case stored after it began: a late one always rechecks (escalateAtClose).
+    recheck = written.escalated || late;
   }
   // The escalation feature (above this one) listens on its job, enqueued once this write commits.
-  // A project with no open escalation when its report was written has nothing a recheck could
-  // resolve (recheckProjects looks at open ones only), so most submissions enqueue no job: the
-  // job cost the serving process a Redis script to add it and a worker run with its statement.
+  // A project with no open escalation when its (on-time) report was written has nothing a recheck
+  // could resolve (recheckProjects looks at open ones only), so most submissions enqueue no job:
+  // the job cost the serving process a Redis script to add it and a worker run with its statement.
   if (recheck) await afterCommit.enqueue('escalation.recheck', { projectId: target.projectId });
   deps.logger.info({ reportId: stored.reportId, revision: stored.revision, late: stored.late, problem: stored.problem?.number, ...target }, 'report stored');
   return answer;

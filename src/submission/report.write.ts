@@ -99,7 +99,8 @@ function statement(param: Param, w: OnceWrite): RawBuilder<Outcome> {
     );
   }
   // Whether the project has an open escalation, seen by this statement (escalations_open_idx):
-  // only then can the report resolve something, so only then is a recheck enqueued.
+  // only then can an on-time report resolve something, so only then is a recheck enqueued (a late
+  // one rechecks anyway: a case the close stores meanwhile is not seen here).
   return sql<Outcome>`with ${sql.join(parts)}
     select (select count(*)::int from gate) as gated, (select count(*)::int from claim) as claimed, (select id from rep) as id,
       exists (select 1 from escalations where project_id = ${param('projectId')}::integer and state <> 'resolved') as escalated`;
