@@ -165,9 +165,9 @@ async function decideAndStore(deps: SubmissionDeps, db: Kysely<Database>, a: Att
     if (written.kind === 'stale') return a.locked ? staleWhileLocked(target) : AGAIN_LOCKED;
     if (written.kind === 'duplicate') throw new DuplicateDelivery(key);
     stored.reportId = written.reportId;
-    // A report filed after the due time may race the close deciding its project's cases, and this
-    // statement cannot see a case stored after it began: a late one always rechecks (escalateAtClose).
-    recheck = written.escalated || late;
+    // A write that ends once the cycle is due may have raced the close deciding its project's cases,
+    // and this statement cannot see a case stored after it began: it always rechecks (escalateAtClose).
+    recheck = written.escalated || pastDue(ctx.cycle, deps.now());
   }
   // The escalation feature (above this one) listens on its job, enqueued once this write commits.
   // A project with no open escalation when its (on-time) report was written has nothing a recheck
