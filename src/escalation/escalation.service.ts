@@ -366,13 +366,17 @@ export async function notifyResolved(deps: EscalationDeps, escalationId: number)
       text: `【督办事项已解除】${e.project.name}（${e.project.code}）${e.resolution ?? '原因已消除'}，该事项自动解除。`,
     });
   }
-  await refreshShownCards(deps, [e.id]);
+  await refreshCards(deps, shown);
 }
 
 /** Re-renders every sent card that shows one of these escalations (patch by message id, as a job). */
 export async function refreshShownCards(deps: EscalationDeps, escalationIds: number[], skipMessageId?: string | null): Promise<void> {
+  await refreshCards(deps, await cardsShowing(deps.db, escalationIds), skipMessageId);
+}
+
+async function refreshCards(deps: EscalationDeps, cards: Awaited<ReturnType<typeof cardsShowing>>, skipMessageId?: string | null): Promise<void> {
   const { tz } = cycleSettings(deps.config);
-  for (const c of await cardsShowing(deps.db, escalationIds)) {
+  for (const c of cards) {
     // Feishu refuses updates to cards older than 14 days; the refresh job sends fresh ones instead.
     if (!c.messageId || c.messageId === skipMessageId || deps.now().getTime() - c.createdAt.getTime() >= CARD_LIFETIME_MS) continue;
     const view = await cardView(deps.db, c.escalationIds, tz);
