@@ -3,6 +3,7 @@
 // sheet is a handful of round trips, not tens of thousands.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { pipelined } from '../db/pipelined.js';
 import { regionKind } from './cell-parsers.js';
 import type { ExistingProject, FieldChange, RegistryValues } from './registry-diff.js';
 
@@ -160,25 +161,6 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-/**
- * Sends each part as soon as it is encoded, and encodes the next while the server works on it:
- * the transaction's statements still run one after another on its connection, in order.
- */
-async function pipelined<P>(parts: Iterable<P>, send: (part: P) => Promise<unknown>): Promise<void> {
-  const inFlight: Promise<unknown>[] = [];
-  let failed = false;
-  for (const part of parts) {
-    if (failed) break;
-    const p = send(part);
-    // A failed statement fails the ones queued behind it; each is awaited below, none left unhandled.
-    p.catch(() => void (failed = true));
-    inFlight.push(p);
-    // Lets the driver put this part on the wire before the next one is encoded.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  for (const p of inFlight) await p;
-}
-
 const RECORD_NAMES = sql.raw(RECORD_COLUMNS_TEXT.split(',').map((c) => c.trim().split(/\s+/)[0]).join(', '));
 
 /**
@@ -194,7 +176,7 @@ export async function insertProjects(
   changes: (index: number) => string,
   meta: { now: Date; actor: string; importId: number },
 ): Promise<void> {
-  await pipelined(rowParts(rows, changes), (part) => sql`
+  await pipelined(rowParts(rows, changes), (part) => [sql`
       with src as (
         select * from rows from (
           json_to_recordset(${part.rows}::json) as (code text, ${RECORD_COLUMNS}),
@@ -215,7 +197,7 @@ export async function insertProjects(
       )
       insert into project_changes (project_id, import_id, changed_by, changes, created_at)
         select ins.id, ${meta.importId}::int, ${meta.actor}::text, src.changes::jsonb, ${meta.now}::timestamptz
-        from ins join src on src.code = ins.code`.execute(trx));
+        from ins join src on src.code = ins.code`.execute(trx)]);
 }
 
 /**

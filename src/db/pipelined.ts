@@ -1,0 +1,29 @@
+// Bulk writes in parts, each part encoded while the server works on the last.
+//
+// Kysely runs a transaction's statements one after another on its connection, holding each back
+// until the one before it has finished; but when the transaction's callback throws, its ROLLBACK
+// goes to the connection at once, ahead of any statement still held back. A statement queued
+// after a failed one must therefore be allowed to settle (it fails: the transaction is aborted)
+// before the error leaves the callback, or it runs after the ROLLBACK, outside the transaction,
+// and commits on its own.
+
+/**
+ * Sends each part's statements as soon as the part is encoded, stops encoding at the first
+ * failure, and returns (or throws the first failure) only when every statement sent has settled.
+ */
+export async function pipelined<P>(parts: Iterable<P>, send: (part: P) => Promise<unknown>[]): Promise<void> {
+  const sent: Promise<unknown>[] = [];
+  let failed = false;
+  for (const part of parts) {
+    if (failed) break;
+    for (const statement of send(part)) {
+      statement.catch(() => void (failed = true));
+      sent.push(statement);
+    }
+    // Lets the driver put this part on the wire before the next one is encoded.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const settled = await Promise.allSettled(sent);
+  const first = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (first) throw first.reason;
+}

@@ -1,0 +1,54 @@
+// A bulk write's parts are queued behind one another on the transaction's connection. When one
+// fails, the parts already queued behind it must fail inside the transaction too, not run after
+// its ROLLBACK and commit on their own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Db } from '../../src/db/database.js';
+import { pipelined } from '../../src/db/pipelined.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+
+let t: TestDatabase;
+let db: Db;
+beforeAll(async () => {
+  t = await createTestDatabase({ migrate: false });
+  db = t.db;
+  await sql`create table written (part int not null)`.execute(db);
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+const count = async () => (await sql<{ n: number }>`select count(*)::int as n from written`.execute(db)).rows[0].n;
+
+describe('pipelined', () => {
+  it('a failed part leaves the parts queued behind it inside the transaction: nothing is written', async () => {
+    // The first part fails only after a second on the server, long after the others are queued.
+    const attempt = db.transaction().execute(async (trx) => {
+      await pipelined([0, 1, 2, 3], (part) => part === 0
+        ? [sql`select 1 / length(pg_sleep(1)::text)`.execute(trx)]
+        : [sql`insert into written values (${part})`.execute(trx), sql`insert into written values (${part + 10})`.execute(trx)]);
+    });
+    // The first failure, not the "transaction is aborted" of the statements behind it.
+    await expect(attempt).rejects.toThrow(/division by zero/);
+    // Anything queued and run after the ROLLBACK would have committed by now.
+    expect(await count()).toBe(0);
+    await db.transaction().execute(async (trx) => {
+      await pipelined([1, 2], (part) => [sql`insert into written values (${part})`.execute(trx)]);
+    });
+    expect(await count()).toBe(2);
+  });
+
+  it('stops encoding parts once one has failed', async () => {
+    // Endless but for the failure: only stopping at it ends the write.
+    const LIMIT = 1_000_000;
+    let encoded = 0;
+    function* parts() {
+      while (encoded < LIMIT) yield encoded++;
+    }
+    const attempt = db.transaction().execute(async (trx) => {
+      await pipelined(parts(), (part) => [part === 0 ? sql`select 1 / 0`.execute(trx) : sql`select 1`.execute(trx)]);
+    });
+    await expect(attempt).rejects.toThrow(/division by zero/);
+    expect(encoded).toBeLessThan(LIMIT);
+  });
+});
