@@ -14,7 +14,9 @@
 // Counted: p50/p95/p99, stored per second (report revisions written), stand-in answers
 // (「已收到，正在保存」), refusals (「系统繁忙，请稍后再试」), answers over 3 s, SQL statements per
 // stored submission (every pg Client.query in the serving process), the serving process's CPU per
-// stored submission, its event-loop delay and GC pauses over each run.
+// stored submission, its event-loop delay and GC pauses over each run; for each open-loop rate
+// also the seconds whose p99 reached 100 ms and the worst of them (a stall shows in a few, a
+// steady tail in all), and the server's WAL per stored submission with its full-page images.
 //
 //   npx tsx bench/load.bench.ts
 //   BENCH_LOAD_N=2000 BENCH_LOAD_PROJECTS=500 BENCH_OPEN_SECONDS=5 BENCH_SETTLE_SECONDS=5 npx tsx bench/load.bench.ts
@@ -214,12 +216,16 @@ export async function run(): Promise<Record<string, unknown>> {
       progress(`open loop ${rate}/s`);
       const s0 = await stats(child);
       const r0 = await revisions();
+      const w0 = await walCounters(db);
       const o = await openLoop(rate, openSeconds, () => submit(service, false));
       const s1 = await stats(child);
       const r1 = await revisions();
+      const w1 = await walCounters(db);
       open.push({
         rate,
         ...summary(o, openSeconds),
+        ...bySecond(o, rate),
+        ...walPerStored(w0, w1, r1 - r0),
         storedPerSecond: round((r1 - r0) / openSeconds, 1),
         statementsPerStored: round((s1.statements - s0.statements) / Math.max(1, r1 - r0), 1),
         requestStatementsPerStored: round((s1.callbackStatements - s0.callbackStatements) / Math.max(1, r1 - r0), 2),
@@ -256,6 +262,51 @@ export async function run(): Promise<Record<string, unknown>> {
       async () => deleteKeysByPrefix(redisUrl, prefix),
     ]);
   }
+}
+
+type WalCounters = { fpi: number; bytes: number } | null;
+
+/**
+ * The server's WAL counters (pg_stat_wal, PostgreSQL 14 and later; the whole server's, not only
+ * the bench database's): full-page images are what the first change to each page after a
+ * checkpoint writes, so a window a checkpoint began in shows many more of them per submission.
+ */
+async function walCounters(db: Db): Promise<WalCounters> {
+  try {
+    const r = await sql<{ fpi: string; bytes: string }>`select wal_fpi::text as fpi, wal_bytes::text as bytes from pg_stat_wal`.execute(db);
+    return { fpi: Number(r.rows[0].fpi), bytes: Number(r.rows[0].bytes) };
+  } catch {
+    return null;
+  }
+}
+
+function walPerStored(w0: WalCounters, w1: WalCounters, stored: number) {
+  if (!w0 || !w1 || stored <= 0) return { walFpiPerStored: null, walKbPerStored: null };
+  return { walFpiPerStored: round((w1.fpi - w0.fpi) / stored, 2), walKbPerStored: round((w1.bytes - w0.bytes) / 1024 / stored, 1) };
+}
+
+/**
+ * The window second by second (arrivals are evenly spaced, so the i-th answer was due in second
+ * i / rate): how many seconds had a p99 of 100 ms or more, and the worst of them. A steady tail
+ * shows in every second; a stall in a few.
+ */
+function bySecond(answers: Answer[], rate: number) {
+  const seconds = new Map<number, number[]>();
+  answers.forEach((a, i) => {
+    if (!Number.isFinite(a.ms)) return;
+    const s = Math.floor(i / rate);
+    const list = seconds.get(s) ?? [];
+    list.push(a.ms);
+    seconds.set(s, list);
+  });
+  let slowSeconds = 0;
+  let worst = { at: 0, p99: 0 };
+  for (const [s, ms] of seconds) {
+    const p99 = percentile(ms.sort((x, y) => x - y), 99);
+    if (p99 >= 100) slowSeconds++;
+    if (p99 > worst.p99) worst = { at: s, p99 };
+  }
+  return { slowSeconds, worstSecond: worst };
 }
 
 /** The serving process's event loop and collector over the window a figure covers. */
@@ -486,7 +537,8 @@ function print(f: Record<string, unknown>): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   for (const [name, r] of [['service (closed)', closed.service], ...(f.openLoop as Record<string, unknown>[]).map((o) => [`service open ${String(o.rate)}/s`, o] as const)] as const) {
-    console.log(`${name}: loop delay ${JSON.stringify(r.loopDelayMs)}, gc ${JSON.stringify(r.gc)}, loop utilisation ${String(r.loopUtilisation)}`);
+    const wal = r.walFpiPerStored === undefined ? '' : `; seconds with p99 ≥ 100 ms ${String(r.slowSeconds)}, worst ${JSON.stringify(r.worstSecond)}; WAL per stored ${JSON.stringify(r.walKbPerStored)} KB, ${JSON.stringify(r.walFpiPerStored)} full-page images`;
+    console.log(`${name}: loop delay ${JSON.stringify(r.loopDelayMs)}, gc ${JSON.stringify(r.gc)}, loop utilisation ${String(r.loopUtilisation)}${wal}`);
   }
   console.log('ratios', JSON.stringify(f.ratios), 'highest open-loop rate with p99 < 100 ms:', f.highestRateWithP99Under100ms, f.lowestRateMissed === null ? '(every rate tried held)' : `(first missed: ${f.lowestRateMissed as number}/s)`);
   console.log('serving RSS (MB)', JSON.stringify(f.memory), '; work after load:', JSON.stringify({ s: closed.service.workAfterLoadSeconds, stored: closed.service.storedAfterLoad }));
