@@ -1,4 +1,5 @@
-// Bulk writes in parts, each part encoded while the server works on the last.
+// Statements sent together on what may be one transaction: bulk writes in parts (each part
+// encoded while the server works on the last), and reads run side by side.
 //
 // Kysely runs a transaction's statements one after another on its connection, holding each back
 // until the one before it has finished; but when the transaction's callback throws, its ROLLBACK
@@ -23,7 +24,15 @@ export async function pipelined<P>(parts: Iterable<P>, send: (part: P) => Promis
     // Lets the driver put this part on the wire before the next one is encoded.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const settled = await Promise.allSettled(sent);
-  const first = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (first) throw first.reason;
+  await together(sent);
+}
+
+/**
+ * Promise.all for statements that may share a transaction: on a pool they still run side by side,
+ * but a failure is thrown only once every one of them has settled.
+ */
+export async function together<T extends readonly unknown[] | []>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(statements);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }

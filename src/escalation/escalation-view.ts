@@ -2,6 +2,7 @@
 // escalation's own close (as stored, so a later rule change does not rewrite them), the light
 // history, the owner and department, and every action taken with who and when.
 import type { Kysely } from 'kysely';
+import { together } from '../db/pipelined.js';
 import type { Database } from '../db/schema.js';
 import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';
@@ -47,7 +48,8 @@ async function regionRanking(db: Q, r: EscalationRecord, cache: Map<string, { la
 export async function itemViews(db: Q, records: EscalationRecord[], tz: string): Promise<EscalationItemView[]> {
   const ids = records.map((r) => r.id);
   const rankings = new Map<string, { label: string; rows: SnapshotRow[] } | null>();
-  const [actions, facts] = await Promise.all([actionsOf(db, ids), lightFactsAt(db, records.map((r) => ({ projectId: r.project.id, cycleId: r.cycleId })))]);
+  // `db` is the click's transaction when a leader's action re-renders the card (escalation-actions.ts).
+  const [actions, facts] = await together([actionsOf(db, ids), lightFactsAt(db, records.map((r) => ({ projectId: r.project.id, cycleId: r.cycleId })))]);
   const out: EscalationItemView[] = [];
   for (const r of records) {
     const f = facts.get(`${r.project.id}:${r.cycleId}`);

@@ -1,6 +1,7 @@
 // How the import names what it changed: the Chinese field labels, and the values of a change
 // as kept in project_changes (ids carry their names) and as shown to the person importing.
 import type { Kysely } from 'kysely';
+import { together } from '../db/pipelined.js';
 import type { Database } from '../db/schema.js';
 import { formatWan } from '../domain/amount.js';
 import { canonicalValue, REGISTRY_FIELDS, scalarText, type FieldChange, type RegistryDiff, type RegistryField, type RegistryValues } from './registry-diff.js';
@@ -36,7 +37,7 @@ export async function labeller(trx: Kysely<Database>, diff: Pick<RegistryDiff, '
     for (const v of [ch.from, ch.to]) if (typeof v === 'number') personIds.add(v);
   }
   for (const c of diff.created) for (const id of [c.values.owner_id, c.values.leader_id, c.values.vice_mayor_id]) if (id !== null) personIds.add(id);
-  const [regions, departments, people] = await Promise.all([
+  const [regions, departments, people] = await together([
     store.allRegions(trx),
     store.allDepartments(trx),
     store.peopleByIds(trx, [...personIds]),

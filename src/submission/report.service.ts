@@ -26,6 +26,7 @@ import { lockProject, readSubmission } from './filing.read.js';
 import { bumpProject, writeReportOnce } from './report.write.js';
 import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer } from '../platform/feishu/inbound-events.js';
 import { answerCallback, AnsweredBefore, Refusal, reply, UNKNOWN_PERSON, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
+import { together } from '../db/pipelined.js';
 import type { JobSink } from '../platform/jobs/after-commit.js';
 import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';
@@ -318,7 +319,8 @@ export async function formCard(
 
 /** The read-only summary of a stored report; `stored` names the problem raised with it, if any. */
 export async function summaryCard(db: Kysely<Database>, deps: SubmissionDeps, ctx: FilingContext, report: Report, stored: StoredReport | null): Promise<Card> {
-  const [submitter, photos, department] = await Promise.all([
+  // `db` is the submission's transaction when a problem is filed with the report.
+  const [submitter, photos, department] = await together([
     findPerson(db, report.submitted_by),
     db.selectFrom('report_photos').select((eb) => eb.fn.countAll<string>().as('n')).where('report_id', '=', report.id).executeTakeFirstOrThrow(),
     stored?.problem?.departmentId

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
-import { pipelined } from '../../src/db/pipelined.js';
+import { pipelined, together } from '../../src/db/pipelined.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 let t: TestDatabase;
@@ -50,5 +50,28 @@ describe('pipelined', () => {
     });
     await expect(attempt).rejects.toThrow(/division by zero/);
     expect(encoded).toBeLessThan(LIMIT);
+  });
+});
+
+describe('together', () => {
+  it('on a transaction, a failed statement leaves the ones queued behind it inside it', async () => {
+    const before = await count();
+    const attempt = db.transaction().execute(async (trx) => {
+      // Several behind it: Kysely may hand the next one to the connection just before the ROLLBACK.
+      await together([
+        sql`select 1 / length(pg_sleep(1)::text)`.execute(trx),
+        ...[100, 101, 102].map((v) => sql`insert into written values (${v})`.execute(trx)),
+      ]);
+    });
+    await expect(attempt).rejects.toThrow(/division by zero/);
+    expect(await count()).toBe(before);
+  });
+
+  it('gives every result in order, as Promise.all does', async () => {
+    const [a, b] = await together([
+      sql<{ n: number }>`select 1 as n from pg_sleep(0.2)`.execute(db),
+      sql<{ s: string }>`select 'b' as s`.execute(db),
+    ]);
+    expect([a.rows[0].n, b.rows[0].s]).toEqual([1, 'b']);
   });
 });
