@@ -2,7 +2,7 @@
 // escalation's own close (as stored, so a later rule change does not rewrite them), the light
 // history, the owner and department, and every action taken with who and when.
 import type { Kysely } from 'kysely';
-import { together } from '../db/pipelined.js';
+import { together } from '../db/together.js';
 import type { Database } from '../db/schema.js';
 import { formatPercent, formatWan } from '../domain/amount.js';
 import { periodLabel } from '../domain/period.js';

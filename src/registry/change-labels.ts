@@ -1,7 +1,7 @@
 // How the import names what it changed: the Chinese field labels, and the values of a change
 // as kept in project_changes (ids carry their names) and as shown to the person importing.
 import type { Kysely } from 'kysely';
-import { together } from '../db/pipelined.js';
+import { together } from '../db/together.js';
 import type { Database } from '../db/schema.js';
 import { formatWan } from '../domain/amount.js';
 import { canonicalValue, REGISTRY_FIELDS, scalarText, type FieldChange, type RegistryDiff, type RegistryField, type RegistryValues } from './registry-diff.js';

@@ -3,7 +3,7 @@
 // sheet is a handful of round trips, not tens of thousands.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { pipelined } from '../db/pipelined.js';
+import { pipelined } from '../db/together.js';
 import { regionKind } from './cell-parsers.js';
 import type { ExistingProject, FieldChange, RegistryValues } from './registry-diff.js';
 

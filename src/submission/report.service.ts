@@ -26,7 +26,7 @@ import { lockProject, readSubmission } from './filing.read.js';
 import { bumpProject, writeReportOnce } from './report.write.js';
 import { cardEventKey, claimInbound, DuplicateDelivery, recordAnswer } from '../platform/feishu/inbound-events.js';
 import { answerCallback, AnsweredBefore, Refusal, reply, UNKNOWN_PERSON, type CallbackOrigin } from '../platform/feishu/callback-answer.js';
-import { together } from '../db/pipelined.js';
+import { together } from '../db/together.js';
 import type { JobSink } from '../platform/jobs/after-commit.js';
 import type { CallbackDeps as SubmissionDeps } from '../platform/app-context.js';
 import { enqueueProblemNotice } from '../problems/problem.notify.js';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
-import { pipelined, together } from '../../src/db/pipelined.js';
+import { pipelined, together } from '../../src/db/together.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 let t: TestDatabase;
