@@ -27,12 +27,15 @@ export async function pipelined<P>(parts: Iterable<P>, send: (part: P) => Promis
   await together(sent);
 }
 
+/** The results of `statements`, in order, as Promise.all gives them. */
+type Results<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
+
 /**
  * Promise.all for statements that may share a transaction: on a pool they still run side by side,
  * but a failure is thrown only once every one of them has settled.
  */
-export async function together<T extends readonly unknown[] | []>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+export async function together<T extends readonly unknown[] | []>(statements: T): Promise<Results<T>> {
   const settled = await Promise.allSettled(statements);
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as Results<T>;
 }
