@@ -95,7 +95,7 @@ function statement(param: Param, w: OnceWrite): RawBuilder<Outcome> {
   if (p.project) {
     parts.push(
       sql`chg as (insert into project_changes (project_id, import_id, changed_by, changes)
-        select ${param('projectId')}::integer, null, ${param('by')}::text, ${param('changes')}::jsonb from claim)`,
+        select ${param('projectId')}::integer, null, ${param('by')}::text, ${param('changes')}::json from claim)`,
     );
   }
   // Whether the project has an open escalation, seen by this statement (escalations_open_idx):

@@ -65,11 +65,34 @@ describe('migrations', () => {
     for (const importId of [imports[0].id, imports[1].id, null]) {
       await t.db.insertInto('project_changes').values({ project_id: project.id, import_id: importId, changed_by: '张科长', changes: JSON.stringify({}) }).execute();
     }
+    expect(await migrateDown(t.db)).toEqual(['Down 20261204T0900-changes-as-json']);
     expect(await migrateDown(t.db)).toEqual(['Down 20261203T0900-drop-last-import']);
     const rows = await sql<{ code: string; last_import_id: number | null }>`select code, last_import_id from projects order by code`.execute(t.db);
     expect(rows.rows).toEqual([{ code: 'XM-LAST', last_import_id: imports[1].id }, { code: 'XM1', last_import_id: null }]);
     await migrateToLatest(t.db);
     const columns = await sql<{ n: number }>`select count(*)::int as n from information_schema.columns where table_name = 'projects' and column_name = 'last_import_id'`.execute(t.db);
     expect(columns.rows[0]?.n).toBe(0);
+  });
+
+  it('keeps change rows as written when their column turns from jsonb to json, and back', async () => {
+    const region = await t.db.insertInto('regions').values({ name: '东城区' }).returning('id').executeTakeFirstOrThrow();
+    const project = await t.db.insertInto('projects').values({
+      code: 'XM-JSON', name: '测试项目三', region_id: region.id, stage: '续建', dispatch_frequency: 'monthly', total_investment: '100', annual_plan: '0',
+    }).returning('id').executeTakeFirstOrThrow();
+    const changes = { name: { from: '旧名', to: '测试项目三' }, total_investment: { from: '90.5000', to: '100.0000' } };
+    const columnType = async () => (await sql<{ t: string }>`
+      select data_type as t from information_schema.columns where table_name = 'project_changes' and column_name = 'changes'`.execute(t.db)).rows[0]?.t;
+    const stored = async () => (await t.db.selectFrom('project_changes').select('changes').where('project_id', '=', project.id).execute()).map((r) => r.changes);
+
+    expect(await columnType()).toBe('json');
+    await t.db.insertInto('project_changes').values({ project_id: project.id, changed_by: '张科长', changes: JSON.stringify(changes) }).execute();
+    await expect(t.db.insertInto('project_changes').values({ project_id: project.id, changed_by: '张科长', changes: '{"name": ' }).execute())
+      .rejects.toThrow(/json/);
+    expect(await migrateDown(t.db)).toEqual(['Down 20261204T0900-changes-as-json']);
+    expect(await columnType()).toBe('jsonb');
+    expect(await stored()).toEqual([changes]);
+    await migrateToLatest(t.db);
+    expect(await columnType()).toBe('json');
+    expect(await stored()).toEqual([changes]);
   });
 });

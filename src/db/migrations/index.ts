@@ -8,6 +8,7 @@ import * as cycleProjectsByProject from './20261201T1100-cycle-projects-by-proje
 import * as deliveryFailures from './20261202T0900-delivery-failures.js';
 import * as lightsByCycle from './20261202T1200-lights-by-cycle.js';
 import * as dropLastImport from './20261203T0900-drop-last-import.js';
+import * as changesAsJson from './20261204T0900-changes-as-json.js';
 
 export const migrations: Record<string, Migration> = {
   '20261121T0800-core-schema': coreSchema,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261202T0900-delivery-failures': deliveryFailures,
   '20261202T1200-lights-by-cycle': lightsByCycle,
   '20261203T0900-drop-last-import': dropLastImport,
+  '20261204T0900-changes-as-json': changesAsJson,
 };
