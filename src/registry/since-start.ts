@@ -2,12 +2,13 @@
 // the starting point; once a monthly report has carried the figure (reports.since_start_investment)
 // the reports are the record and a re-imported sheet does not overwrite it (it is listed instead),
 // the same rule as the year-to-date (registry/ytd-apply.ts).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { Dec, formatWan } from '../domain/amount.js';
 import type { ColumnMap } from '../registry/header-map.js';
 import type { ProjectRow } from '../registry/row-schema.js';
 import { formatIssue } from '../registry/sheet-issue.js';
+import { jsonChunks } from './registry-store.js';
 
 export async function applySinceStart(
   trx: Kysely<Database>,
@@ -18,22 +19,14 @@ export async function applySinceStart(
   const column = columns.fields.sinceStartInvestment?.header;
   const given = rows.filter((r): r is ProjectRow & { sinceStartInvestment: string } => typeof r.sinceStartInvestment === 'string');
   if (!column || given.length === 0) return [];
-  const projects = await trx
-    .selectFrom('projects')
-    .select(['id', 'code', 'name', 'since_start_investment'])
-    .where('code', 'in', given.map((r) => r.code))
-    .execute();
+  const projects = (await sql<{ id: number; code: string; since_start_investment: string | null }>`
+    select id, code, since_start_investment from projects where code = any(${given.map((r) => r.code)}::text[])`.execute(trx)).rows;
   const byCode = new Map(projects.map((p) => [p.code, p]));
-  const carried = new Set(
-    (await trx
-      .selectFrom('reports')
-      .select('project_id')
-      .where('project_id', 'in', projects.map((p) => p.id))
-      .where('since_start_investment', 'is not', null)
-      .distinct()
-      .execute()).map((r) => r.project_id),
-  );
+  const carried = new Set((await sql<{ project_id: number }>`
+    select distinct project_id from reports
+    where project_id = any(${projects.map((p) => p.id)}::int[]) and since_start_investment is not null`.execute(trx)).rows.map((r) => r.project_id));
   const warnings: string[] = [];
+  const writes: SinceStartWrite[] = [];
   for (const row of given) {
     const p = byCode.get(row.code);
     if (!p) continue;
@@ -46,11 +39,20 @@ export async function applySinceStart(
       }));
       continue;
     }
-    await trx.updateTable('projects').set({ since_start_investment: row.sinceStartInvestment, updated_at: meta.now, updated_by: meta.actor }).where('id', '=', p.id).execute();
-    await trx.insertInto('project_changes').values({
-      project_id: p.id, import_id: meta.importId, changed_by: meta.actor,
-      changes: JSON.stringify({ since_start_investment: { from: stored, to: row.sinceStartInvestment } }),
-    }).execute();
+    writes.push({ id: p.id, value: row.sinceStartInvestment, changes: { since_start_investment: { from: stored, to: row.sinceStartInvestment } } });
+  }
+  // A whole sheet's worth in a few statements: one per project cost a 10,000-row sheet 20,000 round trips.
+  for (const part of jsonChunks(writes)) {
+    await sql`
+      with v as (select * from json_to_recordset(${part}::json) as v(id int, value numeric, changes json)),
+      written as (
+        update projects p set since_start_investment = v.value, updated_at = ${meta.now}, updated_by = ${meta.actor}
+        from v where p.id = v.id
+      )
+      insert into project_changes (project_id, import_id, changed_by, changes, created_at)
+      select v.id, ${meta.importId}::int, ${meta.actor}::text, v.changes, ${meta.now}::timestamptz from v`.execute(trx);
   }
   return warnings;
 }
+
+type SinceStartWrite = { id: number; value: string; changes: { since_start_investment: { from: string | null; to: string } } };
