@@ -1,5 +1,6 @@
 // Imports an office's project sheet into the registry: read → validate everything (pure) →
-// one transaction (places, people, projects, audit rows; any problem rolls all of it back)
+// one transaction (places, people, projects, audit rows; any problem rolls all of it back; the
+// first import into an empty registry checks its foreign keys at the end, bulk-load.store.ts)
 // → match people (department contacts too) to Feishu after the commit. A dry run takes the very same path and rolls
 // back at the end, so what it prints is exactly what a real import would do.
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import { PERSON_ROLES, type FieldKey } from './header-map.js';
 import { matchPeople, type MatchOutcome } from './people-matcher.js';
 import { diffRegistry, type IncomingProject, type RegistryField } from './registry-diff.js';
 import * as store from './registry-store.js';
+import { BULK_LOAD_ROWS, suspendForeignKeys } from './bulk-load.store.js';
 import { personKeyResolver } from './sheet-consistency.js';
 import { sortIssues, type SheetIssue } from './sheet-issue.js';
 import { nameOnlyResolver, ROLE_COLUMN, upsertSheetPeople } from './sheet-people.store.js';
@@ -199,6 +201,11 @@ async function writeRegistry(
   const meta = { now, actor: opts.actor, importId };
   const contacts = await applyDepartmentContacts(trx, checked, departments.byName, people.idByKey, meta);
   const labels = await labeller(trx, diff);
+  const firstLoad = existing.length === 0 && diff.created.length >= BULK_LOAD_ROWS;
+  const bulk = firstLoad ? await suspendForeignKeys(trx) : null;
+  if (firstLoad && !bulk) {
+    deps.logger.warn({ projects: diff.created.length }, 'registry tables busy; first import checks foreign keys row by row');
+  }
   await store.insertProjects(
     trx, diff.created.map((c) => ({ code: c.code, ...c.values })), (i) => JSON.stringify(labels.created(diff.created[i].values)), meta,
   );
@@ -215,6 +222,7 @@ async function writeRegistry(
     ...diff.retired.map((r) => ({ project_id: r.id, changes: { active: { from: true, to: false } } })),
   ];
   await store.insertChanges(trx, records, meta);
+  await bulk?.restore();
   await store.setImportCounts(trx, importId, {
     created: diff.created.length, updated: diff.updated.length, unchanged: diff.unchanged.length, retired: diff.retired.length,
   });

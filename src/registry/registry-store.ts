@@ -1,5 +1,5 @@
 // The registry's database statements. Everything set-based: rows travel as JSON parameters
-// through json(b)_to_recordset, about a megabyte per statement (see jsonChunks), so a 10,000-row
+// through json_to_recordset, about a megabyte per statement (see jsonChunks), so a 10,000-row
 // sheet is a handful of round trips, not tens of thousands.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
