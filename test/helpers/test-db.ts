@@ -1,6 +1,7 @@
 // A fresh database per test file, migrated, and dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { deleteKeysByPrefix } from '../../src/platform/jobs/redis-keys.js';
@@ -38,6 +39,28 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       await c.query(`drop database if exists "${name}" with (force)`);
       await c.end();
     },
+  };
+}
+
+/**
+ * This test file's own database: created before its tests and dropped after them. Read `db` and
+ * `url` inside hooks and tests, not at the file's top level, where they do not exist yet.
+ */
+export function databaseForThisFile(): { readonly db: Db; readonly url: string } {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+  const current = (): TestDatabase => {
+    if (!t) throw new Error('the test database is created in beforeAll; read it inside a hook or a test');
+    return t;
+  };
+  return {
+    get db() { return current().db; },
+    get url() { return current().url; },
   };
 }
 

@@ -1,22 +1,13 @@
 // The registry's bulk writes at a size that takes several statements: every new project is
 // written with its change row, and a part the server refuses fails the call (the parts after it
 // are already queued on the transaction's connection) with nothing left behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { Db } from '../../src/db/database.js';
 import type { RegistryValues } from '../../src/registry/registry-diff.js';
 import * as store from '../../src/registry/registry-store.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { databaseForThisFile } from '../helpers/test-db.js';
 
-let t: TestDatabase;
-let db: Db;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  db = t.db;
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = databaseForThisFile();
 
 const NOW = new Date('2026-11-20T02:00:00Z');
 
@@ -37,7 +28,7 @@ describe('insertProjects', () => {
     // Names a line-based format could trip on: the change rows travel as lines of JSON text.
     many[1].name = '项目1\n第二行 "引号" \\ 反斜杠\r\u2028';
     const changeOf = (i: number) => JSON.stringify({ name: { from: null, to: many[i].name }, code: many[i].code });
-    await db.transaction().execute(async (trx) => {
+    await t.db.transaction().execute(async (trx) => {
       const regions = await store.ensureRegions(trx, ['天城县']);
       const importId = await store.insertImport(trx, { fileName: 'a.xlsx', sha256: 'x', sheet: null, actor: 'tester', rowCount: 3_000, now: NOW });
       for (const r of many) r.region_id = regions.byName.get('天城县') as number;
@@ -45,10 +36,10 @@ describe('insertProjects', () => {
     });
     const counts = await sql<{ projects: number; changes: number; without: number }>`
       select (select count(*)::int from projects) as projects, (select count(*)::int from project_changes) as changes,
-        (select count(*)::int from projects p where (select count(*) from project_changes c where c.project_id = p.id) <> 1) as without`.execute(db);
+        (select count(*)::int from projects p where (select count(*) from project_changes c where c.project_id = p.id) <> 1) as without`.execute(t.db);
     expect(counts.rows[0]).toEqual({ projects: 3_000, changes: 3_000, without: 0 });
     // Each project has the change row given for its own row, in every part.
-    const stored = await db.selectFrom('project_changes as c').innerJoin('projects as p', 'p.id', 'c.project_id')
+    const stored = await t.db.selectFrom('project_changes as c').innerJoin('projects as p', 'p.id', 'c.project_id')
       .select(['p.code', 'p.name', 'c.changes', 'c.changed_by', 'c.import_id']).orderBy('p.code').execute();
     expect(stored).toHaveLength(3_000);
     for (const [i, r] of stored.entries()) {
@@ -60,19 +51,19 @@ describe('insertProjects', () => {
   });
 
   it('a part the server refuses fails the call, the parts queued after it too, and the transaction leaves nothing', async () => {
-    const before = await sql<{ n: number }>`select count(*)::int as n from projects`.execute(db);
+    const before = await sql<{ n: number }>`select count(*)::int as n from projects`.execute(t.db);
     const many = rows(3_000, 0, 'BAD');
     // The first part breaks a check of the table (annual plan over the total).
     const bad = many[5];
     if (bad) bad.annual_plan = '99999';
-    const attempt = db.transaction().execute(async (trx) => {
+    const attempt = t.db.transaction().execute(async (trx) => {
       const regions = await store.ensureRegions(trx, ['天城县']);
       const importId = await store.insertImport(trx, { fileName: 'b.xlsx', sha256: 'y', sheet: null, actor: 'tester', rowCount: 3_000, now: NOW });
       for (const r of many) r.region_id = regions.byName.get('天城县') as number;
       await store.insertProjects(trx, many, () => '{}', { now: NOW, actor: 'tester', importId });
     });
     await expect(attempt).rejects.toThrow(/check constraint/);
-    expect((await sql<{ n: number }>`select count(*)::int as n from projects`.execute(db)).rows[0]).toEqual(before.rows[0]);
-    expect(await db.selectFrom('imports').select('file_name').execute()).toEqual([{ file_name: 'a.xlsx' }]);
+    expect((await sql<{ n: number }>`select count(*)::int as n from projects`.execute(t.db)).rows[0]).toEqual(before.rows[0]);
+    expect(await t.db.selectFrom('imports').select('file_name').execute()).toEqual([{ file_name: 'a.xlsx' }]);
   });
 });

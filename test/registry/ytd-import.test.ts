@@ -3,16 +3,15 @@
 // a year-to-date the bot has accumulated from reports.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { sql } from 'kysely';
-import type { Db } from '../../src/db/database.js';
 import type { CycleKind } from '../../src/db/schema.js';
 import { formatImportOutcome } from '../../src/registry/import-report.js';
 import { changeCount } from '../../src/registry/registry-import.js';
 import { csvRecords } from '../../src/registry/sheet-reader.js';
 import { formatIssue } from '../../src/registry/sheet-issue.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { databaseForThisFile } from '../helpers/test-db.js';
 import {
   CONTACTS_CSV, deps, expectOk, fixtureGrid, gridToCsv, gridToXlsx, runImport, tableSnapshot, typedCell,
 } from './registry-helpers.js';
@@ -26,29 +25,21 @@ function withYtd(figures: Record<string, string>, header = COLUMN): string[][] {
   return [[...head, header], ...rows.map((r) => [...r, figures[r[0] ?? ''] ?? ''])];
 }
 
-let t: TestDatabase;
-let db: Db;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  db = t.db;
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = databaseForThisFile();
 beforeEach(async () => {
   await sql`truncate report_revisions, reports, cycle_projects, cycles, person_grants, project_changes, projects, imports,
-    departments, people, regions restart identity cascade`.execute(db);
+    departments, people, regions restart identity cascade`.execute(t.db);
 });
 
-const at = (iso: string) => deps(db, { now: () => new Date(iso) });
+const at = (iso: string) => deps(t.db, { now: () => new Date(iso) });
 const NOW = '2026-11-20T02:00:00Z';
 
 async function ytdOf(code: string): Promise<{ ytd_investment: string; ytd_year: number | null }> {
-  return db.selectFrom('projects').select(['ytd_investment', 'ytd_year']).where('code', '=', code).executeTakeFirstOrThrow();
+  return t.db.selectFrom('projects').select(['ytd_investment', 'ytd_year']).where('code', '=', code).executeTakeFirstOrThrow();
 }
 
 async function changesOf(code: string, importId: number | null) {
-  const rows = await db.selectFrom('project_changes as c').innerJoin('projects as p', 'p.id', 'c.project_id')
+  const rows = await t.db.selectFrom('project_changes as c').innerJoin('projects as p', 'p.id', 'c.project_id')
     .select('c.changes').where('p.code', '=', code).where('c.import_id', '=', importId).execute();
   return rows.map((r) => r.changes);
 }
@@ -117,9 +108,9 @@ describe('refusals change nothing', () => {
   });
 
   async function refused(grid: string[][], opts: { year?: number } = {}): Promise<string[]> {
-    const before = await tableSnapshot(db);
+    const before = await tableSnapshot(t.db);
     const outcome = await runImport(at(NOW), 'bad.csv', gridToCsv(grid), opts);
-    expect(await tableSnapshot(db)).toEqual(before);
+    expect(await tableSnapshot(t.db)).toEqual(before);
     expect(await ytdOf('XM2026001')).toEqual({ ytd_investment: '50000.0000', ytd_year: 2026 });
     return outcome.ok ? [] : outcome.issues.map(formatIssue);
   }
@@ -175,7 +166,7 @@ describe('diffs and audit', () => {
 
   it('a dry run shows the change and writes nothing; the import records it with from and to', async () => {
     const grid = withYtd({ XM2026001: '52000', XM2026002: '15000' });
-    const before = await tableSnapshot(db);
+    const before = await tableSnapshot(t.db);
     const dry = expectOk(await runImport(at(NOW), 'edit.csv', gridToCsv(grid), { dryRun: true }));
     expect(dry.updated).toEqual([{ code: 'XM2026001', name: '巡检司电厂2×300MW机组扩建工程', changes: [{ field: '年度累计完成投资', from: '50,000万元', to: '52,000万元' }] }]);
     expect(formatImportOutcome(dry).out).toEqual(expect.arrayContaining([
@@ -183,17 +174,17 @@ describe('diffs and audit', () => {
       '  XM2026001 巡检司电厂2×300MW机组扩建工程',
       '    年度累计完成投资：50,000万元 → 52,000万元',
     ]));
-    expect(await tableSnapshot(db)).toEqual(before);
+    expect(await tableSnapshot(t.db)).toEqual(before);
 
     const s = expectOk(await runImport(at(NOW), 'edit.csv', gridToCsv(grid), { actor: '张科长' }));
     expect(s.updated.map((u) => u.code)).toEqual(['XM2026001']);
     expect(await changesOf('XM2026001', s.importId)).toEqual([{ ytd_investment: { from: '50000', to: '52000' } }]);
-    expect(await db.selectFrom('projects').select(['ytd_investment', 'updated_by']).where('code', '=', 'XM2026001').executeTakeFirstOrThrow())
+    expect(await t.db.selectFrom('projects').select(['ytd_investment', 'updated_by']).where('code', '=', 'XM2026001').executeTakeFirstOrThrow())
       .toEqual({ ytd_investment: '52000.0000', updated_by: '张科长' });
   });
 
   it('a new year\'s figure replaces last year\'s, and the year change is shown', async () => {
-    await db.updateTable('projects').set({ ytd_year: 2025, ytd_investment: '48000' }).where('code', '=', 'XM2026001').execute();
+    await t.db.updateTable('projects').set({ ytd_year: 2025, ytd_investment: '48000' }).where('code', '=', 'XM2026001').execute();
     const s = expectOk(await runImport(at(NOW), 'new-year.csv', gridToCsv(withYtd({ XM2026001: '50000' }))));
     expect(s.updated).toEqual([{
       code: 'XM2026001', name: '巡检司电厂2×300MW机组扩建工程',
@@ -212,16 +203,16 @@ describe('diffs and audit', () => {
 
 describe('a year-to-date accumulated from reports is never overwritten', () => {
   async function report(code: string, kind: CycleKind, periodKey: string, ytd: string): Promise<void> {
-    const p = await db.selectFrom('projects').select(['id', 'owner_id']).where('code', '=', code).executeTakeFirstOrThrow();
+    const p = await t.db.selectFrom('projects').select(['id', 'owner_id']).where('code', '=', code).executeTakeFirstOrThrow();
     const due = new Date('2026-11-25T10:00:00Z');
-    const cycle = await db.insertInto('cycles')
+    const cycle = await t.db.insertInto('cycles')
       .values({ kind, period_key: periodKey, open_at: due, remind_at: due, due_at: due })
       .returning('id').executeTakeFirstOrThrow();
-    await db.insertInto('reports').values({
+    await t.db.insertInto('reports').values({
       cycle_id: cycle.id, project_id: p.id, period_investment: '1000', ytd_investment: ytd, stage: '续建',
       started: true, completed: false, registered: false, submitted_by: p.owner_id ?? 0, submitted_at: due, via: 'card',
     }).execute();
-    await db.updateTable('projects').set({ ytd_investment: ytd, ytd_year: Number(periodKey.slice(0, 4)) }).where('id', '=', p.id).execute();
+    await t.db.updateTable('projects').set({ ytd_investment: ytd, ytd_year: Number(periodKey.slice(0, 4)) }).where('id', '=', p.id).execute();
   }
 
   beforeEach(async () => {
@@ -234,7 +225,7 @@ describe('a year-to-date accumulated from reports is never overwritten', () => {
     await report('XM2026002', 'weekly', '2026-W01', '15500');
     // Last December's report says nothing about this year.
     await report('XM2026003', 'monthly', '2025-12', '4000');
-    await db.updateTable('projects').set({ ytd_investment: '1800', ytd_year: 2026 }).where('code', '=', 'XM2026003').execute();
+    await t.db.updateTable('projects').set({ ytd_investment: '1800', ytd_year: 2026 }).where('code', '=', 'XM2026003').execute();
 
     const grid = withYtd({ XM2026001: '52000', XM2026002: '16000', XM2026003: '1900' });
     const dry = expectOk(await runImport(at(NOW), 'later.csv', gridToCsv(grid), { dryRun: true }));
@@ -272,7 +263,7 @@ describe('the demo registry', () => {
   it('imports as 2026 (the demo clock) with a believable spread against 序时进度 83.3%', async () => {
     const s = expectOk(await runImport(at('2026-11-19T02:00:00Z'), 'demo-projects.csv', DEMO_CSV));
     expect(s.ytd).toEqual({ year: 2026, source: 'default', column: COLUMN });
-    const rows = await db.selectFrom('projects')
+    const rows = await t.db.selectFrom('projects')
       .select(['code', 'stage', 'planned_start', 'total_investment', 'annual_plan', 'ytd_investment', 'ytd_year']).orderBy('code').execute();
     expect(rows).toHaveLength(40);
     const band = { behind: 0, onTrack: 0, ahead: 0, other: 0 };
