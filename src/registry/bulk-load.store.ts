@@ -10,7 +10,8 @@
 // (people, regions, departments, imports) against every other session until commit. On an empty
 // registry no cycle, report or chat has anything in those tables to wait for, so it is used
 // only there; a registry in use always loads row by row. If another session holds one of the
-// tables anyway, the wait gives up after LOCK_WAIT and the load goes row by row.
+// tables anyway, the wait gives up after LOCK_WAIT and the load goes row by row; so does a
+// database user that does not own the tables.
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 
@@ -40,7 +41,8 @@ export type SuspendedForeignKeys = {
 
 /**
  * Drops the foreign keys of the loaded tables until `restore()`, or returns null, having changed
- * nothing, when another session kept one of the tables involved for longer than LOCK_WAIT.
+ * nothing, when another session kept one of the tables involved for longer than LOCK_WAIT or the
+ * database user does not own them.
  */
 export async function suspendForeignKeys(trx: Transaction<Database>): Promise<SuspendedForeignKeys | null> {
   // regclass text is quoted where a name needs it, so it goes into the statements as it is.
@@ -65,7 +67,7 @@ export async function suspendForeignKeys(trx: Transaction<Database>): Promise<Su
     }
     await sql`release savepoint suspend_foreign_keys`.execute(trx);
   } catch (e) {
-    if (!TABLES_BUSY.has((e as { code?: string }).code ?? '')) throw e;
+    if (!ROW_BY_ROW.has((e as { code?: string }).code ?? '')) throw e;
     await sql`rollback to savepoint suspend_foreign_keys`.execute(trx);
     await sql`release savepoint suspend_foreign_keys`.execute(trx);
     return null;
@@ -80,8 +82,12 @@ export async function suspendForeignKeys(trx: Transaction<Database>): Promise<Su
   };
 }
 
-/** SQLSTATEs of a lock not granted: lock_timeout passed, or the wait closed a cycle with another session. */
-const TABLES_BUSY = new Set(['55P03', '40P01']);
+/**
+ * Why the load goes row by row instead: a lock not granted (lock_timeout passed, or the wait closed a
+ * cycle with another session), or a database user that may write the tables but does not own them
+ * (a deployment that runs migrations as another user), which may not drop their constraints.
+ */
+const ROW_BY_ROW = new Set(['55P03', '40P01', '42501']);
 
 function byTable(keys: ForeignKey[]): Map<string, ForeignKey[]> {
   const out = new Map<string, ForeignKey[]>();

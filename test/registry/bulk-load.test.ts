@@ -3,7 +3,9 @@
 // in the catalog: a constraint added back is a new one (new oid) with the same name and definition.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createDb } from '../../src/db/database.js';
 import { BULK_LOAD_ROWS, suspendForeignKeys } from '../../src/registry/bulk-load.store.js';
 import * as store from '../../src/registry/registry-store.js';
 import { databaseForThisFile } from '../helpers/test-db.js';
@@ -93,6 +95,24 @@ describe('the first import into an empty registry', () => {
       await other.end();
     }
     expect((await sql<{ n: number }>`select count(*)::int as n from projects`.execute(t.db)).rows[0]?.n).toBe(BULK_LOAD_ROWS);
+  });
+
+  it('goes row by row for a database user that may write the tables but does not own them', async () => {
+    const before = await foreignKeys();
+    // Roles belong to the whole server: a unique name, dropped at the end.
+    const role = `dispatch_writer_${randomBytes(4).toString('hex')}`;
+    await sql.raw(`create role ${role} login`).execute(t.db);
+    const writer = createDb(Object.assign(new URL(t.url), { username: role }).toString(), { max: 2 });
+    try {
+      await sql.raw(`grant select, insert, update, delete on all tables in schema public to ${role};
+        grant usage, select on all sequences in schema public to ${role}`).execute(t.db);
+      const s = expectOk(await runImport(deps(writer), 'city.csv', citySheet(BULK_LOAD_ROWS)));
+      expect(s.created).toHaveLength(BULK_LOAD_ROWS);
+      expect(await foreignKeys()).toEqual(before);
+    } finally {
+      await writer.destroy();
+      await sql.raw(`drop owned by ${role}; drop role ${role}`).execute(t.db);
+    }
   });
 });
 
