@@ -9,18 +9,17 @@
 // and commits on its own.
 
 /**
- * Sends each part's statements as soon as the part is encoded, stops encoding at the first
+ * Sends each part's statement as soon as the part is encoded, stops encoding at the first
  * failure, and returns (or throws the first failure) only when every statement sent has settled.
  */
-export async function pipelined<P>(parts: Iterable<P>, send: (part: P) => Promise<unknown>[]): Promise<void> {
+export async function pipelined<P>(parts: Iterable<P>, send: (part: P) => Promise<unknown>): Promise<void> {
   const sent: Promise<unknown>[] = [];
   let failed = false;
   for (const part of parts) {
     if (failed) break;
-    for (const statement of send(part)) {
-      statement.catch(() => void (failed = true));
-      sent.push(statement);
-    }
+    const statement = send(part);
+    statement.catch(() => void (failed = true));
+    sent.push(statement);
     // Lets the driver put this part on the wire before the next one is encoded.
     await new Promise((resolve) => setImmediate(resolve));
   }

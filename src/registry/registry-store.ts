@@ -176,7 +176,7 @@ export async function insertProjects(
   changes: (index: number) => string,
   meta: { now: Date; actor: string; importId: number },
 ): Promise<void> {
-  await pipelined(rowParts(rows, changes), (part) => [sql`
+  await pipelined(rowParts(rows, changes), (part) => sql`
       with src as (
         select * from rows from (
           json_to_recordset(${part.rows}::json) as (code text, ${RECORD_COLUMNS}),
@@ -197,7 +197,7 @@ export async function insertProjects(
       )
       insert into project_changes (project_id, import_id, changed_by, changes, created_at)
         select ins.id, ${meta.importId}::int, ${meta.actor}::text, src.changes::json, ${meta.now}::timestamptz
-        from ins join src on src.code = ins.code`.execute(trx)]);
+        from ins join src on src.code = ins.code`.execute(trx));
 }
 
 /**
