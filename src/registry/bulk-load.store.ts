@@ -33,8 +33,6 @@ const LOADED_TABLES = ['projects', 'project_changes'] as const;
 type ForeignKey = { table: string; name: string; definition: string; referenced: string };
 
 export type SuspendedForeignKeys = {
-  /** The constraints that were dropped, as `table.name`. */
-  names: string[];
   /** Adds every one back; Postgres checks all rows of the table, and a violation fails the transaction. */
   restore(): Promise<void>;
 };
@@ -52,7 +50,7 @@ export async function suspendForeignKeys(trx: Transaction<Database>): Promise<Su
     from pg_constraint c
     where c.contype = 'f' and c.conrelid = any(${[...LOADED_TABLES]}::regclass[])
     order by c.conrelid::regclass::text, c.conname`.execute(trx)).rows;
-  if (keys.length === 0) return { names: [], restore: async () => {} };
+  if (keys.length === 0) return { restore: async () => {} };
   const tables = [...new Set(keys.flatMap((k) => [k.table, k.referenced]))];
 
   await sql`savepoint suspend_foreign_keys`.execute(trx);
@@ -73,7 +71,6 @@ export async function suspendForeignKeys(trx: Transaction<Database>): Promise<Su
     return null;
   }
   return {
-    names: keys.map((k) => `${k.table}.${k.name}`),
     async restore() {
       for (const [table, own] of byTable(keys)) {
         await sql`alter table ${sql.raw(table)} ${sql.join(own.map((k) => sql`add constraint ${sql.id(k.name)} ${sql.raw(k.definition)}`))}`.execute(trx);

@@ -204,7 +204,7 @@ async function writeRegistry(
   const firstLoad = existing.length === 0 && diff.created.length >= BULK_LOAD_ROWS;
   const bulk = firstLoad ? await suspendForeignKeys(trx) : null;
   if (firstLoad && !bulk) {
-    deps.logger.warn({ projects: diff.created.length }, 'registry tables busy; first import checks foreign keys row by row');
+    deps.logger.warn({ projects: diff.created.length }, 'registry tables busy or not owned by this user; first import checks foreign keys row by row');
   }
   await store.insertProjects(
     trx, diff.created.map((c) => ({ code: c.code, ...c.values })), (i) => JSON.stringify(labels.created(diff.created[i].values)), meta,
